@@ -1,0 +1,32 @@
+/**
+ * robustnorm: a readable TypeScript deep-learning framework that reproduces
+ * "Towards an Adversarially Robust Normalization Approach" (RobustNorm).
+ *
+ * @packageDocumentation
+ */
+export { Tensor, zeros, ones, full, scalar, fromArray, randn, rand, formatTensor, type DType, type TypedArray, type TensorOptions, type RandomOptions } from './tensor/tensor.js';
+export { noGrad, isGradEnabled, setDetectAnomaly, type BackwardFn, type GraphNode, type BackwardOptions } from './tensor/autograd.js';
+export { broadcastShapes, formatShape, sizeOf, stridesOf, type Shape } from './tensor/shape.js';
+export { Random, manualSeed, defaultRandom } from './random.js';
+export { add, sub, mul, div } from './ops/binary.js';
+export { neg, exp, log, sqrt, pow, abs, sign, clamp, relu, tanh } from './ops/unary.js';
+export { sum, mean, max, min } from './ops/reduce.js';
+export { reshape, flatten, permute, transpose, broadcastTo } from './ops/reshape.js';
+export { matmul } from './ops/matmul.js';
+export { conv2d, type Conv2dOptions } from './ops/conv2d.js';
+export { avgPool2d, globalAvgPool2d } from './ops/pool.js';
+export { logSoftmax, crossEntropy, type Labels, type Reduction } from './ops/loss.js';
+export {
+  setBackend, getBackend, kernelsFor, availableBackends, isBackendAvailable, resolveAuto, disposeBackends, lastKernelRun,
+  referenceBackend, BACKEND_NAMES, type BackendName, type BackendChoice, type KernelBackend, type KernelRun,
+} from './kernels/backend.js';
+export { glRenderer } from './kernels/gpujs-backend.js';
+export type { MatmulShape, Conv2dShape } from './kernels/shapes.js';
+export { gradCheck, assertGradCheck, type GradCheckOptions, type GradCheckResult } from './testing/gradcheck.js';
+export { Module } from './nn/module.js';
+export { NORM_STATISTICS, parseNormStatistics, type NormStatistics } from './nn/norm-statistics.js';
+export { BatchNorm2d, batchNorm2d, batchNormComposed, type BatchNormOptions, type BatchNormState, type BatchNormSettings } from './nn/batch-norm.js';
+export { RobustNorm2d, robustNorm2d, robustNormComposed, type RobustNormState, type RobustNormSettings, rangeNormalizeForward, rangeNormalizeBackward, type RobustNormOptions, type RangeStatistics } from './nn/robust-norm.js';
+export { LayerNorm, layerNorm, layerNormComposed } from './nn/layer-norm.js';
+export { Identity } from './nn/identity.js';
+export { standardizeForward, standardizeBackward, meanAndVariance, type StandardizeStatistics } from './nn/standardize.js';

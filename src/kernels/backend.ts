@@ -1,0 +1,165 @@
+/**
+ * Kernel backends: who computes matmul and the three convolution kernels.
+ *
+ *   webgl      gpu.js on WebGL (headless-gl in Node, WebGL2 in a browser)
+ *   webasm     gpu.js's WebAssembly mode
+ *   cpu        gpu.js's plain-JavaScript mode
+ *   reference  the TypeScript twins in this folder (also used for float64)
+ *
+ * Everything else (element-wise ops, reductions, normalization) is plain
+ * TypeScript in src/ops and src/nn.
+ *
+ * Ops are synchronous: a kernel call returns its result. That keeps model and
+ * attack code plain (no `await` in every layer). The price, measured in
+ * research/gpujs.md: gpu.js spreads WebAssembly kernels over worker threads only
+ * under its async contract, so synchronous webasm uses one core.
+ *
+ * `auto` picks webgl when a GL context exists on real graphics hardware, and
+ * webasm otherwise. It never picks a software rasterizer (Mesa llvmpipe,
+ * SwiftShader): measured, they ran matmul at 0.2–1.3 GFLOP/s against ~1.3–3.6
+ * for WebAssembly. Set the choice with `ROBUSTNORM_BACKEND` or `setBackend()`;
+ * a backend asked for by name that cannot run here is an error, never a
+ * silent fallback.
+ */
+import { conv2dForwardReference } from './conv2d-forward.js';
+import { conv2dGradInputReference } from './conv2d-grad-input.js';
+import { conv2dGradWeightReference } from './conv2d-grad-weight.js';
+import { matmulReference } from './matmul.js';
+import type { Conv2dShape, FloatArray, MatmulShape } from './shapes.js';
+import { createGpuJsBackend, glRenderer, isGpuJsModeAvailable } from './gpujs-backend.js';
+
+export type BackendName = 'webgl' | 'webasm' | 'cpu' | 'reference';
+export type BackendChoice = BackendName | 'auto';
+export const BACKEND_NAMES: readonly BackendName[] = ['webgl', 'webasm', 'cpu', 'reference'];
+
+export interface KernelBackend<T extends FloatArray = Float32Array> {
+  readonly name: BackendName;
+  /** C = op(A) · op(B); see kernels/matmul.ts. */
+  matmul(a: T, b: T, shape: MatmulShape): T;
+  /** y = conv(x, w) without bias; see kernels/conv2d-forward.ts. */
+  conv2dForward(x: T, w: T, shape: Conv2dShape): T;
+  /** ∂L/∂x from ∂L/∂y and w; see kernels/conv2d-grad-input.ts. */
+  conv2dGradInput(gradOut: T, w: T, shape: Conv2dShape): T;
+  /** ∂L/∂w from x and ∂L/∂y; see kernels/conv2d-grad-weight.ts. */
+  conv2dGradWeight(x: T, gradOut: T, shape: Conv2dShape): T;
+  /** Frees compiled kernels and GPU contexts. */
+  dispose(): void;
+}
+
+/** Which backend really executed the most recent kernel call. */
+export interface KernelRun {
+  op: string;
+  requested: BackendName;
+  executedOn: BackendName;
+  /** gpu.js's kernel class, or "reference". */
+  kernelClass: string;
+}
+
+let lastRun: KernelRun | null = null;
+
+/** The backend that actually ran the last kernel (gpu.js can swap kernels on a first call). */
+export function lastKernelRun(): KernelRun | null {
+  return lastRun;
+}
+
+export function noteKernelRun(run: KernelRun): void {
+  lastRun = run;
+}
+
+/** The TypeScript twins, in float32 or float64. */
+export function createReferenceBackend<T extends FloatArray>(allocate: (size: number) => T): KernelBackend<T> {
+  const ran = (op: string): void => noteKernelRun({ op, requested: 'reference', executedOn: 'reference', kernelClass: 'reference' });
+  const convIn = (s: Conv2dShape) => s.batch * s.inChannels * s.height * s.width;
+  const convOut = (s: Conv2dShape) => s.batch * s.outChannels * s.outHeight * s.outWidth;
+  const weightSize = (s: Conv2dShape) => s.outChannels * s.inChannels * s.kernelHeight * s.kernelWidth;
+  return {
+    name: 'reference',
+    matmul: (a, b, s) => (ran('matmul'), matmulReference(a, b, s, allocate(s.m * s.n)) as T),
+    conv2dForward: (x, w, s) => (ran('conv2dForward'), conv2dForwardReference(x, w, s, allocate(convOut(s))) as T),
+    conv2dGradInput: (g, w, s) => (ran('conv2dGradInput'), conv2dGradInputReference(g, w, s, allocate(convIn(s))) as T),
+    conv2dGradWeight: (x, g, s) => (ran('conv2dGradWeight'), conv2dGradWeightReference(x, g, s, allocate(weightSize(s))) as T),
+    dispose: () => undefined,
+  };
+}
+
+const reference32 = createReferenceBackend((size) => new Float32Array(size));
+const reference64 = createReferenceBackend((size) => new Float64Array(size));
+
+/** Mesa's and Google's CPU rasterizers: a GL context that is slower than WebAssembly. */
+export function isSoftwareRenderer(renderer: string): boolean {
+  return /llvmpipe|softpipe|swiftshader|swrast|software/i.test(renderer);
+}
+
+/** Whether `name` can run on this machine. */
+export function isBackendAvailable(name: BackendName): boolean {
+  if (name === 'reference') return true;
+  return isGpuJsModeAvailable(name);
+}
+
+export function availableBackends(): BackendName[] {
+  return BACKEND_NAMES.filter(isBackendAvailable);
+}
+
+/** What `auto` resolves to here, and why. */
+export function resolveAuto(): { name: BackendName; reason: string } {
+  if (isBackendAvailable('webgl')) {
+    const renderer = glRenderer() ?? 'unknown renderer';
+    if (!isSoftwareRenderer(renderer)) return { name: 'webgl', reason: `WebGL on ${renderer}` };
+    if (isBackendAvailable('webasm')) return { name: 'webasm', reason: `WebGL runs on a software rasterizer (${renderer}), slower than WebAssembly` };
+  }
+  if (isBackendAvailable('webasm')) return { name: 'webasm', reason: 'no hardware WebGL context' };
+  return { name: 'reference', reason: 'neither WebGL nor WebAssembly is available' };
+}
+
+function parseChoice(value: string, source: string): BackendChoice {
+  if (value === 'auto' || (BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendChoice;
+  throw new Error(`${source}: unknown backend "${value}"; choose one of auto, ${BACKEND_NAMES.join(', ')}`);
+}
+
+let active: KernelBackend | null = null;
+
+function create(name: BackendName): KernelBackend {
+  if (name === 'reference') return reference32;
+  if (!isBackendAvailable(name)) {
+    const hint = name === 'webgl'
+      ? ' In Node, WebGL needs the optional `gl` package built (Debian: libxi-dev libglu1-mesa-dev libglew-dev pkg-config) and an X server (run under `xvfb-run -a`).'
+      : '';
+    throw new Error(`backend "${name}" was requested but is not available on this machine.${hint}`);
+  }
+  return createGpuJsBackend(name);
+}
+
+/**
+ * Chooses the backend for float32 kernels: a name, or `auto`. Without a call,
+ * the first kernel uses `ROBUSTNORM_BACKEND` (default `auto`).
+ */
+export function setBackend(choice: BackendChoice | string): KernelBackend {
+  const parsed = parseChoice(choice, 'setBackend');
+  const name = parsed === 'auto' ? resolveAuto().name : parsed;
+  if (active?.name === name) return active;
+  active?.dispose();
+  active = create(name);
+  return active;
+}
+
+/** The float32 backend in use (chosen on first use). */
+export function getBackend(): KernelBackend {
+  if (active === null) setBackend(parseChoice(process.env.ROBUSTNORM_BACKEND ?? 'auto', 'ROBUSTNORM_BACKEND'));
+  return active as KernelBackend;
+}
+
+/** float32 tensors run on the chosen backend; float64 always on the reference twins (gpu.js computes in float32). */
+export function kernelsFor(dtype: 'float32'): KernelBackend<Float32Array>;
+export function kernelsFor(dtype: 'float64'): KernelBackend<Float64Array>;
+export function kernelsFor(dtype: 'float32' | 'float64'): KernelBackend<FloatArray>;
+export function kernelsFor(dtype: 'float32' | 'float64'): KernelBackend<FloatArray> {
+  return (dtype === 'float64' ? reference64 : getBackend()) as KernelBackend<FloatArray>;
+}
+
+/** Destroys every compiled kernel and GPU context, so nothing keeps the process alive. */
+export function disposeBackends(): void {
+  active?.dispose();
+  active = null;
+}
+
+export { reference32 as referenceBackend };

@@ -1,0 +1,91 @@
+/**
+ * Convolution backward with respect to the weight. w[co, c, kh, kw] multiplied
+ * one input pixel for every output position, so
+ *   ∂L/∂w[co, c, kh, kw] = Σ_n Σ_oh Σ_ow ∂L/∂y[n, co, oh, ow] · x[n, c, oh·s − p + kh, ow·s − p + kw]
+ * a sum of N·OH·OW terms (100,352 for a batch of 128 at 28×28).
+ */
+import { MAX_LOOP_ITERATIONS_PER_THREAD, type Conv2dShape, type FloatArray } from './shapes.js';
+
+export function conv2dGradWeightReference(x: FloatArray, gradOut: FloatArray, shape: Conv2dShape, out: FloatArray): FloatArray {
+  const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
+  out.fill(0);
+  for (let co = 0; co < CO; co++) {
+    for (let c = 0; c < C; c++) {
+      for (let kh = 0; kh < KH; kh++) {
+        for (let kw = 0; kw < KW; kw++) {
+          let sum = 0;
+          for (let n = 0; n < N; n++) {
+            const xBase = (n * C + c) * H * W;
+            const gBase = (n * CO + co) * OH * OW;
+            for (let oh = 0; oh < OH; oh++) {
+              const ih = oh * S - P + kh;
+              if (ih < 0 || ih >= H) continue;
+              for (let ow = 0; ow < OW; ow++) {
+                const iw = ow * S - P + kw;
+                if (iw < 0 || iw >= W) continue;
+                sum += (gradOut[gBase + oh * OW + ow] as number) * (x[xBase + ih * W + iw] as number);
+              }
+            }
+          }
+          out[((co * C + c) * KH + kh) * KW + kw] = sum;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The GPU splits the N·OH·OW-term sum into chunks of whole output rows, so no
+ * thread loops more than MAX_LOOP_ITERATIONS_PER_THREAD times (Mesa's llvmpipe
+ * silently truncates longer loops; see research/gpujs.md). The chunks' partial
+ * sums are then added on the CPU.
+ */
+export function gradWeightChunking(shape: Conv2dShape): { rowsPerChunk: number; chunks: number } {
+  const rows = shape.batch * shape.outHeight; // one "row" = one (n, oh) pair, OW terms
+  const rowsPerChunk = Math.max(1, Math.min(rows, Math.floor(MAX_LOOP_ITERATIONS_PER_THREAD / shape.outWidth)));
+  return { rowsPerChunk, chunks: Math.ceil(rows / rowsPerChunk) };
+}
+
+/**
+ * Thread mapping: output [C·KH·KW, Co, chunks]; `thread.x` = (c, kh, kw) flattened,
+ * `thread.y` = co, `thread.z` = chunk. Each thread sums its chunk's rows.
+ */
+export function conv2dGradWeightKernelSource(shape: Conv2dShape): string {
+  const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
+  const { rowsPerChunk } = gradWeightChunking(shape);
+  return `function (x, gradOut) {
+  const c = Math.floor(this.thread.x / ${KH * KW});
+  const kernelIndex = this.thread.x - c * ${KH * KW};
+  const kh = Math.floor(kernelIndex / ${KW});
+  const kw = kernelIndex - kh * ${KW};
+  const co = this.thread.y;
+  let sum = 0;
+  for (let r = 0; r < ${rowsPerChunk}; r++) {
+    const row = this.thread.z * ${rowsPerChunk} + r;
+    const n = Math.floor(row / ${OH});
+    const oh = row - n * ${OH};
+    const ih = oh * ${S} - ${P} + kh;
+    if (row < ${N * OH} && ih >= 0 && ih < ${H}) {
+      for (let ow = 0; ow < ${OW}; ow++) {
+        const iw = ow * ${S} - ${P} + kw;
+        if (iw >= 0 && iw < ${W}) {
+          sum += gradOut[((n * ${CO} + co) * ${OH} + oh) * ${OW} + ow] * x[((n * ${C} + c) * ${H} + ih) * ${W} + iw];
+        }
+      }
+    }
+  }
+  return sum;
+}`;
+}
+
+/** Adds the chunks' partial sums: partials [chunks, Co·C·KH·KW] → out [Co·C·KH·KW]. */
+export function sumChunks(partials: Float32Array, chunks: number, out: Float32Array): Float32Array {
+  const size = out.length;
+  out.fill(0);
+  for (let chunk = 0; chunk < chunks; chunk++) {
+    const base = chunk * size;
+    for (let i = 0; i < size; i++) out[i] = (out[i] as number) + (partials[base + i] as number);
+  }
+  return out;
+}

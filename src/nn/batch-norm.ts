@@ -1,0 +1,132 @@
+/**
+ * BatchNorm (Ioffe & Szegedy 2015; the paper's eq. 1–4), per channel over (N, H, W):
+ *
+ *   y = γ · (x − m) / √(v + ε) + β
+ *
+ * Training: m = μ_B, v = σ²_B (biased) of the batch, and the running averages
+ * are updated with momentum τ (PyTorch's semantics; eq. 3 of the paper):
+ *   μ̂ ← (1 − τ) μ̂ + τ μ_B
+ *   σ̂² ← (1 − τ) σ̂² + τ σ²_B · M/(M − 1)     (the unbiased batch variance)
+ *
+ * Inference: m and v per `statistics` (norm-statistics.ts):
+ *   population → μ̂, σ̂²;   batch → μ_B, σ²_B;   population-mean → μ̂, σ²_B.
+ *
+ * The backward pass through μ_B and σ²_B is derived in standardize.ts; the γ/β
+ * part in channel-norm.ts. Where a statistic is a running average it is a
+ * constant and no gradient flows through it.
+ *
+ * ε placement: PyTorch's √(v + ε). The paper's code divides by √(unbiased
+ * variance) + ε; we follow PyTorch (and the issue), and say so in reports.
+ *
+ * A single value per channel (M = 1): in training this is an error (the
+ * unbiased variance M/(M − 1)·σ²_B is undefined, as in PyTorch); in `batch`
+ * inference σ²_B = 0, so every output is β — which is why BatchNorm with batch
+ * statistics collapses at batch size 1 (the paper's Figure 4).
+ */
+import { formatShape } from '../tensor/shape.js';
+import { ones, zeros, type DType, type Tensor } from '../tensor/tensor.js';
+import { channelNorm } from './channel-norm.js';
+import { nchw } from './channel-groups.js';
+import { Module } from './module.js';
+import { usesBatchStatistics, type NormStatistics } from './norm-statistics.js';
+import { standardizeBackward, standardizeForward, type StandardizeStatistics } from './standardize.js';
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** τ in μ̂ ← (1 − τ) μ̂ + τ μ_B. */
+  momentum?: number;
+  /** float64 for gradient checks. */
+  dtype?: DType;
+}
+
+/** The running averages a BatchNorm layer keeps (updated in place during training). */
+export interface BatchNormState {
+  runningMean: Tensor;
+  runningVar: Tensor;
+}
+
+export interface BatchNormSettings {
+  training: boolean;
+  statistics: NormStatistics;
+  eps: number;
+  momentum: number;
+}
+
+/**
+ * The BatchNorm computation as a function of (x, γ, β); the layer below calls it.
+ * In training it also updates `state` in place.
+ */
+export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: BatchNormState, settings: BatchNormSettings): Tensor {
+  const [N, , H, W] = nchw(x.shape, 'BatchNorm2d');
+  const M = N * H * W;
+  if (settings.training && M < 2) {
+    throw new Error(`BatchNorm2d: training needs more than one value per channel to estimate the variance, got input ${formatShape(x.shape)}`);
+  }
+  const { batchMean, batchScale } = usesBatchStatistics(settings.training, settings.statistics);
+  const runningMean = state.runningMean.data;
+  const runningVar = state.runningVar.data;
+  const tau = settings.momentum;
+  return channelNorm<StandardizeStatistics>('batchNorm2d', x, weight, bias, {
+    forward: (values, c, normalized) => {
+      const running = { mean: runningMean[c] as number, variance: runningVar[c] as number };
+      const stats = standardizeForward(values, batchMean, batchScale, running, settings.eps, normalized);
+      if (settings.training) {
+        // μ̂ ← (1 − τ) μ̂ + τ μ_B;   σ̂² ← (1 − τ) σ̂² + τ σ²_B · M/(M − 1)
+        runningMean[c] = (1 - tau) * running.mean + tau * stats.batchMean;
+        runningVar[c] = (1 - tau) * running.variance + tau * stats.batchVariance * (M / (M - 1));
+      }
+      return stats;
+    },
+    backward: standardizeBackward,
+  });
+}
+
+export class BatchNorm2d extends Module {
+  /** Inference statistics; `population` is ordinary BatchNorm. */
+  statistics: NormStatistics = 'population';
+  readonly eps: number;
+  readonly momentum: number;
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  readonly runningMean: Tensor;
+  readonly runningVar: Tensor;
+  readonly numBatchesTracked: Tensor;
+
+  constructor(readonly channels: number, options: BatchNormOptions = {}) {
+    super();
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum ?? 0.1;
+    const dtype = { dtype: options.dtype ?? 'float32' } as const;
+    this.weight = this.registerParameter('weight', ones([channels], dtype));
+    this.bias = this.registerParameter('bias', zeros([channels], dtype));
+    this.runningMean = this.registerBuffer('running_mean', zeros([channels], dtype));
+    this.runningVar = this.registerBuffer('running_var', ones([channels], dtype));
+    this.numBatchesTracked = this.registerBuffer('num_batches_tracked', zeros([], dtype));
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = batchNorm2d(x, this.weight, this.bias, this, { training: this.training, statistics: this.statistics, eps: this.eps, momentum: this.momentum });
+    if (this.training) this.numBatchesTracked.data[0] = (this.numBatchesTracked.data[0] as number) + 1;
+    return y;
+  }
+}
+
+/**
+ * The same layer written with autograd ops only, for tests and lessons: its
+ * gradient comes from composing the ops' backward passes, an independent
+ * check on the hand-derived one.
+ */
+export function batchNormComposed(
+  x: Tensor, weight: Tensor, bias: Tensor,
+  statistics: { meanFromBatch: boolean; spreadFromBatch: boolean; runningMean: Tensor; runningVar: Tensor; eps: number },
+): Tensor {
+  const [, C] = nchw(x.shape, 'batchNormComposed');
+  const perChannel = x.rank === 4 ? [1, C, 1, 1] : [1, C];
+  const axes = x.rank === 4 ? [0, 2, 3] : [0];
+  const batchMean = x.mean(axes, true);
+  const batchVariance = x.sub(batchMean).pow(2).mean(axes, true);
+  const center = statistics.meanFromBatch ? batchMean : statistics.runningMean.reshape(perChannel);
+  const spread = statistics.spreadFromBatch ? batchVariance : statistics.runningVar.reshape(perChannel);
+  const normalized = x.sub(center).div(spread.add(statistics.eps).sqrt());
+  return normalized.mul(weight.reshape(perChannel)).add(bias.reshape(perChannel));
+}

@@ -1,0 +1,80 @@
+/**
+ * The frame shared by BatchNorm and RobustNorm: normalize each channel's
+ * values x₁ … x_M (M = N·H·W) into x̂, then scale and shift per channel:
+ *
+ *   y_k = γ_c · x̂_k + β_c
+ *
+ * Backward of the affine part, for channel c (g_k = ∂L/∂y_k):
+ *   ∂L/∂β_c = Σ_k g_k
+ *   ∂L/∂γ_c = Σ_k g_k · x̂_k
+ *   ∂L/∂x̂_k = γ_c · g_k          → handed to the normalizer's own backward
+ *
+ * What x̂ is, and how ∂L/∂x̂ becomes ∂L/∂x, is the normalizer's business
+ * (standardize.ts for BatchNorm, robust-norm.ts for RobustNorm).
+ */
+import { record } from '../tensor/autograd.js';
+import { formatShape } from '../tensor/shape.js';
+import { allocate, Tensor } from '../tensor/tensor.js';
+import { channelOffsets, gather, scatter } from './channel-groups.js';
+
+export interface ChannelNormalizer<Saved> {
+  /** Writes x̂ for channel `channel` into `normalized` and returns what backward needs. */
+  forward(values: Float64Array, channel: number, normalized: Float64Array): Saved;
+  /** Writes ∂L/∂x for one channel into `gradInput`, given ∂L/∂x̂. */
+  backward(values: Float64Array, gradNormalized: Float64Array, saved: Saved, gradInput: Float64Array): void;
+}
+
+export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: Tensor, normalizer: ChannelNormalizer<Saved>): Tensor {
+  const { channels, perChannel: M, offsets } = channelOffsets(x.shape, op);
+  if (weight.size !== channels || bias.size !== channels) {
+    throw new Error(`${op}: input ${formatShape(x.shape)} has ${channels} channels but weight ${formatShape(weight.shape)} and bias ${formatShape(bias.shape)} must have ${channels} values`);
+  }
+  if (M === 0) throw new Error(`${op}: input ${formatShape(x.shape)} has no values to normalize`);
+  const out = allocate(x.dtype, x.size);
+  const normalizedAll = new Float64Array(x.size); // x̂, channel after channel, kept for ∂L/∂γ
+  const saved: Saved[] = [];
+  const values = new Float64Array(M);
+  const outputs = new Float64Array(M);
+  for (let c = 0; c < channels; c++) {
+    const normalized = normalizedAll.subarray(c * M, (c + 1) * M);
+    saved.push(normalizer.forward(gather(x.data, offsets, c, M, values), c, normalized));
+    const gamma = weight.data[c] as number;
+    const beta = bias.data[c] as number;
+    // y_k = γ_c · x̂_k + β_c
+    for (let k = 0; k < M; k++) outputs[k] = gamma * (normalized[k] as number) + beta;
+    scatter(outputs, offsets, c, M, out);
+  }
+
+  return record(op, new Tensor(out, x.shape), [x, weight, bias], (gradOut, needs) => {
+    const gradX = allocate(x.dtype, x.size);
+    const gradWeight = allocate(x.dtype, channels);
+    const gradBias = allocate(x.dtype, channels);
+    const grads = new Float64Array(M);
+    const gradNormalized = new Float64Array(M);
+    const gradInput = new Float64Array(M);
+    for (let c = 0; c < channels; c++) {
+      gather(gradOut.data, offsets, c, M, grads);
+      const normalized = normalizedAll.subarray(c * M, (c + 1) * M);
+      const gamma = weight.data[c] as number;
+      let sumGrad = 0;
+      let sumGradTimesNormalized = 0;
+      for (let k = 0; k < M; k++) {
+        const g = grads[k] as number;
+        sumGrad += g; // ∂L/∂β_c = Σ_k g_k
+        sumGradTimesNormalized += g * (normalized[k] as number); // ∂L/∂γ_c = Σ_k g_k · x̂_k
+        gradNormalized[k] = gamma * g; // ∂L/∂x̂_k = γ_c · g_k
+      }
+      gradBias[c] = sumGrad;
+      gradWeight[c] = sumGradTimesNormalized;
+      if (needs[0]) {
+        normalizer.backward(gather(x.data, offsets, c, M, values), gradNormalized, saved[c] as Saved, gradInput);
+        scatter(gradInput, offsets, c, M, gradX);
+      }
+    }
+    return [
+      needs[0] ? new Tensor(gradX, x.shape) : null,
+      needs[1] ? new Tensor(gradWeight, weight.shape) : null,
+      needs[2] ? new Tensor(gradBias, bias.shape) : null,
+    ];
+  });
+}

@@ -1,0 +1,12 @@
+/**
+ * Identity: "no normalization". Lets a model be built with any norm, this one
+ * included (the paper's "No Norm" rows).
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}

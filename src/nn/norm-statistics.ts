@@ -1,0 +1,25 @@
+/**
+ * Which statistics a normalization layer uses at inference (in `eval()` mode).
+ * In training mode every layer uses the batch's own statistics and updates its
+ * running averages; these modes matter only at inference.
+ *
+ *   population       running mean and running variance/range (usual BatchNorm; the paper's "P")
+ *   batch            the statistics of the batch being classified (the paper's "B";
+ *                    RobustNorm's default, "RN"); gradients flow through them
+ *   population-mean  running mean with the batch's variance/range (the paper's "RN w/ μ̂_P")
+ */
+export type NormStatistics = 'population' | 'batch' | 'population-mean';
+
+export const NORM_STATISTICS: readonly NormStatistics[] = ['population', 'batch', 'population-mean'];
+
+export function parseNormStatistics(value: string): NormStatistics {
+  if ((NORM_STATISTICS as readonly string[]).includes(value)) return value as NormStatistics;
+  throw new Error(`unknown normalization statistics "${value}"; choose one of ${NORM_STATISTICS.join(', ')}`);
+}
+
+/** Which of the two statistics come from the current batch (the rest are running averages). */
+export function usesBatchStatistics(training: boolean, mode: NormStatistics): { batchMean: boolean; batchScale: boolean } {
+  if (training || mode === 'batch') return { batchMean: true, batchScale: true };
+  if (mode === 'population-mean') return { batchMean: false, batchScale: true };
+  return { batchMean: false, batchScale: false };
+}

@@ -1,0 +1,85 @@
+/**
+ * Element-wise binary ops with NumPy broadcasting: add, sub, mul, div.
+ *
+ * Broadcasting reads one element of a smaller operand many times, so in the
+ * backward pass each operand's gradient is summed back to its own shape
+ * (`sumToShape`).
+ */
+import { record } from '../tensor/autograd.js';
+import { broadcastShapes, sameShape, sizeOf } from '../tensor/shape.js';
+import { allocate, scalar, Tensor } from '../tensor/tensor.js';
+import { broadcastIndex, sumToShape } from './strided.js';
+
+/** Numbers become rank-0 tensors of the other operand's dtype. */
+export function asTensor(value: Tensor | number, like: Tensor): Tensor {
+  return typeof value === 'number' ? scalar(value, { dtype: like.dtype }) : value;
+}
+
+function checkDtypes(op: string, a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype) throw new Error(`${op}: dtype mismatch (${a.dtype} vs ${b.dtype}); convert one with .to('${a.dtype}')`);
+}
+
+/** out[i] = combine(a[…], b[…]) over the broadcast shape. */
+function zip(op: string, a: Tensor, b: Tensor, combine: (x: number, y: number) => number): Tensor {
+  checkDtypes(op, a, b);
+  const shape = broadcastShapes(a.shape, b.shape);
+  const out = new Tensor(allocate(a.dtype, sizeOf(shape)), shape);
+  const x = a.data;
+  const y = b.data;
+  const result = out.data;
+  if (sameShape(a.shape, b.shape)) {
+    for (let i = 0; i < result.length; i++) result[i] = combine(x[i] as number, y[i] as number);
+  } else if (b.size === 1) {
+    const right = y[0] as number;
+    for (let i = 0; i < result.length; i++) result[i] = combine(x[i] as number, right);
+  } else {
+    const indexA = broadcastIndex(a.shape, shape);
+    const indexB = broadcastIndex(b.shape, shape);
+    for (let i = 0; i < result.length; i++) result[i] = combine(x[indexA[i] as number] as number, y[indexB[i] as number] as number);
+  }
+  return out;
+}
+
+export function add(left: Tensor, right: Tensor | number): Tensor {
+  const a = left;
+  const b = asTensor(right, left);
+  const out = zip('add', a, b, (x, y) => x + y);
+  // y = a + b  ⇒  ∂L/∂a = ∂L/∂y,  ∂L/∂b = ∂L/∂y   (each summed back to its own shape)
+  return record('add', out, [a, b], (gradOut, needs) => [
+    needs[0] ? sumToShape(gradOut, a.shape) : null,
+    needs[1] ? sumToShape(gradOut, b.shape) : null,
+  ]);
+}
+
+export function sub(left: Tensor, right: Tensor | number): Tensor {
+  const a = left;
+  const b = asTensor(right, left);
+  const out = zip('sub', a, b, (x, y) => x - y);
+  // y = a − b  ⇒  ∂L/∂a = ∂L/∂y,  ∂L/∂b = −∂L/∂y
+  return record('sub', out, [a, b], (gradOut, needs) => [
+    needs[0] ? sumToShape(gradOut, a.shape) : null,
+    needs[1] ? sumToShape(gradOut.neg(), b.shape) : null,
+  ]);
+}
+
+export function mul(left: Tensor, right: Tensor | number): Tensor {
+  const a = left;
+  const b = asTensor(right, left);
+  const out = zip('mul', a, b, (x, y) => x * y);
+  // y = a · b  ⇒  ∂L/∂a = ∂L/∂y · b,  ∂L/∂b = ∂L/∂y · a
+  return record('mul', out, [a, b], (gradOut, needs) => [
+    needs[0] ? sumToShape(gradOut.mul(b), a.shape) : null,
+    needs[1] ? sumToShape(gradOut.mul(a), b.shape) : null,
+  ]);
+}
+
+export function div(left: Tensor, right: Tensor | number): Tensor {
+  const a = left;
+  const b = asTensor(right, left);
+  const out = zip('div', a, b, (x, y) => x / y);
+  // y = a / b  ⇒  ∂L/∂a = ∂L/∂y / b,  ∂L/∂b = −∂L/∂y · a / b²  (= −∂L/∂y · y / b)
+  return record('div', out, [a, b], (gradOut, needs) => [
+    needs[0] ? sumToShape(gradOut.div(b), a.shape) : null,
+    needs[1] ? sumToShape(gradOut.mul(out).div(b).neg(), b.shape) : null,
+  ]);
+}

@@ -1,0 +1,80 @@
+/**
+ * Element-wise unary ops. Each backward multiplies ∂L/∂y by the local
+ * derivative dy/dx, evaluated at the saved input x (or output y).
+ */
+import { record } from '../tensor/autograd.js';
+import { allocate, Tensor } from '../tensor/tensor.js';
+
+/** out[i] = f(x[i]). */
+function map(x: Tensor, f: (value: number) => number): Tensor {
+  const out = allocate(x.dtype, x.size);
+  const input = x.data;
+  for (let i = 0; i < out.length; i++) out[i] = f(input[i] as number);
+  return new Tensor(out, x.shape);
+}
+
+/** out[i] = f(g[i], s[i]) for two tensors of one shape: a gradient and a saved tensor. */
+function mapWith(grad: Tensor, saved: Tensor, f: (g: number, s: number) => number): Tensor {
+  const out = allocate(grad.dtype, grad.size);
+  const g = grad.data;
+  const s = saved.data;
+  for (let i = 0; i < out.length; i++) out[i] = f(g[i] as number, s[i] as number);
+  return new Tensor(out, grad.shape);
+}
+
+export function neg(x: Tensor): Tensor {
+  // y = −x  ⇒  ∂L/∂x = −∂L/∂y
+  return record('neg', map(x, (v) => -v), [x], (g) => [map(g, (v) => -v)]);
+}
+
+export function exp(x: Tensor): Tensor {
+  const y = map(x, Math.exp);
+  // y = eˣ  ⇒  ∂L/∂x = ∂L/∂y · eˣ = ∂L/∂y · y
+  return record('exp', y, [x], (g) => [mapWith(g, y, (gi, yi) => gi * yi)]);
+}
+
+export function log(x: Tensor): Tensor {
+  // y = ln x  ⇒  ∂L/∂x = ∂L/∂y / x
+  return record('log', map(x, Math.log), [x], (g) => [mapWith(g, x, (gi, xi) => gi / xi)]);
+}
+
+export function sqrt(x: Tensor): Tensor {
+  const y = map(x, Math.sqrt);
+  // y = √x  ⇒  ∂L/∂x = ∂L/∂y / (2√x) = ∂L/∂y / (2y)
+  return record('sqrt', y, [x], (g) => [mapWith(g, y, (gi, yi) => gi / (2 * yi))]);
+}
+
+export function pow(x: Tensor, exponent: number): Tensor {
+  const y = map(x, (v) => Math.pow(v, exponent));
+  // y = xᵖ  ⇒  ∂L/∂x = ∂L/∂y · p · xᵖ⁻¹
+  return record('pow', y, [x], (g) => [mapWith(g, x, (gi, xi) => gi * exponent * Math.pow(xi, exponent - 1))]);
+}
+
+export function abs(x: Tensor): Tensor {
+  // y = |x|  ⇒  ∂L/∂x = ∂L/∂y · sign(x)   (0 at x = 0, the subgradient PyTorch uses)
+  return record('abs', map(x, Math.abs), [x], (g) => [mapWith(g, x, (gi, xi) => gi * Math.sign(xi))]);
+}
+
+export function sign(x: Tensor): Tensor {
+  // y = sign(x) is piecewise constant  ⇒  ∂L/∂x = 0
+  return record('sign', map(x, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0)), [x], (g) => [map(g, () => 0)]);
+}
+
+export function clamp(x: Tensor, min: number, max: number): Tensor {
+  if (min > max) throw new Error(`clamp: min (${min}) is greater than max (${max})`);
+  // y = min(max(x, lo), hi)  ⇒  ∂L/∂x = ∂L/∂y where lo ≤ x ≤ hi, else 0
+  return record('clamp', map(x, (v) => Math.min(Math.max(v, min), max)), [x], (g) => [
+    mapWith(g, x, (gi, xi) => (xi >= min && xi <= max ? gi : 0)),
+  ]);
+}
+
+export function relu(x: Tensor): Tensor {
+  // y = max(x, 0)  ⇒  ∂L/∂x = ∂L/∂y where x > 0, else 0
+  return record('relu', map(x, (v) => (v > 0 ? v : 0)), [x], (g) => [mapWith(g, x, (gi, xi) => (xi > 0 ? gi : 0))]);
+}
+
+export function tanh(x: Tensor): Tensor {
+  const y = map(x, Math.tanh);
+  // y = tanh x  ⇒  ∂L/∂x = ∂L/∂y · (1 − y²)
+  return record('tanh', y, [x], (g) => [mapWith(g, y, (gi, yi) => gi * (1 - yi * yi))]);
+}

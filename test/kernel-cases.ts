@@ -1,0 +1,37 @@
+import { convOutputSize, type Conv2dShape, type MatmulShape } from '../src/kernels/shapes.js';
+
+export function convCase(batch: number, inChannels: number, height: number, width: number, outChannels: number, kernel: number, stride: number, padding: number): Conv2dShape {
+  return {
+    batch, inChannels, height, width, outChannels, kernelHeight: kernel, kernelWidth: kernel, stride, padding,
+    outHeight: convOutputSize(height, kernel, stride, padding),
+    outWidth: convOutputSize(width, kernel, stride, padding),
+  };
+}
+
+/** Odd shapes: batch 1, non-square, channel counts not a multiple of 4, stride 2, padding 0 and 1. */
+export const oddConvShapes: Array<[string, Conv2dShape]> = [
+  ['batch 1, 3→5 ch, 7×5, pad 1', convCase(1, 3, 7, 5, 5, 3, 1, 1)],
+  ['5→7 ch, 9×6, stride 2, pad 1', convCase(2, 5, 9, 6, 7, 3, 2, 1)],
+  ['2→3 ch, 8×8, stride 2, pad 0', convCase(3, 2, 8, 8, 3, 3, 2, 0)],
+  ['1×1 kernel, stride 2 (ResNet shortcut)', convCase(2, 6, 7, 7, 10, 1, 2, 0)],
+  ['2×3 kernel on 6×5', { ...convCase(2, 3, 6, 5, 2, 3, 1, 0), kernelHeight: 2, kernelWidth: 3, outHeight: 5, outWidth: 3 }],
+];
+
+/** The models' real layer shapes at batch 128 (where llvmpipe's loop cap once broke grad-weight). */
+export const layerConvShapes: Array<[string, Conv2dShape]> = [
+  ['smallCnn conv1 1→16, 28×28', convCase(128, 1, 28, 28, 16, 3, 1, 1)],
+  ['benchmark / ResNet 16→32, 28×28, pad 1', convCase(128, 16, 28, 28, 32, 3, 1, 1)],
+  ['smallCnn conv2 16→32, stride 2', convCase(128, 16, 28, 28, 32, 3, 2, 1)],
+  ['smallCnn conv3 32→64, 14×14, stride 2', convCase(128, 32, 14, 14, 64, 3, 2, 1)],
+];
+
+export const matmulShapes: Array<[string, MatmulShape]> = [
+  ['1×1×1', { m: 1, k: 1, n: 1, transA: false, transB: false }],
+  ['3×5 · 5×7', { m: 3, k: 5, n: 7, transA: false, transB: false }],
+  ['17×33 · 33×9, A transposed', { m: 17, k: 33, n: 9, transA: true, transB: false }],
+  ['6×11 · 11×13, B transposed', { m: 6, k: 11, n: 13, transA: false, transB: true }],
+  ['both transposed', { m: 5, k: 4, n: 3, transA: true, transB: true }],
+  ['Linear 64·7·7→10 at batch 128', { m: 128, k: 3136, n: 10, transA: false, transB: false }],
+  ['its weight gradient (Xᵀ·G)', { m: 3136, k: 128, n: 10, transA: true, transB: false }],
+  ['256² square', { m: 256, k: 256, n: 256, transA: false, transB: false }],
+];
