@@ -30,3 +30,16 @@ export { RobustNorm2d, robustNorm2d, robustNormComposed, type RobustNormState, t
 export { LayerNorm, layerNorm, layerNormComposed } from './nn/layer-norm.js';
 export { Identity } from './nn/identity.js';
 export { standardizeForward, standardizeBackward, meanAndVariance, type StandardizeStatistics } from './nn/standardize.js';
+export { Conv2d, Linear, ReLU, AvgPool2d, GlobalAvgPool2d, Flatten, NormalizeInput, Sequential, type Conv2dLayerOptions } from './nn/layers.js';
+export { makeNorm, parseNormKind, NORM_KINDS, type NormKind, type NormConfig } from './nn/norm-factory.js';
+export { ResNet, BasicBlock, type ResNetOptions } from './models/resnet.js';
+export { SmallCnn, type SmallCnnOptions } from './models/small-cnn.js';
+export { buildModel, modelConfig, MNIST_NORMALIZATION, type ModelConfig } from './models/build.js';
+export { SGD, type SgdOptions } from './optim/sgd.js';
+export { constantLR, stepLR, multiStepLR, type Schedule } from './optim/schedules.js';
+export { readIdx, parseIdx, type IdxArray } from './data/idx.js';
+export { loadDataset, limitDataset, parseDatasetName, DATASET_NAMES, FASHION_MNIST_CLASSES, type Dataset, type DatasetSplit, type DatasetName } from './data/datasets.js';
+export { batches, batchCount, type Batch, type BatchOptions } from './data/loader.js';
+export { saveCheckpoint, loadCheckpoint, restoreMomentum, type CheckpointMetadata, type LoadedCheckpoint } from './checkpoint/checkpoint.js';
+export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './checkpoint/safetensors.js';
+export { trainEpoch, evaluate, countCorrect, type EpochOptions, type EvaluateOptions, type BatchProgress } from './training/train.js';

