@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { Tensor, zeros, ones, full, scalar, fromArray, randn, rand, formatTensor, type DType, type TypedArray, type TensorOptions, type RandomOptions } from './tensor/tensor.js';
+export { Tensor, zeros, ones, full, scalar, fromArray, randn, rand, formatTensor, type DType, type TypedArray, type Nested, type TensorOptions, type RandomOptions } from './tensor/tensor.js';
 export { noGrad, isGradEnabled, setDetectAnomaly, type BackwardFn, type GraphNode, type BackwardOptions } from './tensor/autograd.js';
 export { broadcastShapes, formatShape, sizeOf, stridesOf, type Shape } from './tensor/shape.js';
 export { Random, manualSeed, defaultRandom } from './random.js';
@@ -21,7 +21,7 @@ export {
   referenceBackend, BACKEND_NAMES, type BackendName, type BackendChoice, type KernelBackend, type KernelRun,
 } from './kernels/backend.js';
 export { glRenderer } from './kernels/gpujs-backend.js';
-export type { MatmulShape, Conv2dShape } from './kernels/shapes.js';
+export type { MatmulShape, Conv2dShape, FloatArray } from './kernels/shapes.js';
 export { gradCheck, assertGradCheck, type GradCheckOptions, type GradCheckResult } from './testing/gradcheck.js';
 export { Module } from './nn/module.js';
 export { NORM_STATISTICS, parseNormStatistics, type NormStatistics } from './nn/norm-statistics.js';
@@ -43,3 +43,12 @@ export { batches, batchCount, type Batch, type BatchOptions } from './data/loade
 export { saveCheckpoint, loadCheckpoint, restoreMomentum, type CheckpointMetadata, type LoadedCheckpoint } from './checkpoint/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './checkpoint/safetensors.js';
 export { trainEpoch, evaluate, countCorrect, type EpochOptions, type EvaluateOptions, type BatchProgress } from './training/train.js';
+export { fgsm } from './attacks/fgsm.js';
+export { bim, iterateSignSteps } from './attacks/bim.js';
+export { pgd } from './attacks/pgd.js';
+export { mim, type MimSettings } from './attacks/mim.js';
+export { cw, type CwSettings } from './attacks/cw.js';
+export { withFrozenParameters, lossGradient, type AttackSettings } from './attacks/common.js';
+export { runAttack, parseAttackNames, ATTACK_NAMES, type AttackName, type AttackConfig } from './attacks/registry.js';
+export { evaluateRobustness, type RobustnessOptions, type RobustnessResult, type AttackResult } from './attacks/evaluate.js';
+export { epsToPixel, epsToPaper, PAPER_INPUT_STD, type EpsUnits } from './attacks/units.js';

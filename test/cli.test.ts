@@ -48,3 +48,52 @@ describe('robustnorm CLI', () => {
     expect(result.stderr).toMatch(/package\.json: not a valid checkpoint/);
   });
 });
+
+describe('robustnorm attack', () => {
+  it('attacks a checkpoint with every attack and two statistics modes, writing JSON and a PNG', () => {
+    const out = mkdtempSync(join(tmpdir(), 'robustnorm-attack-'));
+    const trained = cli('train', '--limit', '64', '--test-limit', '8', '--batch-size', '32', '--epochs', '1', '--out', out);
+    expect(trained.code, trained.stderr).toBe(0);
+    const png = join(out, 'examples.png');
+    const result = cli('attack', '--checkpoint', join(out, 'checkpoint.safetensors'), '--attack', 'all', '--stats', 'population,batch', '--limit', '4', '--batch-size', '4', '--json', '--save-examples', png);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.epsPaper).toBe(0.2);
+    expect(report.epsPixel).toBeCloseTo(0.2 * 0.3081, 10);
+    expect(report.results.map((r: { statistics: string }) => r.statistics)).toEqual(['population', 'batch']);
+    expect(report.results[0].attacks.map((a: { attack: string }) => a.attack)).toEqual(['fgsm', 'bim', 'mim', 'cw', 'pgd']);
+    for (const r of report.results) for (const a of r.attacks) expect(a.accuracy).toBeLessThanOrEqual(1);
+    expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it.each([
+    [['--attack', 'deepfool'], /unknown attack "deepfool"; choose from fgsm, bim, mim, cw, pgd or all/],
+    [['--eps', '-0.1'], /--eps <eps>.*invalid.*non-negative number/],
+    [['--eps-units', 'furlongs'], /Allowed choices are paper, pixel/],
+    [['--stats', 'population,median'], /unknown normalization statistics "median"/],
+    [['--batch-size', '0'], /--batch-size <n>.*invalid.*positive integer/],
+  ])('rejects bad flags %j with usage and a non-zero exit', (flags, message) => {
+    const result = cli('attack', '--checkpoint', 'x', ...flags);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(/Usage: robustnorm attack/);
+  });
+
+  it('requires --checkpoint, and rejects an adversarial attack it cannot train with', () => {
+    const missing = cli('attack');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/required option '--checkpoint <path>'/);
+    const badTraining = cli('train', '--adversarial', 'fgsm');
+    expect(badTraining.code).not.toBe(0);
+    expect(badTraining.stderr).toMatch(/Allowed choices are pgd/);
+  });
+
+  it('adversarially trains with PGD', () => {
+    const out = mkdtempSync(join(tmpdir(), 'robustnorm-adv-'));
+    const result = cli('train', '--limit', '32', '--test-limit', '8', '--batch-size', '16', '--epochs', '1', '--adversarial', 'pgd', '--adv-iter', '2', '--out', out);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/on PGD examples \(ε = 0\.0300 paper units = 0\.0092 pixels, step 0\.0023 pixels, 2 steps, model in training mode\)/);
+    const record = JSON.parse(result.stdout.trim().split('\n').pop() as string);
+    expect(record.trainAccuracy).toBeGreaterThanOrEqual(0);
+  });
+});

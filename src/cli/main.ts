@@ -11,6 +11,27 @@ import { NORM_KINDS } from '../nn/norm-factory.js';
 import { NORM_STATISTICS, parseNormStatistics } from '../nn/norm-statistics.js';
 import { evaluate } from '../training/train.js';
 import { runTrain } from './train-command.js';
+import { runAttackCommand } from './attack-command.js';
+import { ATTACK_NAMES, parseAttackNames } from '../attacks/registry.js';
+import type { NormStatistics } from '../nn/norm-statistics.js';
+import { EXPERIMENTS, PRESET_NAMES, parseExperimentList, type ExperimentNumber } from '../experiments/settings.js';
+import { runReproduceCommand } from './reproduce-command.js';
+
+function parseAttackList(value: string) {
+  try {
+    return parseAttackNames(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function parseStatisticsList(value: string): NormStatistics[] {
+  try {
+    return value.split(',').map((mode) => parseNormStatistics(mode.trim()));
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
@@ -39,6 +60,14 @@ function positiveNumber(value: string): number {
 function integerList(value: string): number[] {
   if (value.trim() === '') return [];
   return value.split(',').map((part) => nonNegativeInteger(part.trim()));
+}
+
+function experimentList(value: string): ExperimentNumber[] {
+  try {
+    return parseExperimentList(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function choice<T extends string>(values: readonly T[], parse: (value: string) => T) {
@@ -85,6 +114,11 @@ program
   .option('--out <dir>', 'output folder', 'runs/train')
   .option('--save-every-epoch', 'also keep OUT/epoch-N.safetensors', false)
   .option('--resume', 'continue from OUT/checkpoint.safetensors', false)
+  .addOption(new Option('--adversarial <attack>', "train on adversarial examples (Madry et al.'s PGD, as the paper)").choices(['pgd']))
+  .option('--adv-eps <eps>', "ε of the training attack, in --eps-units (the paper's code: 0.03)", nonNegativeNumber, 0.03)
+  .option('--adv-eps-iter <step>', 'step of the training attack, in --eps-units (default ε/4)', positiveNumber)
+  .option('--adv-iter <n>', 'iterations of the training attack', positiveInteger, 10)
+  .addOption(new Option('--eps-units <units>', "units of ε: the paper's normalized units, or pixels in [0, 1]").choices(['paper', 'pixel']).default('paper'))
   .action((options) => {
     applyBackend(program.opts().backend);
     runTrain({ ...options, dataset: options.dataset as DatasetName });
@@ -111,8 +145,48 @@ program
     console.log(options.json ? JSON.stringify(result) : `${(100 * accuracy).toFixed(2)}% clean accuracy on ${test.count} ${datasetName} test images (${statistics} statistics, batch ${options.batchSize})`);
   });
 
+program
+  .command('attack')
+  .description('accuracy of a checkpoint under FGSM, BIM, PGD, MIM and Carlini–Wagner attacks')
+  .requiredOption('--checkpoint <path>', 'a checkpoint written by `robustnorm train`')
+  .option('--attack <names>', `${ATTACK_NAMES.join('|')}|all, or a comma-separated list`, parseAttackList, [...ATTACK_NAMES])
+  .option('--eps <eps>', 'ε of the L∞ attacks (in --eps-units)', nonNegativeNumber, 0.2)
+  .addOption(new Option('--eps-units <units>', "units of ε: the paper's normalized units (ε_pixel = 0.3081·ε_paper), or pixels").choices(['paper', 'pixel']).default('paper'))
+  .option('--stats <modes>', `inference statistics, comma-separated: ${NORM_STATISTICS.join(', ')}`, parseStatisticsList, ['population', 'batch'] as NormStatistics[])
+  .addOption(new Option('--dataset <name>', 'dataset (default: the one the checkpoint was trained on)').choices(DATASET_NAMES))
+  .option('--data-dir <dir>', 'folder with IDX files')
+  .option('--limit <n>', 'attack the first N test images', positiveInteger)
+  .option('--batch-size <n>', 'attack batch size', positiveInteger, 128)
+  .option('--seed <n>', "seed for PGD's random starts", nonNegativeInteger, 0)
+  .option('--cw-const <c>', "Carlini–Wagner's initial c (the paper: 10 for MNIST/Fashion-MNIST)", positiveNumber, 10)
+  .option('--json', 'print JSON', false)
+  .option('--save-examples <file.png>', 'write a PNG grid of clean images, perturbations and adversarial images')
+  .action((options) => {
+    applyBackend(program.opts().backend);
+    runAttackCommand({ ...options, attacks: options.attack, statistics: options.stats });
+  });
+
+program
+  .command('reproduce')
+  .description("run the paper's experiments and write reports/<preset>/report.md with tables and figures beside the paper's numbers")
+  .addOption(new Option('--preset <name>', 'quick (≈15 min, embedded MNIST), smoke (≈1 min, for CI), mnist, fashion-mnist (full, long)').choices(PRESET_NAMES).default('quick'))
+  .option('--out <dir>', 'output folder (default reports/<preset>)')
+  .option('--data-dir <dir>', 'folder with IDX files (fashion-mnist, mnist-full)')
+  .option('--model <name>', `model: ${MODEL_NAMES_HELP}`)
+  .option('--epochs <n>', 'training epochs of every model', positiveInteger)
+  .option('--train-limit <n>', 'train on the first N training images', positiveInteger)
+  .option('--test-limit <n>', 'attack the first N test images in the tables', positiveInteger)
+  .option('--sweep-limit <n>', 'attack the first N test images in the sweeps (figures 4, 6, 7)', positiveInteger)
+  .option('--eps <eps>', "ε in the paper's normalized units (ε_pixel = 0.3081·ε)", positiveNumber)
+  .option('--experiments <list>', `comma-separated experiment numbers: ${Object.entries(EXPERIMENTS).map(([n, name]) => `${n} ${name.split(':')[0]}`).join(', ')}`, experimentList)
+  .option('--seed <n>', 'seed for everything random', nonNegativeInteger)
+  .action(async (options) => {
+    applyBackend(program.opts().backend);
+    await runReproduceCommand(options, `robustnorm ${process.argv.slice(2).join(' ')}`);
+  });
+
 try {
-  program.parse();
+  await program.parseAsync();
 } catch (error) {
   console.error(`error: ${(error as Error).message}`);
   process.exitCode = 1;

@@ -3,6 +3,7 @@
  *   y[n, co, oh, ow] = Σ_c Σ_kh Σ_kw x[n, c, oh·s − p + kh, ow·s − p + kw] · w[co, c, kh, kw]
  * where s is the stride, p the zero padding, and x reads as 0 outside the image.
  */
+import { quadCount } from './layout.js';
 import type { Conv2dShape, FloatArray } from './shapes.js';
 
 export function conv2dForwardReference(x: FloatArray, w: FloatArray, shape: Conv2dShape, out: FloatArray): FloatArray {
@@ -35,30 +36,70 @@ export function conv2dForwardReference(x: FloatArray, w: FloatArray, shape: Conv
 }
 
 /**
- * Thread mapping: output [OW, OH, N·Co]; `thread.x` = ow, `thread.y` = oh,
- * `thread.z` = n·Co + co. Each thread sums C·KH·KW products.
+ * The gpu.js kernel, generated per shape: an implicit GEMM on the zero-padded
+ * input xp [N, C, H + 2p, W + 2p] (see layout.ts for why these choices).
+ *
+ * Thread mapping: output [N·OH·OW, ⌈Co/4⌉], returning Array(4).
+ *   thread.x = n·OH·OW + oh·OW + ow   one output position of one image
+ *   thread.y = g                      output channels 4g … 4g+3
+ * Each thread sums C·KH·KW taps for its four channels. Per tap it reads one
+ * input value (lane-varying) and four weights (the same for the whole quad),
+ * so one gather feeds four multiply-adds. The KH·KW taps of a channel are
+ * unrolled in the source; no bounds tests, as xp is padded.
+ *
+ * Weights come packed as wq [⌈Co/4⌉, C·KH·KW, 4] (`packForwardWeights`), so a
+ * thread's four weights for a tap are adjacent. The result is [g][cell][4];
+ * `unpackQuads` turns it into y [N, Co, OH, OW].
+ *
+ * `paddedHeight`/`paddedWidth` are xp's sizes; they differ from the default
+ * only when the gradient with respect to the input reuses this kernel (see
+ * conv2d-grad-input.ts), where the padding can differ between height and width.
  */
-export function conv2dForwardKernelSource(shape: Conv2dShape): string {
-  const { inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P } = shape;
-  return `function (x, w) {
-  const n = Math.floor(this.thread.z / ${CO});
-  const co = this.thread.z - n * ${CO};
-  const oh = this.thread.y;
-  const ow = this.thread.x;
-  let sum = 0;
-  for (let c = 0; c < ${C}; c++) {
-    for (let kh = 0; kh < ${KH}; kh++) {
-      const ih = oh * ${S} - ${P} + kh;
-      if (ih >= 0 && ih < ${H}) {
-        for (let kw = 0; kw < ${KW}; kw++) {
-          const iw = ow * ${S} - ${P} + kw;
-          if (iw >= 0 && iw < ${W}) {
-            sum += x[((n * ${C} + c) * ${H} + ih) * ${W} + iw] * w[((co * ${C} + c) * ${KH} + kh) * ${KW} + kw];
-          }
-        }
-      }
+export function conv2dForwardKernelSource(shape: Conv2dShape, paddedHeight = shape.height + 2 * shape.padding, paddedWidth = shape.width + 2 * shape.padding): string {
+  const { inChannels: C, kernelHeight: KH, kernelWidth: KW, stride: S, outHeight: OH, outWidth: OW } = shape;
+  const plane = paddedHeight * paddedWidth;
+  const taps: string[] = [];
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      const t = kh * KW + kw;
+      taps.push(`    // tap (kh, kw) = (${kh}, ${kw})
+    const v${t} = xp[xc + ${kh * paddedWidth + kw}];
+    y0 += wq[wc + ${4 * t}] * v${t};
+    y1 += wq[wc + ${4 * t + 1}] * v${t};
+    y2 += wq[wc + ${4 * t + 2}] * v${t};
+    y3 += wq[wc + ${4 * t + 3}] * v${t};`);
     }
   }
-  return sum;
+  return `function (xp, wq) {
+  const n = Math.floor(this.thread.x / ${OH * OW});
+  const position = this.thread.x - n * ${OH * OW};
+  const oh = Math.floor(position / ${OW});
+  const ow = position - oh * ${OW};
+  // top-left corner of this output's receptive field in xp[n, 0]
+  const corner = n * ${C * plane} + oh * ${S * paddedWidth} + ow * ${S};
+  const wBase = this.thread.y * ${C * KH * KW * 4};
+  let y0 = 0;
+  let y1 = 0;
+  let y2 = 0;
+  let y3 = 0;
+  for (let c = 0; c < ${C}; c++) {
+    const xc = corner + c * ${plane};
+    const wc = wBase + c * ${KH * KW * 4};
+${taps.join('\n')}
+  }
+  return [y0, y1, y2, y3];
 }`;
+}
+
+/** w [Co, C, KH, KW] → wq [⌈Co/4⌉, C·KH·KW, 4], zeros for the padding channels ≥ Co. */
+export function packForwardWeights(w: Float32Array, shape: Conv2dShape): Float32Array {
+  const { outChannels: CO } = shape;
+  const taps = shape.inChannels * shape.kernelHeight * shape.kernelWidth;
+  const packed = new Float32Array(quadCount(CO) * taps * 4);
+  for (let co = 0; co < CO; co++) {
+    const group = co >> 2;
+    const lane = co & 3;
+    for (let t = 0; t < taps; t++) packed[(group * taps + t) * 4 + lane] = w[co * taps + t] as number;
+  }
+  return packed;
 }

@@ -6,6 +6,7 @@
  *   for oh = (ih + p − kh) / s and ow = (iw + p − kw) / s, when these are whole
  *   numbers inside the output.
  */
+import { quadCount } from './layout.js';
 import type { Conv2dShape, FloatArray } from './shapes.js';
 
 export function conv2dGradInputReference(gradOut: FloatArray, w: FloatArray, shape: Conv2dShape, out: FloatArray): FloatArray {
@@ -39,33 +40,139 @@ export function conv2dGradInputReference(gradOut: FloatArray, w: FloatArray, sha
 }
 
 /**
- * Gather form for the GPU (one thread per input element, no write conflicts).
- * Thread mapping: output [W, H, N·C]; `thread.x` = iw, `thread.y` = ih,
- * `thread.z` = n·C + c. Each thread visits Co·KH·KW candidate outputs.
+ * With stride 1 the gradient is itself a convolution, so the gpu.js backend
+ * runs the forward kernel on it (no intermediate, no scatter). Substituting
+ * kh' = KH − 1 − kh in the sum above:
+ *   ∂L/∂x[n, c, ih, iw] = Σ_co Σ_kh' Σ_kw' gp[n, co, ih + kh', iw + kw'] · w'[c, co, kh', kw']
+ * where w'[c, co, kh', kw'] = w[co, c, KH − 1 − kh', KW − 1 − kw'] (the kernel
+ * rotated by 180° with its two channel axes swapped) and gp is ∂L/∂y padded
+ * by KH − 1 − p rows and KW − 1 − p columns of zeros. That is a forward
+ * convolution of shape `transposedConvShape`; it needs p ≤ KH − 1 and
+ * p ≤ KW − 1 (otherwise the backend takes the GEMM path below).
+ */
+export function transposedConvShape(shape: Conv2dShape): { shape: Conv2dShape; padHeight: number; padWidth: number } | null {
+  const { batch, inChannels, height, width, outChannels, kernelHeight: KH, kernelWidth: KW, stride, padding: P, outHeight, outWidth } = shape;
+  if (stride !== 1 || P > KH - 1 || P > KW - 1) return null;
+  return {
+    shape: { batch, inChannels: outChannels, height: outHeight, width: outWidth, outChannels: inChannels, kernelHeight: KH, kernelWidth: KW, stride: 1, padding: 0, outHeight: height, outWidth: width },
+    padHeight: KH - 1 - P,
+    padWidth: KW - 1 - P,
+  };
+}
+
+/** w [Co, C, KH, KW] → w' [C, Co, KH, KW] with w'[c, co, kh, kw] = w[co, c, KH − 1 − kh, KW − 1 − kw]. */
+export function flipWeights(w: Float32Array, shape: Conv2dShape): Float32Array {
+  const { inChannels: C, outChannels: CO, kernelHeight: KH, kernelWidth: KW } = shape;
+  const flipped = new Float32Array(w.length);
+  for (let co = 0; co < CO; co++) {
+    for (let c = 0; c < C; c++) {
+      for (let kh = 0; kh < KH; kh++) {
+        for (let kw = 0; kw < KW; kw++) {
+          flipped[((c * CO + co) * KH + kh) * KW + kw] = w[((co * C + c) * KH + (KH - 1 - kh)) * KW + (KW - 1 - kw)] as number;
+        }
+      }
+    }
+  }
+  return flipped;
+}
+
+/**
+ * For other strides the gpu.js formulation is a GEMM followed by a scatter ("col2im"):
+ *
+ *   1. cols[j, n, oh, ow] = Σ_co w[co, j] · ∂L/∂y[n, co, oh, ow],  j = (c, kh, kw)
+ *      (the gpu.js kernel below: Wᵀ · ∂L/∂y, a matrix product over Co), then
+ *   2. ∂L/∂x[n, c, oh·s − p + kh, ow·s − p + kw] += cols[j, n, oh, ow]
+ *      (`scatterColumns`, plain TypeScript: 1 add per value of cols).
+ *
+ * This is the reference's loop nest with the sum over co done first. Every
+ * stride works the same way (a gather form has to test, per lane, which
+ * outputs a stride-2 input position was read by).
+ *
+ * Thread mapping: output [N·OH·OW, ⌈C·KH·KW/4⌉], returning Array(4).
+ *   thread.x = n·OH·OW + oh·OW + ow   one output position of one image
+ *   thread.y = g                      rows j = 4g … 4g+3 of cols
+ * Per output channel a thread reads one ∂L/∂y value (lane-varying) and four
+ * weights (uniform across the quad). Weights come packed as
+ * wt [⌈C·KH·KW/4⌉, Co, 4] (`packGradInputWeights`).
  */
 export function conv2dGradInputKernelSource(shape: Conv2dShape): string {
-  const { inChannels: C, outChannels: CO, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
-  return `function (gradOut, w) {
-  const n = Math.floor(this.thread.z / ${C});
-  const c = this.thread.z - n * ${C};
-  const ih = this.thread.y;
-  const iw = this.thread.x;
-  let sum = 0;
-  for (let co = 0; co < ${CO}; co++) {
-    for (let kh = 0; kh < ${KH}; kh++) {
-      const th = ih + ${P} - kh;
-      const oh = Math.floor(th / ${S});
-      if (th >= 0 && oh * ${S} === th && oh < ${OH}) {
-        for (let kw = 0; kw < ${KW}; kw++) {
-          const tw = iw + ${P} - kw;
-          const ow = Math.floor(tw / ${S});
-          if (tw >= 0 && ow * ${S} === tw && ow < ${OW}) {
-            sum += gradOut[((n * ${CO} + co) * ${OH} + oh) * ${OW} + ow] * w[((co * ${C} + c) * ${KH} + kh) * ${KW} + kw];
+  const { outChannels: CO, outHeight: OH, outWidth: OW } = shape;
+  const plane = OH * OW;
+  // The co loop is unrolled by up to 4 (u lines per iteration), with the
+  // remainder written out after it.
+  const unroll = Math.min(4, CO);
+  const step = (offset: string, k: string) => `    const g${k} = gradOut[gBase + ${offset} * ${plane}];
+    s0 += wt[wBase + ${offset} * 4] * g${k};
+    s1 += wt[wBase + ${offset} * 4 + 1] * g${k};
+    s2 += wt[wBase + ${offset} * 4 + 2] * g${k};
+    s3 += wt[wBase + ${offset} * 4 + 3] * g${k};`;
+  const body: string[] = [];
+  for (let u = 0; u < unroll; u++) body.push(step(`(co + ${u})`, String(u)));
+  const tail: string[] = [];
+  for (let co = CO - (CO % unroll); co < CO; co++) tail.push(step(String(co), `t${co}`));
+  return `function (gradOut, wt) {
+  const n = Math.floor(this.thread.x / ${plane});
+  const position = this.thread.x - n * ${plane};
+  const gBase = n * ${CO * plane} + position;
+  const wBase = this.thread.y * ${CO * 4};
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let co = 0; co < ${CO - (CO % unroll)}; co += ${unroll}) {
+${body.join('\n')}
+  }
+${tail.join('\n').replace(/^ {2}/gm, '')}
+  return [s0, s1, s2, s3];
+}`;
+}
+
+/** w [Co, C·KH·KW] → wt [⌈C·KH·KW/4⌉, Co, 4] (Wᵀ in groups of 4 rows), zeros past C·KH·KW. */
+export function packGradInputWeights(w: Float32Array, shape: Conv2dShape): Float32Array {
+  const { outChannels: CO } = shape;
+  const taps = shape.inChannels * shape.kernelHeight * shape.kernelWidth;
+  const packed = new Float32Array(quadCount(taps) * CO * 4);
+  for (let co = 0; co < CO; co++) {
+    for (let j = 0; j < taps; j++) packed[((j >> 2) * CO + co) * 4 + (j & 3)] = w[co * taps + j] as number;
+  }
+  return packed;
+}
+
+/**
+ * Step 2: adds every cols value into the input position it came from. `quads`
+ * is the kernel's result [⌈J/4⌉][N·OH·OW][4]; the sums go into a zero-padded
+ * [N, C, H + 2p, W + 2p] buffer (so no bounds tests), cropped at the end.
+ */
+export function scatterColumns(quads: Float32Array, shape: Conv2dShape, out: Float32Array): Float32Array {
+  const { batch: N, inChannels: C, height: H, width: W, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
+  const paddedHeight = H + 2 * P;
+  const paddedWidth = W + 2 * P;
+  const cells = N * OH * OW;
+  const padded = P === 0 ? out : new Float32Array(N * C * paddedHeight * paddedWidth);
+  padded.fill(0);
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const planeBase = (n * C + c) * paddedHeight * paddedWidth;
+      for (let kh = 0; kh < KH; kh++) {
+        for (let kw = 0; kw < KW; kw++) {
+          const j = (c * KH + kh) * KW + kw;
+          const from = ((j >> 2) * cells + n * OH * OW) * 4 + (j & 3);
+          for (let oh = 0; oh < OH; oh++) {
+            const to = planeBase + (oh * S + kh) * paddedWidth + kw;
+            const row = from + oh * OW * 4;
+            for (let ow = 0; ow < OW; ow++) padded[to + ow * S] = (padded[to + ow * S] as number) + (quads[row + 4 * ow] as number);
           }
         }
       }
     }
   }
-  return sum;
-}`;
+  if (P === 0) return out;
+  for (let plane = 0; plane < N * C; plane++) {
+    for (let h = 0; h < H; h++) {
+      const from = (plane * paddedHeight + h + P) * paddedWidth + P;
+      const to = (plane * H + h) * W;
+      for (let w = 0; w < W; w++) out[to + w] = padded[from + w] as number;
+    }
+  }
+  return out;
 }

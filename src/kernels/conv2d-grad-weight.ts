@@ -48,34 +48,57 @@ export function gradWeightChunking(shape: Conv2dShape): { rowsPerChunk: number; 
 }
 
 /**
- * Thread mapping: output [C·KH·KW, Co, chunks]; `thread.x` = (c, kh, kw) flattened,
- * `thread.y` = co, `thread.z` = chunk. Each thread sums its chunk's rows.
+ * The gpu.js kernel, generated per shape, on the zero-padded input
+ * xp [N, C, H + 2p, W + 2p] (see layout.ts).
+ *
+ * Thread mapping: output [C·KH·KW, ⌈Co/4⌉, chunks], returning Array(4).
+ *   thread.x = j = (c, kh, kw)   one weight position
+ *   thread.y = g                 output channels 4g … 4g+3 (clamped to Co − 1;
+ *                                the copies are dropped when unpacking)
+ *   thread.z = chunk             a run of `rowsPerChunk` (n, oh) rows
+ * Per term a thread reads one input value (lane-varying: it depends on j) and
+ * four ∂L/∂y values (uniform across the quad). The result is
+ * [chunk][g][j][4]; `sumChunks` adds the chunks and `unpackQuads` lays the
+ * sums out as ∂L/∂w [Co, C·KH·KW].
  */
 export function conv2dGradWeightKernelSource(shape: Conv2dShape): string {
   const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
   const { rowsPerChunk } = gradWeightChunking(shape);
-  return `function (x, gradOut) {
+  const paddedHeight = H + 2 * P;
+  const paddedWidth = W + 2 * P;
+  const plane = paddedHeight * paddedWidth;
+  return `function (xp, gradOut) {
   const c = Math.floor(this.thread.x / ${KH * KW});
-  const kernelIndex = this.thread.x - c * ${KH * KW};
-  const kh = Math.floor(kernelIndex / ${KW});
-  const kw = kernelIndex - kh * ${KW};
-  const co = this.thread.y;
-  let sum = 0;
+  const tap = this.thread.x - c * ${KH * KW};
+  const kh = Math.floor(tap / ${KW});
+  const kw = tap - kh * ${KW};
+  // where tap (kh, kw) of channel c sits relative to a receptive field's corner
+  const xOffset = c * ${plane} + kh * ${paddedWidth} + kw;
+  const co0 = Math.min(this.thread.y * 4, ${CO - 1}) * ${OH * OW};
+  const co1 = Math.min(this.thread.y * 4 + 1, ${CO - 1}) * ${OH * OW};
+  const co2 = Math.min(this.thread.y * 4 + 2, ${CO - 1}) * ${OH * OW};
+  const co3 = Math.min(this.thread.y * 4 + 3, ${CO - 1}) * ${OH * OW};
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
   for (let r = 0; r < ${rowsPerChunk}; r++) {
     const row = this.thread.z * ${rowsPerChunk} + r;
-    const n = Math.floor(row / ${OH});
-    const oh = row - n * ${OH};
-    const ih = oh * ${S} - ${P} + kh;
-    if (row < ${N * OH} && ih >= 0 && ih < ${H}) {
+    if (row < ${N * OH}) {
+      const n = Math.floor(row / ${OH});
+      const oh = row - n * ${OH};
+      const xRow = xOffset + n * ${C * plane} + oh * ${S * paddedWidth};
+      const gRow = n * ${CO * OH * OW} + oh * ${OW};
       for (let ow = 0; ow < ${OW}; ow++) {
-        const iw = ow * ${S} - ${P} + kw;
-        if (iw >= 0 && iw < ${W}) {
-          sum += gradOut[((n * ${CO} + co) * ${OH} + oh) * ${OW} + ow] * x[((n * ${C} + c) * ${H} + ih) * ${W} + iw];
-        }
+        const v = xp[xRow + ow * ${S}];
+        s0 += gradOut[gRow + co0 + ow] * v;
+        s1 += gradOut[gRow + co1 + ow] * v;
+        s2 += gradOut[gRow + co2 + ow] * v;
+        s3 += gradOut[gRow + co3 + ow] * v;
       }
     }
   }
-  return sum;
+  return [s0, s1, s2, s3];
 }`;
 }
 

@@ -16,10 +16,11 @@ import * as v8 from 'node:v8';
 import { GPU, CPUKernel, HeadlessGLKernel, WebAssemblyKernel, WebGLKernel, type IKernelRunShortcut, type KernelOutput } from 'gpu.js';
 import type { BackendName, KernelBackend } from './backend.js';
 import { noteKernelRun } from './backend.js';
-import { conv2dForwardKernelSource } from './conv2d-forward.js';
-import { conv2dGradInputKernelSource } from './conv2d-grad-input.js';
+import { conv2dForwardKernelSource, packForwardWeights } from './conv2d-forward.js';
+import { conv2dGradInputKernelSource, flipWeights, packGradInputWeights, scatterColumns, transposedConvShape } from './conv2d-grad-input.js';
 import { conv2dGradWeightKernelSource, gradWeightChunking, sumChunks } from './conv2d-grad-weight.js';
 import { matmulKernelSource } from './matmul.js';
+import { padInput, quadCount, unpackQuads } from './layout.js';
 import { MAX_LOOP_ITERATIONS_PER_THREAD, shapeKey, type Conv2dShape, type MatmulShape } from './shapes.js';
 
 type GpuJsBackendName = Exclude<BackendName, 'reference'>;
@@ -81,27 +82,47 @@ function executedOn(kernel: unknown): { name: BackendName; kernelClass: string }
   return { name: 'cpu', kernelClass: String((kernel as object | undefined)?.constructor?.name) };
 }
 
-/** gpu.js returns rows (2-D) or planes of rows (3-D); we want one flat row-major array. */
+/**
+ * gpu.js returns nested arrays: rows (2-D) or planes of rows (3-D) of
+ * Float32Arrays, and for Array(4) returns one 4-long Float32Array per cell.
+ * We want one flat row-major array (for Array(4): [cell][4]).
+ */
 function flattenOutput(result: KernelOutput, size: number): Float32Array {
   if (result instanceof Float32Array) return result;
-  const rows: Float32Array[] = [];
-  for (const item of result as unknown as Array<Float32Array | Float32Array[]>) {
-    if (item instanceof Float32Array) rows.push(item);
-    else rows.push(...item);
-  }
-  const first = rows[0];
-  const last = rows[rows.length - 1];
+  const leaves: Float32Array[] = [];
+  const walk = (item: unknown): void => {
+    if (item instanceof Float32Array) leaves.push(item);
+    else for (const child of item as unknown[]) walk(child);
+  };
+  walk(result);
+  const first = leaves[0];
+  const last = leaves[leaves.length - 1];
   // webasm's rows are consecutive views of one fresh buffer: wrap them without copying.
   if (first && last && first.buffer === last.buffer && last.byteOffset === first.byteOffset + (size - last.length) * 4) {
     return new Float32Array(first.buffer, first.byteOffset, size);
   }
   const flat = new Float32Array(size);
   let offset = 0;
-  for (const row of rows) {
-    flat.set(row, offset);
-    offset += row.length;
+  for (const leaf of leaves) {
+    flat.set(leaf, offset);
+    offset += leaf.length;
   }
   return flat;
+}
+
+/**
+ * gpu.js's webasm kernel builds its result by wrapping the flat output it
+ * already has in one `subarray` per cell for Array(n) returns (≈400,000 of
+ * them for the first conv of smallCnn, measured ≈10–20 ms a call). Replacing
+ * its private `_shapeOutput` on our kernel instances hands back the flat
+ * Float32Array instead (a fresh `slice`, so still a new array per call).
+ * Checked by the kernel tests on every call path; if a gpu.js upgrade
+ * renames the method, this does nothing and flattenOutput copes.
+ */
+function returnFlatOutput(kernel: unknown): void {
+  if (kernel instanceof WebAssemblyKernel && !Object.prototype.hasOwnProperty.call(kernel, '_shapeOutput')) {
+    Object.defineProperty(kernel, '_shapeOutput', { value: (data: Float32Array) => data });
+  }
 }
 
 class GpuJsBackend implements KernelBackend {
@@ -117,6 +138,11 @@ class GpuJsBackend implements KernelBackend {
     this.gpu = new GPU({ mode: modeFor(name) });
   }
 
+  /**
+   * Runs the kernel for `key` (compiling it on first use) and returns its
+   * output as one flat array of `output`'s cells × 4 values (every kernel
+   * here returns Array(4)).
+   */
   private run(op: string, key: string, source: () => string, output: [number, number, number?], args: Float32Array[]): Float32Array {
     let kernel = this.kernels.get(key);
     if (kernel === undefined) {
@@ -127,6 +153,7 @@ class GpuJsBackend implements KernelBackend {
       });
       this.kernels.set(key, kernel);
     }
+    returnFlatOutput(kernel.kernel);
     const result = (kernel as unknown as (...inputs: Float32Array[]) => KernelOutput)(...args);
     const ran = executedOn(kernel.kernel);
     noteKernelRun({ op, requested: this.name, executedOn: ran.name, kernelClass: ran.kernelClass });
@@ -134,32 +161,53 @@ class GpuJsBackend implements KernelBackend {
       const reason = (kernel.kernel as { fallbackReason?: string }).fallbackReason ?? 'no reason given';
       throw new Error(`gpu.js ran ${op} on ${ran.kernelClass} instead of the ${this.name} backend (${reason})`);
     }
-    return flattenOutput(result, output.reduce((product: number, dim) => product * (dim ?? 1), 1));
+    returnFlatOutput(kernel.kernel);
+    return flattenOutput(result, 4 * output.reduce((product: number, dim) => product * (dim ?? 1), 1));
   }
 
   matmul(a: Float32Array, b: Float32Array, shape: MatmulShape): Float32Array {
     if (shape.k > MAX_LOOP_ITERATIONS_PER_THREAD && this.name === 'webgl') {
       throw new Error(`matmul: inner dimension ${shape.k} exceeds ${MAX_LOOP_ITERATIONS_PER_THREAD}, the per-thread loop limit kept for software GL`);
     }
-    return this.run('matmul', shapeKey('matmul', shape), () => matmulKernelSource(shape), [shape.n, shape.m], [a, b]);
+    const quads = this.run('matmul', shapeKey('matmul', shape), () => matmulKernelSource(shape), [shape.n, quadCount(shape.m)], [a, b]);
+    return unpackQuads(quads, shape.m, 1, shape.n, new Float32Array(shape.m * shape.n));
   }
 
   conv2dForward(x: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
-    const output: [number, number, number] = [shape.outWidth, shape.outHeight, shape.batch * shape.outChannels];
-    return this.run('conv2dForward', shapeKey('conv2dForward', shape), () => conv2dForwardKernelSource(shape), output, [x, w]);
+    const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, padding: P, outHeight: OH, outWidth: OW } = shape;
+    const xp = padInput(x, N * C, H, W, P);
+    const output: [number, number] = [N * OH * OW, quadCount(CO)];
+    const quads = this.run('conv2dForward', shapeKey('conv2dForward', shape), () => conv2dForwardKernelSource(shape), output, [xp, packForwardWeights(w, shape)]);
+    return unpackQuads(quads, CO, N, OH * OW, new Float32Array(N * CO * OH * OW));
   }
 
   conv2dGradInput(gradOut: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
-    const output: [number, number, number] = [shape.width, shape.height, shape.batch * shape.inChannels];
-    return this.run('conv2dGradInput', shapeKey('conv2dGradInput', shape), () => conv2dGradInputKernelSource(shape), output, [gradOut, w]);
+    const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, outHeight: OH, outWidth: OW } = shape;
+    const transposed = transposedConvShape(shape);
+    if (transposed !== null) {
+      // stride 1: a forward convolution of the padded ∂L/∂y with the flipped kernel
+      const { shape: t, padHeight, padWidth } = transposed;
+      const paddedHeight = OH + 2 * padHeight;
+      const paddedWidth = OW + 2 * padWidth;
+      const gp = padInput(gradOut, N * CO, OH, OW, padHeight, padWidth);
+      const source = () => conv2dForwardKernelSource(t, paddedHeight, paddedWidth);
+      const quads = this.run('conv2dGradInput', shapeKey('conv2dGradInput', shape), source, [N * H * W, quadCount(C)], [gp, packForwardWeights(flipWeights(w, shape), t)]);
+      return unpackQuads(quads, C, N, H * W, new Float32Array(N * C * H * W));
+    }
+    const output: [number, number] = [N * OH * OW, quadCount(C * KH * KW)];
+    const quads = this.run('conv2dGradInput', shapeKey('conv2dGradInput', shape), () => conv2dGradInputKernelSource(shape), output, [gradOut, packGradInputWeights(w, shape)]);
+    return scatterColumns(quads, shape, new Float32Array(N * C * H * W));
   }
 
   conv2dGradWeight(x: Float32Array, gradOut: Float32Array, shape: Conv2dShape): Float32Array {
+    const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, padding: P } = shape;
     const { chunks } = gradWeightChunking(shape);
-    const perChunk = shape.inChannels * shape.kernelHeight * shape.kernelWidth;
-    const output: [number, number, number] = [perChunk, shape.outChannels, chunks];
-    const partials = this.run('conv2dGradWeight', shapeKey('conv2dGradWeight', shape), () => conv2dGradWeightKernelSource(shape), output, [x, gradOut]);
-    return chunks === 1 ? partials : sumChunks(partials, chunks, new Float32Array(perChunk * shape.outChannels));
+    const taps = C * KH * KW;
+    const output: [number, number, number] = [taps, quadCount(CO), chunks];
+    const xp = padInput(x, N * C, H, W, P);
+    const partials = this.run('conv2dGradWeight', shapeKey('conv2dGradWeight', shape), () => conv2dGradWeightKernelSource(shape), output, [xp, gradOut]);
+    const quads = chunks === 1 ? partials : sumChunks(partials, chunks, new Float32Array(partials.length / chunks));
+    return unpackQuads(quads, CO, 1, taps, new Float32Array(CO * taps));
   }
 
   dispose(): void {

@@ -32,21 +32,48 @@ export function matmulReference(a: FloatArray, b: FloatArray, shape: MatmulShape
 }
 
 /**
- * The gpu.js kernel, generated per shape. Thread mapping: output [N, M], so
- * `thread.x` = j (column of C, contiguous in memory) and `thread.y` = i (row).
- * Each thread computes one C[i, j] with a K-long loop.
+ * The gpu.js kernel, generated per shape (see layout.ts for the layout rules).
+ *
+ * Thread mapping: output [N, ⌈M/4⌉], returning Array(4).
+ *   thread.x = j   column of C (contiguous in memory)
+ *   thread.y = g   rows i = 4g … 4g+3 of C (clamped to M − 1; the copies are
+ *                  dropped when unpacking)
+ * Per step p a thread reads B(p, j) once (lane-varying) and A(i, p) for its
+ * four rows (uniform across the quad): four multiply-adds per gather. The p
+ * loop is unrolled by 4, with the remainder written out after it. The result
+ * is [g][j][4]; `unpackQuads` turns it into C [M, N].
  */
 export function matmulKernelSource(shape: MatmulShape): string {
   const { m, k, n, transA, transB } = shape;
-  const aAt = transA ? `a[p * ${m} + i]` : `a[i * ${k} + p]`;
-  const bAt = transB ? `b[j * ${k} + p]` : `b[p * ${n} + j]`;
+  // A(i, p) = a[rowBase_i + p·aStep];  B(p, j) = b[p·bStep + j·bCol]
+  const aRow = transA ? 1 : k;
+  const aStep = transA ? m : 1;
+  const bStep = transB ? 1 : n;
+  const bCol = transB ? k : 1;
+  const unroll = Math.min(4, k);
+  const step = (p: string, u: string) => `    const b${u} = b[${p} * ${bStep} + bColumn];
+    s0 += a[row0 + ${p} * ${aStep}] * b${u};
+    s1 += a[row1 + ${p} * ${aStep}] * b${u};
+    s2 += a[row2 + ${p} * ${aStep}] * b${u};
+    s3 += a[row3 + ${p} * ${aStep}] * b${u};`;
+  const body: string[] = [];
+  for (let u = 0; u < unroll; u++) body.push(step(`(p + ${u})`, String(u)));
+  const tail: string[] = [];
+  for (let p = k - (k % unroll); p < k; p++) tail.push(step(String(p), `t${p}`));
   return `function (a, b) {
-  const i = this.thread.y;
-  const j = this.thread.x;
-  let sum = 0;
-  for (let p = 0; p < ${k}; p++) {
-    sum += ${aAt} * ${bAt};
+  const bColumn = this.thread.x * ${bCol};
+  const row0 = Math.min(this.thread.y * 4, ${m - 1}) * ${aRow};
+  const row1 = Math.min(this.thread.y * 4 + 1, ${m - 1}) * ${aRow};
+  const row2 = Math.min(this.thread.y * 4 + 2, ${m - 1}) * ${aRow};
+  const row3 = Math.min(this.thread.y * 4 + 3, ${m - 1}) * ${aRow};
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let p = 0; p < ${k - (k % unroll)}; p += ${unroll}) {
+${body.join('\n')}
   }
-  return sum;
+${tail.join('\n').replace(/^ {2}/gm, '')}
+  return [s0, s1, s2, s3];
 }`;
 }

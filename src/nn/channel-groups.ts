@@ -15,31 +15,45 @@ export function nchw(shape: Shape, layer: string): [number, number, number, numb
 }
 
 /**
- * offsets[c·M + k] = flat index of the k-th value of channel c, where the
- * channel's M = N·H·W values are taken in (n, h, w) order.
+ * Channel c's M = N·H·W values, taken in (n, h, w) order, are N runs of H·W
+ * contiguous values: run n starts at flat index (n·C + c)·H·W. Described by
+ * these numbers rather than a table of M·C offsets, so that a norm layer
+ * allocates nothing the size of its input just to find its values.
  */
-export function channelOffsets(shape: Shape, layer: string): { channels: number; perChannel: number; offsets: Int32Array } {
-  const [N, C, H, W] = nchw(shape, layer);
-  const plane = H * W;
-  const perChannel = N * plane;
-  const offsets = new Int32Array(C * perChannel);
-  for (let c = 0; c < C; c++) {
-    for (let n = 0; n < N; n++) {
-      for (let i = 0; i < plane; i++) offsets[c * perChannel + n * plane + i] = (n * C + c) * plane + i;
-    }
-  }
-  return { channels: C, perChannel, offsets };
+export interface ChannelGroups {
+  channels: number;
+  perChannel: number;
+  /** N runs per channel ... */
+  runs: number;
+  /** ... of H·W values each ... */
+  runLength: number;
+  /** ... starting C·H·W apart. */
+  runStride: number;
 }
 
-/** Copies group `group` (of `size` values listed in `offsets`) out of `data`. */
-export function gather(data: ArrayLike<number>, offsets: Int32Array, group: number, size: number, out: Float64Array): Float64Array {
-  const base = group * size;
-  for (let k = 0; k < size; k++) out[k] = data[offsets[base + k] as number] as number;
+export function channelOffsets(shape: Shape, layer: string): ChannelGroups {
+  const [N, C, H, W] = nchw(shape, layer);
+  const plane = H * W;
+  return { channels: C, perChannel: N * plane, runs: N, runLength: plane, runStride: C * plane };
+}
+
+/** Copies channel `group`'s values out of `data` (k-th value = offset k in the order above). */
+export function gather(data: ArrayLike<number>, groups: ChannelGroups, group: number, out: Float64Array): Float64Array {
+  const { runs, runLength, runStride } = groups;
+  let k = 0;
+  for (let run = 0; run < runs; run++) {
+    const start = run * runStride + group * runLength;
+    for (let i = 0; i < runLength; i++) out[k++] = data[start + i] as number;
+  }
   return out;
 }
 
-/** Writes a group's values back to their places in `data`. */
-export function scatter(values: Float64Array, offsets: Int32Array, group: number, size: number, data: { [index: number]: number }): void {
-  const base = group * size;
-  for (let k = 0; k < size; k++) data[offsets[base + k] as number] = values[k] as number;
+/** Writes a channel's values back to their places in `data`. */
+export function scatter(values: Float64Array, groups: ChannelGroups, group: number, data: { [index: number]: number }): void {
+  const { runs, runLength, runStride } = groups;
+  let k = 0;
+  for (let run = 0; run < runs; run++) {
+    const start = run * runStride + group * runLength;
+    for (let i = 0; i < runLength; i++) data[start + i] = values[k++] as number;
+  }
 }

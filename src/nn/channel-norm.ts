@@ -25,7 +25,8 @@ export interface ChannelNormalizer<Saved> {
 }
 
 export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: Tensor, normalizer: ChannelNormalizer<Saved>): Tensor {
-  const { channels, perChannel: M, offsets } = channelOffsets(x.shape, op);
+  const groups = channelOffsets(x.shape, op);
+  const { channels, perChannel: M } = groups;
   if (weight.size !== channels || bias.size !== channels) {
     throw new Error(`${op}: input ${formatShape(x.shape)} has ${channels} channels but weight ${formatShape(weight.shape)} and bias ${formatShape(bias.shape)} must have ${channels} values`);
   }
@@ -37,12 +38,12 @@ export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: 
   const outputs = new Float64Array(M);
   for (let c = 0; c < channels; c++) {
     const normalized = normalizedAll.subarray(c * M, (c + 1) * M);
-    saved.push(normalizer.forward(gather(x.data, offsets, c, M, values), c, normalized));
+    saved.push(normalizer.forward(gather(x.data, groups, c, values), c, normalized));
     const gamma = weight.data[c] as number;
     const beta = bias.data[c] as number;
     // y_k = γ_c · x̂_k + β_c
     for (let k = 0; k < M; k++) outputs[k] = gamma * (normalized[k] as number) + beta;
-    scatter(outputs, offsets, c, M, out);
+    scatter(outputs, groups, c, out);
   }
 
   return record(op, new Tensor(out, x.shape), [x, weight, bias], (gradOut, needs) => {
@@ -53,7 +54,7 @@ export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: 
     const gradNormalized = new Float64Array(M);
     const gradInput = new Float64Array(M);
     for (let c = 0; c < channels; c++) {
-      gather(gradOut.data, offsets, c, M, grads);
+      gather(gradOut.data, groups, c, grads);
       const normalized = normalizedAll.subarray(c * M, (c + 1) * M);
       const gamma = weight.data[c] as number;
       let sumGrad = 0;
@@ -67,8 +68,8 @@ export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: 
       gradBias[c] = sumGrad;
       gradWeight[c] = sumGradTimesNormalized;
       if (needs[0]) {
-        normalizer.backward(gather(x.data, offsets, c, M, values), gradNormalized, saved[c] as Saved, gradInput);
-        scatter(gradInput, offsets, c, M, gradX);
+        normalizer.backward(gather(x.data, groups, c, values), gradNormalized, saved[c] as Saved, gradInput);
+        scatter(gradInput, groups, c, gradX);
       }
     }
     return [

@@ -215,7 +215,8 @@ export function scalar(value: number, options: TensorOptions = {}): Tensor {
   return full([], value, options);
 }
 
-type Nested = number | readonly Nested[];
+/** A number, or nested arrays of numbers (`[[1, 2], [3, 4]]`). */
+export type Nested = number | readonly Nested[];
 
 function inferShape(values: Nested): number[] {
   const shape: number[] = [];

@@ -1,0 +1,40 @@
+/**
+ * BIM, the basic iterative method (Kurakin et al. 2016), and PGD (Madry et al.
+ * 2017), which is BIM from a random start. As advertorch's
+ * LinfBasicIterativeAttack / LinfPGDAttack:
+ *
+ *   δ ← 0   (PGD: δ ~ U(−ε, ε) per pixel, then δ ← clip(x + δ) − x)
+ *   repeat nbIter times:
+ *     δ ← δ + epsIter · sign(∇δ L(x + δ, y))
+ *     δ ← clamp(δ, −ε, ε);   δ ← clip(x + δ) − x
+ *   x_adv = clip(x + δ)
+ *
+ * The order within an iteration (step, then ε-ball, then box) is advertorch's;
+ * the only differences are common.ts's (fixed box, frozen parameters, pixel ε).
+ */
+import type { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { addPerturbation, checkLabels, lossGradient, projectPerturbation, resolvedSettings, sign, withFrozenParameters, type AttackSettings } from './common.js';
+
+/** The shared loop; `start` is the initial δ (zeros for BIM). */
+export function iterateSignSteps(model: Module, x: Tensor, labels: ArrayLike<number>, settings: AttackSettings, start: Float32Array): Tensor {
+  const { eps, epsIter, nbIter, clipMin, clipMax, targeted } = resolvedSettings(settings);
+  checkLabels(x, labels);
+  if (start.length !== x.size) throw new Error(`attack: a start of ${start.length} values for ${x.size} pixels`);
+  const clean = Float32Array.from(x.data);
+  const delta = start;
+  projectPerturbation(clean, delta, eps, clipMin, clipMax);
+  return withFrozenParameters(model, () => {
+    for (let iteration = 0; iteration < nbIter; iteration++) {
+      const { grad } = lossGradient(model, addPerturbation(x, delta, clipMin, clipMax), labels, targeted);
+      // δ ← δ + epsIter · sign(∇δ L)
+      for (let i = 0; i < delta.length; i++) delta[i] = (delta[i] as number) + epsIter * sign(grad[i] as number);
+      projectPerturbation(clean, delta, eps, clipMin, clipMax);
+    }
+    return addPerturbation(x, delta, clipMin, clipMax);
+  });
+}
+
+export function bim(model: Module, x: Tensor, labels: ArrayLike<number>, settings: AttackSettings): Tensor {
+  return iterateSignSteps(model, x, labels, settings, new Float32Array(x.size));
+}

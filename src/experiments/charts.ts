@@ -1,0 +1,98 @@
+/**
+ * The report's figures, as SVG: each is a small Vega-Lite specification
+ * rendered headless by Vega (no browser, no canvas).
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+/** Renders a Vega-Lite spec to an SVG string. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/**
+ * Vega-Lite checks a spec when it compiles it; its TypeScript types are too
+ * intricate to follow specs assembled from parts, so they are typed here once.
+ */
+function vegaLite(spec: object): TopLevelSpec {
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', ...spec } as unknown as TopLevelSpec;
+}
+
+const percent = { type: 'quantitative', title: 'accuracy (%)', scale: { domain: [0, 100] } } as const;
+
+export interface BarDatum {
+  /** Bars are grouped by `group` (an attack) and coloured by `series` (a model). */
+  group: string;
+  series: string;
+  /** Percent. */
+  value: number;
+}
+
+/** Grouped bars: one group per attack, one bar per model. */
+export function groupedBars(title: string, data: BarDatum[], groupOrder: string[]): TopLevelSpec {
+  return vegaLite({
+    title, data: { values: data }, width: { step: 14 }, height: 220,
+    mark: 'bar',
+    encoding: {
+      column: { field: 'group', type: 'nominal', title: null, sort: groupOrder },
+      x: { field: 'series', type: 'nominal', axis: null, sort: null },
+      y: { field: 'value', ...percent },
+      color: { field: 'series', type: 'nominal', title: null, sort: null },
+    },
+  });
+}
+
+export interface LineDatum {
+  x: number;
+  /** Percent. */
+  y: number;
+  series: string;
+  /** One small chart per panel (an attack), or '' for one chart. */
+  panel: string;
+}
+
+/** Lines with points, one colour per series, optionally one panel per attack. */
+export function lines(title: string, data: LineDatum[], xTitle: string, options: { logX?: boolean; panels?: string[] } = {}): TopLevelSpec {
+  const layer = {
+    width: 220, height: 160,
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: xTitle, ...(options.logX ? { scale: { type: 'log', base: 2 } } : {}) },
+      y: { field: 'y', ...percent },
+      color: { field: 'series', type: 'nominal', title: null, sort: null },
+    },
+  };
+  const base = { title, data: { values: data } };
+  if (options.panels === undefined) return vegaLite({ ...base, ...layer });
+  return vegaLite({ ...base, facet: { field: 'panel', type: 'nominal', title: null, sort: options.panels }, columns: 2, spec: layer });
+}
+
+export interface CellDatum {
+  channel: number;
+  batch: number;
+  value: number;
+  /** e.g. "clean" or "PGD". */
+  column: string;
+}
+
+/** A channels × batches heat map per column, with a diverging scale centred on 0. */
+export function heatmap(title: string, data: CellDatum[], legend: string): TopLevelSpec {
+  return vegaLite({
+    title, data: { values: data },
+    facet: { column: { field: 'column', type: 'nominal', title: null, sort: ['clean batches', 'PGD batches'] } },
+    spec: {
+      width: 320, height: 140,
+      mark: 'rect',
+      encoding: {
+        x: { field: 'channel', type: 'ordinal', title: 'channel', axis: { labels: false, ticks: false } },
+        y: { field: 'batch', type: 'ordinal', title: 'test batch', axis: { labels: false, ticks: false } },
+        color: { field: 'value', type: 'quantitative', title: legend, scale: { scheme: 'redblue', domainMid: 0, reverse: true } },
+      },
+    },
+  });
+}

@@ -1,0 +1,25 @@
+/**
+ * Experiment 3, the paper's Figure 3: RobustNorm against BatchNorm under every
+ * attack. BatchNorm as it is normally used (population statistics); RobustNorm
+ * as the paper uses it (the batch's own mean and range) and with the running
+ * mean in place of the batch mean ("RN w/ μ̂_P").
+ */
+import type { AccuracyRow, ExperimentContext } from './context.js';
+import { modelSpec } from './models.js';
+
+export interface Figure3Result {
+  /** BN (population), RN (batch), RN (population mean). */
+  rows: AccuracyRow[];
+}
+
+export function figure3(context: ExperimentContext): Figure3Result {
+  const batchNorm = modelSpec(context.settings, 'bn');
+  const robustNorm = modelSpec(context.settings, 'rn');
+  return {
+    rows: [
+      context.robustness(batchNorm, 'population'),
+      context.robustness(robustNorm, 'batch'),
+      context.robustness(robustNorm, 'population-mean'),
+    ],
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Experiment 5, the paper's Figure 4: what batch statistics cost when the
+ * inference batch is small. Clean and PGD accuracy against the inference batch
+ * size, for BatchNorm with batch statistics, RobustNorm (batch mean and range)
+ * and RobustNorm with the population mean. Each batch is attacked on its own,
+ * so at batch size b the attack sees (and the statistics come from) b images.
+ */
+import type { ExperimentContext } from './context.js';
+import { modelSpec } from './models.js';
+
+export interface BatchSizeRow {
+  label: string;
+  model: string;
+  statistics: string;
+  batchSize: number;
+  clean: number;
+  pgd: number;
+}
+
+export function figure4(context: ExperimentContext): { rows: BatchSizeRow[] } {
+  const configs = [
+    { spec: modelSpec(context.settings, 'bn'), statistics: 'batch', label: 'BN (batch statistics)' },
+    { spec: modelSpec(context.settings, 'rn'), statistics: 'batch', label: 'RN' },
+    { spec: modelSpec(context.settings, 'rn'), statistics: 'population-mean', label: 'RN w/ μ̂_P' },
+  ] as const;
+  const rows: BatchSizeRow[] = [];
+  for (const batchSize of context.settings.batchSizes) {
+    for (const { spec, statistics, label } of configs) {
+      const row = context.robustness(spec, statistics, { attacks: ['pgd'], data: context.sweepTest, batchSize });
+      rows.push({ label, model: spec.key, statistics, batchSize, clean: row.clean, pgd: row.attacks.pgd ?? Number.NaN });
+    }
+  }
+  return { rows };
+}

@@ -1,0 +1,23 @@
+/**
+ * Experiment 6, the paper's Figure 6: RobustNorm's power p. One network per
+ * p, each attacked with the batch's statistics (RN) and with the population
+ * mean (RN w/ μ̂_P).
+ */
+import type { AccuracyRow, ExperimentContext } from './context.js';
+import { modelSpec } from './models.js';
+
+export interface PowerRow {
+  power: number;
+  row: AccuracyRow;
+}
+
+export function figure6(context: ExperimentContext): { rows: PowerRow[] } {
+  const rows: PowerRow[] = [];
+  for (const power of context.settings.powers) {
+    const spec = modelSpec(context.settings, 'rn', { power });
+    for (const statistics of ['batch', 'population-mean'] as const) {
+      rows.push({ power, row: context.robustness(spec, statistics, { data: context.sweepTest }) });
+    }
+  }
+  return { rows };
+}

@@ -1,0 +1,33 @@
+/**
+ * Experiment 7, the paper's Figure 7: accuracy as ε grows, under each L∞
+ * attack (FGSM, BIM, MIM, PGD), for BatchNorm (population statistics),
+ * RobustNorm and RobustNorm with the population mean.
+ */
+import type { AttackName } from '../attacks/registry.js';
+import type { ExperimentContext } from './context.js';
+import { modelSpec } from './models.js';
+
+export interface EpsRow {
+  label: string;
+  attack: AttackName;
+  /** Paper units. */
+  eps: number;
+  accuracy: number;
+}
+
+export function figure7(context: ExperimentContext): { rows: EpsRow[] } {
+  const attacks = context.settings.attacks.filter((attack) => attack !== 'cw');
+  const configs = [
+    { spec: modelSpec(context.settings, 'bn'), statistics: 'population', label: 'BN' },
+    { spec: modelSpec(context.settings, 'rn'), statistics: 'batch', label: 'RN' },
+    { spec: modelSpec(context.settings, 'rn'), statistics: 'population-mean', label: 'RN w/ μ̂_P' },
+  ] as const;
+  const rows: EpsRow[] = [];
+  for (const eps of context.settings.epsSweep) {
+    for (const { spec, statistics, label } of configs) {
+      const result = context.robustness(spec, statistics, { eps, attacks, data: context.sweepTest });
+      for (const attack of attacks) rows.push({ label, attack, eps, accuracy: result.attacks[attack] ?? Number.NaN });
+    }
+  }
+  return { rows };
+}

@@ -1,0 +1,84 @@
+/**
+ * The models a reproduction trains, each trained once and shared by every
+ * experiment that needs it. They are trained by the `train` command's code
+ * (cli/train-command.ts) into OUT/models/<key>/, so an interrupted run resumes
+ * where it stopped: a finished model is loaded, a half-trained one continues
+ * from its last epoch.
+ */
+import { join } from 'node:path';
+import { runTrain, type EpochRecord } from '../cli/train-command.js';
+import type { Module } from '../nn/module.js';
+import type { NormKind } from '../nn/norm-factory.js';
+import type { ReproductionSettings } from './settings.js';
+
+export interface ModelSpec {
+  /** Names the model in file names and results: `bn`, `rn`, `rn-p0.5`, `ln`, `none`, `bn-pgd`. */
+  key: string;
+  /** How the report names it: `BatchNorm`, `RobustNorm (p = 0.5)`… */
+  label: string;
+  norm: NormKind;
+  power: number;
+  lr: number;
+  adversarial: boolean;
+}
+
+export interface TrainedModel {
+  spec: ModelSpec;
+  model: Module;
+  history: EpochRecord[];
+  /** Wall time of one training step (one batch), averaged over the epochs trained in this run or earlier. */
+  secondsPerStep: number;
+}
+
+const NORM_LABELS: Record<NormKind, string> = { bn: 'BatchNorm', rn: 'RobustNorm', ln: 'LayerNorm', none: 'No norm' };
+
+/** The spec of a model with `norm`, at the paper's settings for it. */
+export function modelSpec(settings: ReproductionSettings, norm: NormKind, options: { power?: number; adversarial?: boolean } = {}): ModelSpec {
+  const power = options.power ?? 0.2;
+  const adversarial = options.adversarial ?? false;
+  const powerNote = norm === 'rn' && power !== 0.2;
+  return {
+    key: `${norm}${powerNote ? `-p${power}` : ''}${adversarial ? '-pgd' : ''}`,
+    label: `${NORM_LABELS[norm]}${powerNote ? ` (p = ${power})` : ''}${adversarial ? ', PGD-trained' : ''}`,
+    norm,
+    power,
+    lr: norm === 'none' ? settings.noNormLr : settings.lr,
+    adversarial,
+  };
+}
+
+/** Trains (or loads) models on demand, once each. */
+export class ModelStore {
+  private readonly trained = new Map<string, TrainedModel>();
+
+  constructor(
+    private readonly settings: ReproductionSettings,
+    private readonly directory: string,
+    private readonly onTrained: (model: TrainedModel) => void = () => undefined,
+  ) {}
+
+  get(spec: ModelSpec): TrainedModel {
+    const known = this.trained.get(spec.key);
+    if (known !== undefined) return known;
+    const settings = this.settings;
+    const { model, history } = runTrain({
+      dataset: settings.dataset, ...(settings.dataDir !== undefined ? { dataDir: settings.dataDir } : {}),
+      model: settings.model, norm: spec.norm, power: spec.power, epochs: settings.epochs, batchSize: settings.batchSize,
+      lr: spec.lr, momentum: settings.momentum, weightDecay: settings.weightDecay, nesterov: false,
+      milestones: settings.milestones, gamma: settings.gamma, seed: settings.seed,
+      ...(settings.trainLimit !== undefined ? { limit: settings.trainLimit } : {}), testLimit: settings.testLimit,
+      flip: settings.flip, out: join(this.directory, spec.key), saveEveryEpoch: false, resume: true,
+      ...(spec.adversarial ? { adversarial: 'pgd' as const } : {}),
+      advEps: settings.advEps, advIter: settings.advIter, epsUnits: 'paper',
+    });
+    // The training set's size is what the epoch record implies: images/s × seconds.
+    const first = history[0];
+    const trainImages = first ? Math.round(first.imagesPerSecond * first.seconds) : 0;
+    const steps = Math.max(1, Math.ceil(trainImages / settings.batchSize) * history.length);
+    const seconds = history.reduce((total, epoch) => total + epoch.seconds, 0);
+    const result: TrainedModel = { spec, model, history, secondsPerStep: seconds / steps };
+    this.trained.set(spec.key, result);
+    this.onTrained(result);
+    return result;
+  }
+}

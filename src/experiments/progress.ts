@@ -1,0 +1,105 @@
+/**
+ * Progress of a whole reproduction: a bar per stage, and an ETA for the run.
+ *
+ * Work is counted in "passes": one forward and backward pass of one image.
+ * `estimatePasses` plans the run's total from the settings, and the ETA is
+ * elapsed time × remaining passes / passes done. It is an estimate (CW may stop
+ * early, training costs ~1.5 passes per image), good to a factor, not a second.
+ */
+import { startProgress, type Progress } from '../cli/progress.js';
+import type { AttackName } from '../attacks/registry.js';
+import type { ReproductionSettings } from './settings.js';
+
+/** Forward+backward passes per image of each attack at the paper's settings (CW: 3 rounds × 10 at most). */
+const ATTACK_PASSES: Record<AttackName, number> = { fgsm: 1, bim: 20, pgd: 20, mim: 20, cw: 30 };
+
+export function evaluationPasses(images: number, attacks: readonly AttackName[]): number {
+  // Each attack also classifies its images once (a forward pass ≈ ⅓ of a forward+backward).
+  return images * (1 / 3 + attacks.reduce((sum, attack) => sum + ATTACK_PASSES[attack] + 1 / 3, 0));
+}
+
+export function trainingPasses(settings: ReproductionSettings, trainImages: number, adversarial: boolean): number {
+  return settings.epochs * trainImages * 1.5 * (adversarial ? 1 + settings.advIter : 1);
+}
+
+/** The planned passes of the run's experiments (models counted once). */
+export function estimatePasses(settings: ReproductionSettings, trainImages: number): number {
+  const run = new Set(settings.experiments);
+  const { attacks, sweepLimit: sweep, testLimit: test } = settings;
+  const linf = attacks.filter((attack) => attack !== 'cw');
+  const models = new Set<string>();
+  let passes = 0;
+  if (run.has(1)) (models.add('bn'), (passes += 2 * evaluationPasses(test, attacks)));
+  if (run.has(2)) (['none', 'ln', 'bn'].forEach((m) => models.add(m)), (passes += 3 * evaluationPasses(test, attacks)));
+  if (run.has(3)) (['bn', 'rn'].forEach((m) => models.add(m)), (passes += 3 * evaluationPasses(test, attacks)));
+  if (run.has(4)) (models.add('bn'), (passes += evaluationPasses(test, ['pgd'])));
+  if (run.has(5)) (['bn', 'rn'].forEach((m) => models.add(m)), (passes += 3 * settings.batchSizes.length * evaluationPasses(sweep, ['pgd'])));
+  if (run.has(6)) (settings.powers.forEach((p) => models.add(`rn${p}`)), (passes += 2 * settings.powers.length * evaluationPasses(sweep, attacks)));
+  if (run.has(7)) (['bn', 'rn'].forEach((m) => models.add(m)), (passes += 3 * settings.epsSweep.length * evaluationPasses(sweep, linf)));
+  if (run.has(8)) (['bn', 'bn-pgd'].forEach((m) => models.add(m)), (passes += 4 * evaluationPasses(test, attacks)));
+  for (const model of models) passes += trainingPasses(settings, trainImages, model === 'bn-pgd');
+  return passes;
+}
+
+export interface StageProgress {
+  /** `done` of the stage's `total` steps are finished. */
+  tick(done: number): void;
+  end(): void;
+}
+
+export class RunProgress {
+  private readonly started = performance.now();
+  private passesDone = 0;
+  private stages = 0;
+
+  /** `plannedPasses` from estimatePasses; `quiet` prints nothing (tests). */
+  constructor(private plannedPasses: number, private readonly quiet = false) {}
+
+  /** Counts work finished outside a stage bar (a model's training). */
+  complete(passes: number): void {
+    this.passesDone += passes;
+    this.plannedPasses = Math.max(this.plannedPasses, this.passesDone);
+  }
+
+  elapsedSeconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  /** "ETA 4m 10s" for the whole run, from the passes done so far. */
+  eta(extraDone = 0): string {
+    const done = this.passesDone + extraDone;
+    if (done <= 0) return 'ETA –';
+    const remaining = (this.elapsedSeconds() / done) * Math.max(0, this.plannedPasses - done);
+    return `run ETA ${formatDuration(remaining)}`;
+  }
+
+  /** A bar for `total` steps; `passesPerStep` feeds the run's ETA. */
+  stage(label: string, total: number, passesPerStep = 0): StageProgress {
+    this.stages++;
+    if (this.quiet) return { tick: () => undefined, end: () => this.complete(total * passesPerStep) };
+    const bar: Progress = startProgress(`[${this.stages}] ${label}`, total);
+    let last = 0;
+    return {
+      tick: (done) => {
+        last = done;
+        bar.update(done, { unit: 'steps', status: `${formatDuration(this.elapsedSeconds())} elapsed, ${this.eta(done * passesPerStep)}` });
+      },
+      end: () => {
+        bar.stop();
+        this.complete(last * passesPerStep);
+      },
+    };
+  }
+
+  /** A line on stderr (nothing when quiet). */
+  note(message: string): void {
+    if (!this.quiet) process.stderr.write(`${message}\n`);
+  }
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '–';
+  const whole = Math.round(seconds);
+  const minutes = Math.floor(whole / 60);
+  return minutes > 0 ? `${minutes}m ${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
+}

@@ -1,0 +1,283 @@
+/**
+ * report.md from a results file: for each experiment, this run's numbers
+ * beside the paper's, its figure, and a paragraph that says plainly whether
+ * this run shows the paper's effect and by how much. Every sentence about
+ * "this run" is computed from the results; the paper's numbers come only from
+ * paper-results.ts.
+ */
+import { ATTACK_NAMES, type AttackName } from '../attacks/registry.js';
+import { PAPER_INPUT_STD } from '../attacks/units.js';
+import type { AccuracyRow } from './context.js';
+import { FIGURE_CLAIMS, PAPER_TABLE1, PAPER_TABLE3, PAPER_TABLE4, type PaperAccuracyRow } from './paper-results.js';
+import type { ReproductionResults } from './results.js';
+import { formatDuration } from './progress.js';
+import { EXPERIMENTS } from './settings.js';
+
+const ATTACK_TITLES: Record<AttackName, string> = { fgsm: 'FGSM', bim: 'BIM', mim: 'MIM', cw: 'CW', pgd: 'PGD' };
+
+const pct = (fraction: number | undefined): string => (fraction === undefined || Number.isNaN(fraction) ? '–' : (100 * fraction).toFixed(1));
+const signed = (points: number): string => `${points >= 0 ? '+' : ''}${points.toFixed(1)}`;
+const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+
+function attacksOf(results: ReproductionResults): AttackName[] {
+  return ATTACK_NAMES.filter((attack) => results.settings.attacks.includes(attack));
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** "this run" rows followed by the paper's rows, one column per attack. */
+function accuracyTable(results: ReproductionResults, ours: Array<[string, AccuracyRow]>, paper: Array<[string, PaperAccuracyRow]>): string {
+  const attacks = attacksOf(results);
+  const header = ['', 'clean', ...attacks.map((attack) => ATTACK_TITLES[attack])];
+  const rows = [
+    ...ours.map(([name, row]) => [`**this run** ${name}`, pct(row.clean), ...attacks.map((attack) => pct(row.attacks[attack]))]),
+    ...paper.map(([name, row]) => [`paper ${name}`, row.clean.toFixed(1), ...attacks.map((attack) => row[attack].toFixed(1))]),
+  ];
+  return table(header, rows);
+}
+
+/** Under how many attacks `better` beats `worse`, and by how many points on average. */
+function compare(results: ReproductionResults, better: AccuracyRow, worse: AccuracyRow): { wins: number; total: number; meanPoints: number } {
+  const attacks = attacksOf(results);
+  const differences = attacks.map((attack) => 100 * ((better.attacks[attack] ?? 0) - (worse.attacks[attack] ?? 0)));
+  return { wins: differences.filter((d) => d > 0).length, total: attacks.length, meanPoints: mean(differences) };
+}
+
+function paperCompare(results: ReproductionResults, better: PaperAccuracyRow, worse: PaperAccuracyRow): number {
+  return mean(attacksOf(results).map((attack) => better[attack] - worse[attack]));
+}
+
+function verdict(wins: number, total: number): string {
+  if (wins === total) return 'shows the paper\'s effect under every attack';
+  if (wins === 0) return 'does **not** show the paper\'s effect under any attack';
+  return `shows the paper's effect under ${wins} of ${total} attacks only`;
+}
+
+function settingsSection(results: ReproductionResults): string {
+  const { settings: s, metadata: m } = results;
+  const epsPixel = (s.eps * PAPER_INPUT_STD).toFixed(4);
+  return `## Settings
+
+| | |
+|---|---|
+| preset | \`${s.preset}\` (\`${m.command}\`) |
+| data | ${m.dataset.name}: ${m.dataset.trainImages} training images, ${m.dataset.testImages} test images for the tables, ${m.dataset.sweepImages} for the sweeps |
+| model | ${s.model}, ${s.epochs} epoch(s), batch ${s.batchSize}, SGD lr ${s.lr} (no norm: ${s.noNormLr}), momentum ${s.momentum}, weight decay ${s.weightDecay}, lr ÷10 at epochs ${s.milestones.join(', ')}, random horizontal flips: ${s.flip ? 'yes' : 'no'} |
+| input | pixels in [0, 1], normalized by the model's first layer with mean 0.1307, std 0.3081 (the paper's code did this in its data loader) |
+| attacks | L∞, ε = ${s.eps} in the paper's normalized units = ${epsPixel} in pixels; step ε/10, 20 iterations; PGD from a uniform random start; MIM decay 1.0; CW-L2 with 3 binary-search steps × 10 Adam iterations, c = ${s.cwConst}, learning rate ε/10; summed cross-entropy; box [0, 1] |
+| inference | attacks run in inference mode with the statistics named in each row; with batch statistics the attack's gradient flows through them; inference batch ${s.batchSize} unless a figure varies it |
+| seed | ${m.seed} (initialization, shuffling, flips, PGD starts) |
+| backend | ${m.backend}; robustnorm ${m.versions.robustnorm}, Node ${m.versions.node}, gpu.js ${m.versions.gpujs} |
+| wall time | ${formatDuration(m.wallSeconds)} |
+
+Where the paper's code and text differ, this project follows the choices of its normalization layers:
+BatchNorm divides by √(σ² + ε) with the biased batch variance in training (PyTorch's rule; the paper's code divided by √(unbiased σ²) + ε),
+and RobustNorm by r^p + ε with r = max − min per channel and p = ${0.2} unless a row says otherwise (eq. 6; see \`src/nn/robust-norm.ts\`).
+
+### Models trained in this run
+
+${table(['model', 'epochs', 'test accuracy', 'final train loss', 'training time', 'time per step'], m.models.map((model) => [
+    model.label, String(model.epochs), pct(model.testAccuracy), model.trainLoss.toFixed(4), formatDuration(model.trainSeconds), `${(1000 * model.secondsPerStep).toFixed(0)} ms`,
+  ]))}
+`;
+}
+
+function table1Section(results: ReproductionResults): string {
+  const result = results.table1;
+  if (!result) return '';
+  const [population, batch] = result.rows as [AccuracyRow, AccuracyRow];
+  const paper = PAPER_TABLE1[results.settings.dataset === 'fashion-mnist' ? 'fashion-mnist' : 'mnist'];
+  const [paperP, paperB] = paper.rows as [PaperAccuracyRow, PaperAccuracyRow];
+  const ours = compare(results, batch, population);
+  return `## ${EXPERIMENTS[1]}
+
+ε = ${result.eps} (paper units) = ${result.epsPixel.toFixed(4)} (pixels), BatchNorm ${results.settings.model}. Accuracy in %.
+
+${accuracyTable(results, [['P', population], ['B', batch]], [['P', paperP], ['B', paperB]])}
+
+Paper: ${paper.source}, ${paper.settings}.
+
+![Table 1](table1.svg)
+
+This run ${verdict(ours.wins, ours.total)}: batch statistics beat population statistics under ${ours.wins} of ${ours.total} attacks, by ${signed(ours.meanPoints)} points on average (the paper: ${signed(paperCompare(results, paperB, paperP))}). Clean accuracy: ${pct(population.clean)}% with P, ${pct(batch.clean)}% with B.
+`;
+}
+
+function table3Section(results: ReproductionResults): string {
+  const result = results.table3;
+  if (!result) return '';
+  const [none, layerNorm, batchNorm] = result.rows as [AccuracyRow, AccuracyRow, AccuracyRow];
+  const lines = [none, layerNorm].map((row) => {
+    const c = compare(results, row, batchNorm);
+    return `${row.label} ${c.wins === c.total ? 'beats' : c.wins === 0 ? 'does not beat' : `beats under ${c.wins} of ${c.total} attacks`} BatchNorm (P) (${signed(c.meanPoints)} points on average)`;
+  });
+  const paperRows = PAPER_TABLE3.rows.map((row): [string, PaperAccuracyRow] => [row.row, row]);
+  return `## ${EXPERIMENTS[2]}
+
+${accuracyTable(results, result.rows.map((row): [string, AccuracyRow] => [row.label, row]), paperRows)}
+
+Paper: ${PAPER_TABLE3.source}, ${PAPER_TABLE3.settings}; the paper printed no MNIST values for this table, so its CIFAR10 numbers stand beside ours only for the direction of the effect.
+
+![Table 3](table3.svg)
+
+The paper's claim is that normalizations without moving averages are more accurate under attack than BatchNorm with population statistics. In this run ${lines.join('; ')}.
+`;
+}
+
+function figure3Section(results: ReproductionResults): string {
+  const result = results.figure3;
+  if (!result) return '';
+  const [batchNorm, robust, robustMean] = result.rows as [AccuracyRow, AccuracyRow, AccuracyRow];
+  const rn = compare(results, robust, batchNorm);
+  const rnMean = compare(results, robustMean, batchNorm);
+  return `## ${EXPERIMENTS[3]}
+
+${accuracyTable(results, [['BN (P)', batchNorm], ['RN', robust], ['RN w/ μ̂_P', robustMean]], [])}
+
+![Figure 3](figure3.svg)
+
+${FIGURE_CLAIMS.figure3}
+
+This run: RobustNorm (batch statistics) ${verdict(rn.wins, rn.total)} (${signed(rn.meanPoints)} points over BatchNorm on average); RobustNorm with the population mean ${verdict(rnMean.wins, rnMean.total)} (${signed(rnMean.meanPoints)} points). Clean accuracy: BN ${pct(batchNorm.clean)}%, RN ${pct(robust.clean)}%, RN w/ μ̂_P ${pct(robustMean.clean)}%.
+`;
+}
+
+function figure2Section(results: ReproductionResults): string {
+  const result = results.figure2;
+  if (!result) return '';
+  const { clean, adversarial } = result.meanAbsShift;
+  const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : '–');
+  return `## ${EXPERIMENTS[4]}
+
+Layer \`${result.layer}\` (${result.channels} channels), ${result.clean.mean.length} test batches of ${result.batchSize}; PGD at ε = ${results.settings.eps} against the model with population statistics.
+
+| batches | mean \\|μ_B − μ̂_P\\| | mean \\|σ²_B − σ̂²_P\\| |
+|---|---|---|
+| clean | ${clean.mean.toPrecision(3)} | ${clean.variance.toPrecision(3)} |
+| PGD | ${adversarial.mean.toPrecision(3)} | ${adversarial.variance.toPrecision(3)} |
+
+![Figure 2, mean](figure2-mean.svg)
+![Figure 2, variance](figure2-variance.svg)
+
+${FIGURE_CLAIMS.figure2}
+
+This run: under PGD the batch mean is ${ratio(adversarial.mean, clean.mean)} and the batch variance ${ratio(adversarial.variance, clean.variance)} as far from the population statistics as on clean batches, ${adversarial.mean > clean.mean && adversarial.variance > clean.variance ? 'so the attack does shift the statistics, as the paper says' : 'so this run does **not** show a larger shift under attack'}.
+`;
+}
+
+function figure4Section(results: ReproductionResults): string {
+  const result = results.figure4;
+  if (!result) return '';
+  const sizes = [...new Set(result.rows.map((row) => row.batchSize))];
+  const labels = [...new Set(result.rows.map((row) => row.label))];
+  const cell = (label: string, size: number) => {
+    const row = result.rows.find((r) => r.label === label && r.batchSize === size);
+    return row ? `${pct(row.clean)} / ${pct(row.pgd)}` : '–';
+  };
+  const smallest = Math.min(...sizes);
+  const largest = Math.max(...sizes);
+  const at = (label: string, size: number) => result.rows.find((r) => r.label === label && r.batchSize === size);
+  const summary = labels.map((label) => `${label}: clean ${pct(at(label, smallest)?.clean)}% at batch ${smallest} vs ${pct(at(label, largest)?.clean)}% at ${largest}`).join('; ');
+  return `## ${EXPERIMENTS[5]}
+
+Clean / PGD accuracy (%) by inference batch size, on ${result.rows[0] ? `the sweep's test images` : 'no images'}.
+
+${table(['', ...sizes.map(String)], labels.map((label) => [label, ...sizes.map((size) => cell(label, size))]))}
+
+![Figure 4](figure4.svg)
+
+${FIGURE_CLAIMS.figure4}
+
+This run: ${summary}.
+`;
+}
+
+function figure6Section(results: ReproductionResults): string {
+  const result = results.figure6;
+  if (!result) return '';
+  const attacks = attacksOf(results);
+  const rows = result.rows.map(({ power, row }) => [`p = ${power}, ${row.statistics === 'batch' ? 'RN' : 'RN w/ μ̂_P'}`, pct(row.clean), ...attacks.map((attack) => pct(row.attacks[attack]))]);
+  const pgdOf = (statistics: string) => result.rows.filter(({ row }) => row.statistics === statistics).map(({ power, row }) => ({ power, pgd: row.attacks.pgd ?? 0 }));
+  const best = (statistics: string) => pgdOf(statistics).reduce((a, b) => (b.pgd > a.pgd ? b : a), { power: Number.NaN, pgd: -1 });
+  return `## ${EXPERIMENTS[6]}
+
+${table(['', 'clean', ...attacks.map((attack) => ATTACK_TITLES[attack])], rows)}
+
+![Figure 6](figure6.svg)
+
+${FIGURE_CLAIMS.figure6}
+
+This run: the most PGD-robust power is p = ${best('batch').power} for RN and p = ${best('population-mean').power} for RN w/ μ̂_P.
+`;
+}
+
+function figure7Section(results: ReproductionResults): string {
+  const result = results.figure7;
+  if (!result) return '';
+  const epsValues = [...new Set(result.rows.map((row) => row.eps))];
+  const labels = [...new Set(result.rows.map((row) => row.label))];
+  const attacks = [...new Set(result.rows.map((row) => row.attack))];
+  const header = ['attack', 'model', ...epsValues.map((eps) => `ε ${eps}`)];
+  const rows = attacks.flatMap((attack) => labels.map((label) => [ATTACK_TITLES[attack], label, ...epsValues.map((eps) => pct(result.rows.find((r) => r.attack === attack && r.label === label && r.eps === eps)?.accuracy))]));
+  const pairs = result.rows.filter((row) => row.label === 'RN').map((rn) => ({ rn, bn: result.rows.find((row) => row.label === 'BN' && row.attack === rn.attack && row.eps === rn.eps) }));
+  const wins = pairs.filter(({ rn, bn }) => bn !== undefined && rn.accuracy > bn.accuracy).length;
+  return `## ${EXPERIMENTS[7]}
+
+Accuracy (%) against ε (paper units; pixels = ε × ${PAPER_INPUT_STD}).
+
+${table(header, rows)}
+
+![Figure 7](figure7.svg)
+
+${FIGURE_CLAIMS.figure7}
+
+This run: RobustNorm is more accurate than BatchNorm at ${wins} of ${pairs.length} (attack, ε) points.
+`;
+}
+
+function table4Section(results: ReproductionResults): string {
+  const result = results.table4;
+  if (!result) return '';
+  const attacks = attacksOf(results);
+  const gain = (value: number | null | undefined) => (value === null || value === undefined ? '–' : value.toFixed(1));
+  const ours = result.rows.map((row) => [`**this run** ${row.training}`, ...attacks.map((attack) => gain(row.gain[attack]))]);
+  const paper = PAPER_TABLE4.rows.map((row) => [`paper ${row.training.toLowerCase()}`, ...attacks.map((attack) => row[attack].toFixed(1))]);
+  const meanGain = (training: string) => mean(attacks.map((attack) => result.rows.find((row) => row.training === training)?.gain[attack]).filter((value): value is number => typeof value === 'number'));
+  const normal = meanGain('normal');
+  const adversarial = meanGain('adversarial');
+  return `## ${EXPERIMENTS[8]}
+
+Gain of batch over population statistics, (B − P)/P in %, for BatchNorm trained on clean images and on PGD examples.
+
+${table(['', ...attacks.map((attack) => ATTACK_TITLES[attack])], [...ours, ...paper])}
+
+Paper: ${PAPER_TABLE4.source}, ${PAPER_TABLE4.settings}.
+
+This run: mean gain ${normal.toFixed(1)}% after normal training and ${adversarial.toFixed(1)}% after adversarial training, ${adversarial < normal ? 'so adversarial training shrinks the gap, as the paper says' : 'so this run does **not** show the gap shrinking'}.
+`;
+}
+
+export function renderReport(results: ReproductionResults): string {
+  const { metadata: m } = results;
+  const sections = [
+    `# RobustNorm reproduction: \`${m.preset}\` preset
+
+This report was written by \`${m.command}\` on ${m.startedAt.slice(0, 10)} from \`results.json\` beside it. Every "this run" number is what
+the code computed on that run; the paper's numbers are in \`src/experiments/paper-results.ts\` with the table they come from.
+This run is small (${m.model}, ${m.epochs} epoch(s), ${m.dataset.testImages} test images) next to the paper's (ResNet20, 50 epochs, the full test set), so read it for the direction of each effect rather than its size.
+`,
+    settingsSection(results),
+    table1Section(results),
+    table3Section(results),
+    figure3Section(results),
+    figure2Section(results),
+    figure4Section(results),
+    figure6Section(results),
+    figure7Section(results),
+    table4Section(results),
+  ];
+  return `${sections.filter((section) => section !== '').join('\n')}`;
+}

@@ -1,0 +1,130 @@
+/**
+ * A whole reproduction: load the data, run the chosen experiments (training
+ * each model they need once), and write OUT/results.json, the SVG figures and
+ * OUT/report.md.
+ *
+ * Interrupted runs resume: models continue from their checkpoints in
+ * OUT/models/, and an experiment already in OUT/results.json (written after
+ * each experiment, with the same settings) is not run again.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { limitDataset, loadDataset } from '../data/datasets.js';
+import { getBackend } from '../kernels/backend.js';
+import { createContext, type ExperimentContext } from './context.js';
+import { figure2 } from './figure2.js';
+import { figure3 } from './figure3.js';
+import { figure4 } from './figure4.js';
+import { figure6 } from './figure6.js';
+import { figure7 } from './figure7.js';
+import { renderFigures } from './figures.js';
+import { ModelStore, type TrainedModel } from './models.js';
+import { estimatePasses, RunProgress, trainingPasses } from './progress.js';
+import { renderReport } from './report.js';
+import type { ModelRecord, ReproductionResults, RunMetadata } from './results.js';
+import { EXPERIMENTS, type ExperimentNumber, type ReproductionSettings } from './settings.js';
+import { table1 } from './table1.js';
+import { table3 } from './table3.js';
+import { table4 } from './table4.js';
+
+export interface ReproduceOptions {
+  out: string;
+  /** How the run was started, for the report. */
+  command?: string;
+  /** No progress output (tests). */
+  quiet?: boolean;
+}
+
+type ExperimentResults = Omit<ReproductionResults, 'metadata' | 'settings'>;
+
+/** Runs experiment `number` and stores its result under its key. */
+const STEPS: Record<ExperimentNumber, (context: ExperimentContext, into: ExperimentResults) => void> = {
+  1: (context, into) => void (into.table1 = table1(context)),
+  2: (context, into) => void (into.table3 = table3(context)),
+  3: (context, into) => void (into.figure3 = figure3(context)),
+  4: (context, into) => void (into.figure2 = figure2(context)),
+  5: (context, into) => void (into.figure4 = figure4(context)),
+  6: (context, into) => void (into.figure6 = figure6(context)),
+  7: (context, into) => void (into.figure7 = figure7(context)),
+  8: (context, into) => void (into.table4 = table4(context)),
+};
+
+const RESULT_KEYS: Record<ExperimentNumber, keyof ExperimentResults> = {
+  1: 'table1', 2: 'table3', 3: 'figure3', 4: 'figure2', 5: 'figure4', 6: 'figure6', 7: 'figure7', 8: 'table4',
+};
+
+function versions(): RunMetadata['versions'] {
+  const require = createRequire(import.meta.url);
+  const version = (file: string) => (require(file) as { version: string }).version;
+  return { robustnorm: version('../../package.json'), node: process.versions.node, gpujs: version('gpu.js/package.json') };
+}
+
+/** Writes a file whole or not at all (an interrupted write never leaves half a file). */
+function writeAtomically(file: string, text: string): void {
+  writeFileSync(`${file}.partial`, text);
+  renameSync(`${file}.partial`, file);
+}
+
+/** Results of an earlier run of the same settings in `out`, to resume from. */
+function earlierResults(file: string, settings: ReproductionSettings): ExperimentResults {
+  if (!existsSync(file)) return {};
+  const earlier = JSON.parse(readFileSync(file, 'utf8')) as ReproductionResults;
+  if (JSON.stringify(earlier.settings) !== JSON.stringify(settings)) return {};
+  const { metadata: _metadata, settings: _settings, ...experiments } = earlier;
+  return experiments;
+}
+
+function modelRecord(trained: TrainedModel): ModelRecord {
+  const last = trained.history.at(-1);
+  return {
+    key: trained.spec.key, label: trained.spec.label, epochs: trained.history.length,
+    testAccuracy: last?.testAccuracy ?? Number.NaN, trainLoss: last?.trainLoss ?? Number.NaN,
+    trainSeconds: trained.history.reduce((sum, epoch) => sum + epoch.seconds, 0), secondsPerStep: trained.secondsPerStep,
+  };
+}
+
+export async function runReproduction(settings: ReproductionSettings, options: ReproduceOptions): Promise<ReproductionResults> {
+  const startedAt = new Date();
+  mkdirSync(options.out, { recursive: true });
+  const resultsFile = join(options.out, 'results.json');
+  const data = loadDataset(settings.dataset, settings.dataDir !== undefined ? { dataDir: settings.dataDir } : {});
+  const train = limitDataset(data.train, settings.trainLimit);
+  const test = limitDataset(data.test, settings.testLimit);
+  const sweepTest = limitDataset(data.test, settings.sweepLimit);
+  const progress = new RunProgress(estimatePasses(settings, train.count), options.quiet ?? false);
+  const models: ModelRecord[] = [];
+  const store = new ModelStore(settings, join(options.out, 'models'), (trained) => {
+    models.push(modelRecord(trained));
+    progress.complete(trainingPasses(settings, train.count, trained.spec.adversarial));
+  });
+  const context = createContext(settings, test, sweepTest, store, progress);
+  const experiments = earlierResults(resultsFile, settings);
+
+  const results = (): ReproductionResults => ({
+    metadata: {
+      preset: settings.preset, command: options.command ?? `robustnorm reproduce --preset ${settings.preset}`,
+      startedAt: startedAt.toISOString(), wallSeconds: progress.elapsedSeconds(), seed: settings.seed,
+      backend: getBackend().name, versions: versions(),
+      dataset: { name: settings.dataset, trainImages: train.count, testImages: test.count, sweepImages: sweepTest.count },
+      model: settings.model, epochs: settings.epochs, models,
+    },
+    settings,
+    ...experiments,
+  });
+
+  for (const number of settings.experiments) {
+    if (experiments[RESULT_KEYS[number]] !== undefined) {
+      progress.note(`experiment ${number} (${EXPERIMENTS[number]}): already in ${resultsFile}, not run again`);
+      continue;
+    }
+    progress.note(`experiment ${number}: ${EXPERIMENTS[number]}`);
+    STEPS[number](context, experiments);
+    writeAtomically(resultsFile, JSON.stringify(results(), null, 1));
+  }
+  const final = results();
+  writeAtomically(resultsFile, JSON.stringify(final, null, 1));
+  for (const [file, svg] of await renderFigures(final)) writeAtomically(join(options.out, file), svg);
+  writeAtomically(join(options.out, 'report.md'), renderReport(final));
+  return final;
+}

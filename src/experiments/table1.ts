@@ -1,0 +1,27 @@
+/**
+ * Experiment 1, the paper's Table 1: a BatchNorm network classified and
+ * attacked with its population statistics (P, the running averages from
+ * training) and with the statistics of the batch being classified (B). The
+ * paper's claim: B is far more accurate than P under attack, although it is
+ * no better on clean images.
+ */
+import { epsToPixel } from '../attacks/units.js';
+import type { AccuracyRow, ExperimentContext } from './context.js';
+import { modelSpec } from './models.js';
+
+export interface Table1Result {
+  /** ε, paper units, and the same ε in pixels. */
+  eps: number;
+  epsPixel: number;
+  /** P then B. */
+  rows: AccuracyRow[];
+}
+
+export function table1(context: ExperimentContext): Table1Result {
+  const batchNorm = modelSpec(context.settings, 'bn');
+  return {
+    eps: context.settings.eps,
+    epsPixel: epsToPixel(context.settings.eps, 'paper'),
+    rows: [context.robustness(batchNorm, 'population'), context.robustness(batchNorm, 'batch')],
+  };
+}
