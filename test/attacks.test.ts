@@ -239,6 +239,26 @@ describe('Carlini–Wagner L2', () => {
     expect(Array.from(upper)).toEqual([5, 1e10, 100]);
   });
 
+  it('aborts a round early as soon as the loss stops falling (checked every iteration at 10 iterations)', () => {
+    /** Counts forward passes. */
+    class Counting extends LinearClassifier {
+      forwards = 0;
+      override forward(x: Tensor): Tensor {
+        this.forwards++;
+        return super.forward(x);
+      }
+    }
+    const x = images(2, 4, 22, 0.3, 0.7);
+    const run = (abortEarly: boolean) => {
+      const model = new Counting(16, 2, 23);
+      // A huge step saturates tanh after one Adam step: the distance term jumps and the loss rises at iteration 1.
+      cw(model, x, [0, 1], { learningRate: 5, initialConst: 1e-3, binarySearchSteps: 2, maxIterations: 10, abortEarly });
+      return model.forwards;
+    };
+    expect(run(false)).toBe(20);
+    expect(run(true)).toBe(4);
+  });
+
   it('returns the clean image where it finds nothing', () => {
     const model = new LinearClassifier(16, 2, 15);
     const x = images(2, 4, 16);

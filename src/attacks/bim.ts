@@ -16,13 +16,13 @@ import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { addPerturbation, checkLabels, lossGradient, projectPerturbation, resolvedSettings, sign, withFrozenParameters, type AttackSettings } from './common.js';
 
-/** The shared loop; `start` is the initial δ (zeros for BIM). */
+/** The shared loop; `start` is the initial δ (zeros for BIM), projected before the first step and not modified. */
 export function iterateSignSteps(model: Module, x: Tensor, labels: ArrayLike<number>, settings: AttackSettings, start: Float32Array): Tensor {
   const { eps, epsIter, nbIter, clipMin, clipMax, targeted } = resolvedSettings(settings);
   checkLabels(x, labels);
   if (start.length !== x.size) throw new Error(`attack: a start of ${start.length} values for ${x.size} pixels`);
   const clean = Float32Array.from(x.data);
-  const delta = start;
+  const delta = Float32Array.from(start);
   projectPerturbation(clean, delta, eps, clipMin, clipMax);
   return withFrozenParameters(model, () => {
     for (let iteration = 0; iteration < nbIter; iteration++) {

@@ -14,6 +14,6 @@ import { resolvedSettings, type AttackSettings } from './common.js';
 export function pgd(model: Module, x: Tensor, labels: ArrayLike<number>, settings: AttackSettings, random: Random): Tensor {
   const { eps } = resolvedSettings(settings);
   const start = new Float32Array(x.size);
-  for (let i = 0; i < start.length; i++) start[i] = Math.random() * 2 * eps - eps;
+  for (let i = 0; i < start.length; i++) start[i] = random.uniformRange(-eps, eps);
   return iterateSignSteps(model, x, labels, settings, start);
 }

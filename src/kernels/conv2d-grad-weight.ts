@@ -57,7 +57,8 @@ export function gradWeightChunking(shape: Conv2dShape): { rowsPerChunk: number; 
  *                                the copies are dropped when unpacking)
  *   thread.z = chunk             a run of `rowsPerChunk` (n, oh) rows
  * Per term a thread reads one input value (lane-varying: it depends on j) and
- * four ∂L/∂y values (uniform across the quad). The result is
+ * four ∂L/∂y values (uniform across the quad); a row's OW terms are unrolled
+ * in the source. The result is
  * [chunk][g][j][4]; `sumChunks` adds the chunks and `unpackQuads` lays the
  * sums out as ∂L/∂w [Co, C·KH·KW].
  */
@@ -67,6 +68,16 @@ export function conv2dGradWeightKernelSource(shape: Conv2dShape): string {
   const paddedHeight = H + 2 * P;
   const paddedWidth = W + 2 * P;
   const plane = paddedHeight * paddedWidth;
+  // The OW terms of a row, written out (rows are short: 7–28 terms, too
+  // short for a loop's overhead to pay off).
+  const columns: string[] = [];
+  for (let ow = 0; ow < OW; ow++) {
+    columns.push(`      const v${ow} = xp[xRow + ${ow * S}];
+      s0 += gradOut[g0 + ${ow}] * v${ow};
+      s1 += gradOut[g1 + ${ow}] * v${ow};
+      s2 += gradOut[g2 + ${ow}] * v${ow};
+      s3 += gradOut[g3 + ${ow}] * v${ow};`);
+  }
   return `function (xp, gradOut) {
   const c = Math.floor(this.thread.x / ${KH * KW});
   const tap = this.thread.x - c * ${KH * KW};
@@ -89,13 +100,11 @@ export function conv2dGradWeightKernelSource(shape: Conv2dShape): string {
       const oh = row - n * ${OH};
       const xRow = xOffset + n * ${C * plane} + oh * ${S * paddedWidth};
       const gRow = n * ${CO * OH * OW} + oh * ${OW};
-      for (let ow = 0; ow < ${OW}; ow++) {
-        const v = xp[xRow + ow * ${S}];
-        s0 += gradOut[gRow + co0 + ow] * v;
-        s1 += gradOut[gRow + co1 + ow] * v;
-        s2 += gradOut[gRow + co2 + ow] * v;
-        s3 += gradOut[gRow + co3 + ow] * v;
-      }
+      const g0 = gRow + co0;
+      const g1 = gRow + co1;
+      const g2 = gRow + co2;
+      const g3 = gRow + co3;
+${columns.join('\n')}
     }
   }
   return [s0, s1, s2, s3];

@@ -1,7 +1,7 @@
 /**
  * Normalization layers compute statistics over groups of values: BatchNorm and
  * RobustNorm over each channel (all of N, H, W), LayerNorm over each sample
- * (all of C, H, W). These helpers list a group's offsets in the flat NCHW
+ * (all of C, H, W). These helpers describe where a channel's values lie in the flat NCHW
  * buffer, and copy a group out to (and back from) a contiguous float64 array,
  * so the math in the layer files can be written over a plain list x₁ … x_M.
  */

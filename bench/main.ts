@@ -1,0 +1,161 @@
+/**
+ * `npm run bench`: kernel throughput and whole-model timings per backend, with
+ * a baseline backend (default: `reference`, the plain TypeScript twins)
+ * measured in the same run, so ratios do not depend on how busy the machine
+ * was on another day.
+ *
+ *   npm run bench                          table
+ *   npm run bench -- --json                JSON rows
+ *   npm run bench -- --backends webasm     only some backends (comma-separated)
+ *   npm run bench -- --only kernels        kernels | models
+ *   npm run bench -- --repeats 5           timed runs per row (the best is reported)
+ *   npm run bench -- --full-baseline       also time the slow rows (resnet20, PGD) on the baseline
+ *   npm run bench -- --compare             adds PyTorch's time for each row (bench/compare-pytorch.py)
+ *
+ * Rows: matmul 512²/1024² and the three conv kernels (GFLOP/s), then for
+ * smallCnn and resnet20 at batch 128: a train step, an eval forward pass and
+ * PGD-20 (ms and images/s). Each row is warmed up (kernels compiled, V8
+ * optimized) before timing; times include uploading inputs and reading back
+ * results, as training sees them. The machine is noisy (2 shared cores):
+ * compare rows of one run only, and prefer best-of-N.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { availableBackends, BACKEND_NAMES, disposeBackends, resolveAuto, setBackend, type BackendName } from '../src/index.js';
+import { kernelWorkloads } from './kernels.js';
+import { modelWorkloads } from './models.js';
+
+const usage = `usage: npm run bench -- [--json] [--backends ${BACKEND_NAMES.join(',')}] [--only kernels|models] [--repeats N] [--full-baseline] [--compare]`;
+
+interface Flags { json: boolean; repeats: number; backends: BackendName[]; only: 'kernels' | 'models' | null; fullBaseline: boolean; compare: boolean }
+
+function parseFlags(): Flags {
+  try {
+    const { values } = parseArgs({
+      options: {
+        json: { type: 'boolean', default: false },
+        backends: { type: 'string' },
+        only: { type: 'string' },
+        repeats: { type: 'string', default: '3' },
+        'full-baseline': { type: 'boolean', default: false },
+        compare: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+    if (values.help) {
+      console.log(usage);
+      process.exit(0);
+    }
+    const repeats = Number(values.repeats);
+    if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeats must be a positive integer, got "${values.repeats}"`);
+    const wanted = values.backends?.split(',') ?? availableBackends().filter((name) => name !== 'cpu' && name !== 'reference');
+    for (const name of wanted) {
+      if (!(BACKEND_NAMES as readonly string[]).includes(name)) throw new Error(`unknown backend "${name}"`);
+    }
+    if (values.only !== undefined && values.only !== 'kernels' && values.only !== 'models') throw new Error(`--only must be kernels or models, got "${values.only}"`);
+    return {
+      json: values.json ?? false, repeats, backends: wanted as BackendName[], only: (values.only as Flags['only']) ?? null,
+      fullBaseline: values['full-baseline'] ?? false, compare: values.compare ?? false,
+    };
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+export interface Row {
+  workload: string;
+  backend: BackendName;
+  bestMs: number;
+  medianMs: number;
+  gflops: number | null;
+  imagesPerSecond: number | null;
+  /** baseline time / this time, both from this run (null where the baseline was not timed). */
+  vsBaseline: number | null;
+  /** PyTorch's best time for the same workload, from bench/compare-pytorch.py (with --compare). */
+  pytorchMs?: number | null;
+}
+
+function time(run: () => unknown, warmups: number, repeats: number): { best: number; median: number } {
+  for (let i = 0; i < warmups; i++) run();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    run();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return { best: times[0] as number, median: times[Math.floor(times.length / 2)] as number };
+}
+
+const BASELINE: BackendName = 'reference';
+
+function pytorchTimes(): Record<string, number> {
+  const script = fileURLToPath(new URL('./compare-pytorch.py', import.meta.url));
+  process.stderr.write('  running bench/compare-pytorch.py (PyTorch, 2 threads)…\n');
+  return JSON.parse(execFileSync('python3', [script, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Record<string, number>;
+}
+
+function main(): void {
+  const flags = parseFlags();
+  const order: BackendName[] = [BASELINE, ...flags.backends.filter((name) => name !== BASELINE)];
+  const rows: Row[] = [];
+  const note = (row: Row) => {
+    rows.push(row);
+    if (!flags.json) process.stderr.write(`  ${row.workload} on ${row.backend}: ${row.bestMs.toFixed(1)} ms\n`);
+  };
+  if (flags.only !== 'models') {
+    for (const workload of kernelWorkloads()) {
+      let baselineMs: number | null = null;
+      for (const name of order) {
+        const backend = setBackend(name);
+        const { best, median } = time(() => workload.run(backend), 2, flags.repeats);
+        if (name === BASELINE) baselineMs = best;
+        note({ workload: workload.name, backend: name, bestMs: best, medianMs: median, gflops: workload.flops / (best * 1e6), imagesPerSecond: null, vsBaseline: baselineMs === null ? null : baselineMs / best });
+      }
+    }
+  }
+  if (flags.only !== 'kernels') {
+    for (const workload of modelWorkloads()) {
+      let baselineMs: number | null = null;
+      for (const name of order) {
+        const isBaseline = name === BASELINE;
+        if (isBaseline && workload.slow && !flags.fullBaseline) continue;
+        setBackend(name);
+        const run = workload.setup();
+        // The baseline is slow: one warm-up and one timed run unless asked for more.
+        const { best, median } = isBaseline ? time(run, 1, flags.fullBaseline ? flags.repeats : 1) : time(run, 2, flags.repeats);
+        if (isBaseline) baselineMs = best;
+        note({ workload: workload.name, backend: name, bestMs: best, medianMs: median, gflops: null, imagesPerSecond: workload.images / (best / 1000), vsBaseline: baselineMs === null ? null : baselineMs / best });
+      }
+    }
+  }
+  disposeBackends();
+  if (flags.compare) {
+    const torch = pytorchTimes();
+    for (const row of rows) row.pytorchMs = torch[row.workload] ?? null;
+  }
+  const auto = resolveAuto();
+  if (flags.json) {
+    console.log(JSON.stringify({ repeats: flags.repeats, baseline: BASELINE, auto, rows }, null, 2));
+    return;
+  }
+  const header = ['workload', 'backend', 'best ms', 'median ms', 'GFLOP/s', 'images/s', `× ${BASELINE}`, ...(flags.compare ? ['PyTorch ms', '÷ PyTorch'] : [])];
+  const table = rows.map((row) => [
+    row.workload, row.backend, row.bestMs.toFixed(1), row.medianMs.toFixed(1),
+    row.gflops === null ? '' : row.gflops.toFixed(2),
+    row.imagesPerSecond === null ? '' : row.imagesPerSecond.toFixed(0),
+    row.vsBaseline === null ? '' : `${row.vsBaseline.toFixed(2)}×`,
+    ...(flags.compare ? [row.pytorchMs ? row.pytorchMs.toFixed(1) : '', row.pytorchMs ? `${(row.bestMs / row.pytorchMs).toFixed(1)}×` : ''] : []),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...table.map((cells) => (cells[column] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const cells of table) console.log(line(cells));
+  console.log(`\nbest of ${flags.repeats} timed runs after warm-up (baseline model rows: 1 run); times include upload and readback.`);
+  console.log(`auto picks ${auto.name} here: ${auto.reason}.`);
+}
+
+main();

@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ATTACK_NAMES } from '../src/attacks/registry.js';
+import type { AccuracyRow } from '../src/experiments/context.js';
+import { channelStatistics } from '../src/experiments/figure2.js';
+import { renderReport } from '../src/experiments/report.js';
+import type { ReproductionResults } from '../src/experiments/results.js';
+import { runReproduction } from '../src/experiments/reproduce.js';
+import { parseExperimentList, presetSettings, type ReproductionSettings } from '../src/experiments/settings.js';
+import { percentGain } from '../src/experiments/table4.js';
+import { fromArray } from '../src/tensor/tensor.js';
+
+/** Every experiment at a size that says nothing about the paper but runs each code path. */
+function tinySettings(): ReproductionSettings {
+  return {
+    ...presetSettings('smoke'),
+    trainLimit: 24, testLimit: 6, sweepLimit: 4, batchSize: 6, epochs: 1, advIter: 1,
+    epsSweep: [0.1], batchSizes: [1, 4], powers: [0.2, 1],
+  };
+}
+
+const isFraction = (value: unknown) => typeof value === 'number' && value >= 0 && value <= 1;
+
+describe('the reproduction, end to end on tiny data', () => {
+  const out = mkdtempSync(join(tmpdir(), 'robustnorm-reproduce-'));
+  let results: ReproductionResults;
+
+  it('runs every experiment and writes results, figures and a report', async () => {
+    results = await runReproduction(tinySettings(), { out, quiet: true, command: 'test' });
+    const files = readdirSync(out).sort();
+    expect(files).toEqual(expect.arrayContaining(['results.json', 'report.md', 'table1.svg', 'table3.svg', 'figure2-mean.svg', 'figure2-variance.svg', 'figure3.svg', 'figure4.svg', 'figure6.svg', 'figure7.svg']));
+    for (const file of files.filter((name) => name.endsWith('.svg'))) {
+      const svg = readFileSync(join(out, file), 'utf8');
+      expect(svg.startsWith('<svg'), file).toBe(true);
+      expect(svg.trimEnd().endsWith('</svg>'), file).toBe(true);
+      expect(svg, file).toContain('class="marks"');
+    }
+    expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(results)));
+  }, 600_000);
+
+  it('produces well-formed rows', () => {
+    const t1 = results.table1!;
+    expect(t1.rows.map((row) => row.statistics)).toEqual(['population', 'batch']);
+    for (const row of [...t1.rows, ...results.table3!.rows, ...results.figure3!.rows]) {
+      expect(isFraction(row.clean)).toBe(true);
+      expect(Object.keys(row.attacks).sort()).toEqual(['bim', 'cw', 'fgsm', 'mim', 'pgd']);
+      expect(Object.values(row.attacks).every(isFraction)).toBe(true);
+      expect(row.images).toBe(6);
+    }
+    expect(results.table3!.rows.map((row) => row.model)).toEqual(['none', 'ln', 'bn']);
+    expect(results.figure3!.rows.map((row) => `${row.model}/${row.statistics}`)).toEqual(['bn/population', 'rn/batch', 'rn/population-mean']);
+    const f2 = results.figure2!;
+    expect(f2.clean.mean).toHaveLength(1);
+    expect(f2.adversarial.variance[0]).toHaveLength(f2.channels);
+    expect(results.figure4!.rows).toHaveLength(2 * 3);
+    expect(results.figure4!.rows.every((row) => isFraction(row.clean) && isFraction(row.pgd))).toBe(true);
+    expect(results.figure6!.rows.map((row) => row.power)).toEqual([0.2, 0.2, 1, 1]);
+    expect(results.figure7!.rows).toHaveLength(3 * 4);
+    expect(results.table4!.rows.map((row) => row.training)).toEqual(['normal', 'adversarial']);
+    expect(results.metadata.models.map((model) => model.key).sort()).toEqual(['bn', 'bn-pgd', 'ln', 'none', 'rn', 'rn-p1']);
+  });
+
+  it('resumes: a second run with the same settings reuses models and results', async () => {
+    const again = await runReproduction(tinySettings(), { out, quiet: true, command: 'test' });
+    expect(again.table1).toEqual(results.table1);
+    expect(again.figure7).toEqual(results.figure7);
+  }, 120_000);
+});
+
+describe('report rendering', () => {
+  it('renders a fixed results file to the expected Markdown', () => {
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/results-tiny.json', import.meta.url), 'utf8')) as ReproductionResults;
+    const expected = readFileSync(new URL('./fixtures/report-tiny.md', import.meta.url), 'utf8');
+    expect(renderReport(fixture)).toBe(expected);
+  });
+
+  it('says plainly when a run does not show the effect', () => {
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/results-tiny.json', import.meta.url), 'utf8')) as ReproductionResults;
+    const [population, batch] = fixture.table1!.rows as [AccuracyRow, AccuracyRow];
+    // Make B worse than P under every attack: the verdict must say so.
+    for (const attack of ATTACK_NAMES) {
+      population.attacks[attack] = 0.9;
+      batch.attacks[attack] = 0.1;
+    }
+    expect(renderReport(fixture)).toContain('This run does **not** show the paper\'s effect under any attack');
+  });
+});
+
+describe('experiment helpers', () => {
+  it('percentGain is (B − P)/P · 100 and undefined at P = 0', () => {
+    expect(percentGain(0.2, 0.5)).toBeCloseTo(150);
+    expect(percentGain(0, 0.5)).toBeNull();
+  });
+
+  it('channelStatistics gives the mean and biased variance over (N, H, W)', () => {
+    const x = fromArray([[[[1, 3]], [[0, 0]]], [[[5, 7]], [[2, 2]]]]); // [2, 2, 1, 2]
+    const { mean, variance } = channelStatistics(x);
+    expect(mean).toEqual([4, 1]);
+    expect(variance).toEqual([5, 1]);
+  });
+
+  it('parses experiment lists and rejects unknown numbers', () => {
+    expect(parseExperimentList('1, 3,7')).toEqual([1, 3, 7]);
+    expect(() => parseExperimentList('1,9')).toThrow(/unknown experiment "9"/);
+  });
+});
