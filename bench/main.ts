@@ -8,8 +8,10 @@
  *   npm run bench -- --json                JSON rows
  *   npm run bench -- --backends webasm     only some backends (comma-separated)
  *   npm run bench -- --only kernels        kernels | models
+ *   npm run bench -- --filter small-cnn    only rows whose name contains this
  *   npm run bench -- --repeats 5           timed runs per row (the best is reported)
- *   npm run bench -- --full-baseline       also time the slow rows (resnet20, PGD) on the baseline
+ *   npm run bench -- --slow-repeats 1      timed runs for the slow rows (PGD-20, resnet20 train step)
+ *   npm run bench -- --full-baseline       also time the slow rows on the baseline
  *   npm run bench -- --compare             adds PyTorch's time for each row (bench/compare-pytorch.py)
  *
  * Rows: matmul 512²/1024² and the three conv kernels (GFLOP/s), then for
@@ -26,9 +28,9 @@ import { availableBackends, BACKEND_NAMES, disposeBackends, resolveAuto, setBack
 import { kernelWorkloads } from './kernels.js';
 import { modelWorkloads } from './models.js';
 
-const usage = `usage: npm run bench -- [--json] [--backends ${BACKEND_NAMES.join(',')}] [--only kernels|models] [--repeats N] [--full-baseline] [--compare]`;
+const usage = `usage: npm run bench -- [--json] [--backends ${BACKEND_NAMES.join(',')}] [--only kernels|models] [--filter TEXT] [--repeats N] [--slow-repeats N] [--full-baseline] [--compare]`;
 
-interface Flags { json: boolean; repeats: number; backends: BackendName[]; only: 'kernels' | 'models' | null; fullBaseline: boolean; compare: boolean }
+interface Flags { filter: string | null; json: boolean; repeats: number; slowRepeats: number; backends: BackendName[]; only: 'kernels' | 'models' | null; fullBaseline: boolean; compare: boolean }
 
 function parseFlags(): Flags {
   try {
@@ -37,7 +39,9 @@ function parseFlags(): Flags {
         json: { type: 'boolean', default: false },
         backends: { type: 'string' },
         only: { type: 'string' },
+        filter: { type: 'string' },
         repeats: { type: 'string', default: '3' },
+        'slow-repeats': { type: 'string', default: '1' },
         'full-baseline': { type: 'boolean', default: false },
         compare: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -49,13 +53,15 @@ function parseFlags(): Flags {
     }
     const repeats = Number(values.repeats);
     if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeats must be a positive integer, got "${values.repeats}"`);
+    const slowRepeats = Number(values['slow-repeats']);
+    if (!Number.isInteger(slowRepeats) || slowRepeats < 1) throw new Error(`--slow-repeats must be a positive integer, got "${values['slow-repeats']}"`);
     const wanted = values.backends?.split(',') ?? availableBackends().filter((name) => name !== 'cpu' && name !== 'reference');
     for (const name of wanted) {
       if (!(BACKEND_NAMES as readonly string[]).includes(name)) throw new Error(`unknown backend "${name}"`);
     }
     if (values.only !== undefined && values.only !== 'kernels' && values.only !== 'models') throw new Error(`--only must be kernels or models, got "${values.only}"`);
     return {
-      json: values.json ?? false, repeats, backends: wanted as BackendName[], only: (values.only as Flags['only']) ?? null,
+      filter: values.filter ?? null, json: values.json ?? false, repeats, slowRepeats, backends: wanted as BackendName[], only: (values.only as Flags['only']) ?? null,
       fullBaseline: values['full-baseline'] ?? false, compare: values.compare ?? false,
     };
   } catch (error) {
@@ -106,7 +112,7 @@ function main(): void {
     if (!flags.json) process.stderr.write(`  ${row.workload} on ${row.backend}: ${row.bestMs.toFixed(1)} ms\n`);
   };
   if (flags.only !== 'models') {
-    for (const workload of kernelWorkloads()) {
+    for (const workload of kernelWorkloads().filter((w) => flags.filter === null || w.name.includes(flags.filter))) {
       let baselineMs: number | null = null;
       for (const name of order) {
         const backend = setBackend(name);
@@ -117,15 +123,16 @@ function main(): void {
     }
   }
   if (flags.only !== 'kernels') {
-    for (const workload of modelWorkloads()) {
+    for (const workload of modelWorkloads().filter((w) => flags.filter === null || w.name.includes(flags.filter))) {
       let baselineMs: number | null = null;
       for (const name of order) {
         const isBaseline = name === BASELINE;
         if (isBaseline && workload.slow && !flags.fullBaseline) continue;
         setBackend(name);
         const run = workload.setup();
-        // The baseline is slow: one warm-up and one timed run unless asked for more.
-        const { best, median } = isBaseline ? time(run, 1, flags.fullBaseline ? flags.repeats : 1) : time(run, 2, flags.repeats);
+        // One warm-up run compiles every kernel; the baseline gets one timed run unless asked for more.
+        const repeats = isBaseline && !flags.fullBaseline ? 1 : workload.slow ? flags.slowRepeats : flags.repeats;
+        const { best, median } = time(run, 1, repeats);
         if (isBaseline) baselineMs = best;
         note({ workload: workload.name, backend: name, bestMs: best, medianMs: median, gflops: null, imagesPerSecond: workload.images / (best / 1000), vsBaseline: baselineMs === null ? null : baselineMs / best });
       }
@@ -154,7 +161,7 @@ function main(): void {
   console.log(line(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const cells of table) console.log(line(cells));
-  console.log(`\nbest of ${flags.repeats} timed runs after warm-up (baseline model rows: 1 run); times include upload and readback.`);
+  console.log(`\nbest of ${flags.repeats} timed runs after warm-up (slow model rows: ${flags.slowRepeats}; baseline model rows: 1); times include upload and readback.`);
   console.log(`auto picks ${auto.name} here: ${auto.reason}.`);
 }
 

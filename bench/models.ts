@@ -12,7 +12,7 @@ export interface ModelWorkload {
   images: number;
   /** Prepares the model and returns one run of the workload. */
   setup: () => () => unknown;
-  /** Runs too slow to repeat on the baseline (see main.ts). */
+  /** Rows too slow to repeat many times or to run on the baseline by default (see main.ts). */
   slow: boolean;
 }
 

@@ -4,7 +4,7 @@
  * Read along: lessons/08-attacks.md
  */
 import { join } from 'node:path';
-import { batches, bim, countCorrect, cw, fgsm, limitDataset, loadDataset, mim, noGrad, pgd, Random, SGD, trainEpoch, type Tensor } from '../src/index.js';
+import { batches, bim, countCorrect, cw, fgsm, limitDataset, loadDataset, mim, noGrad, PAPER_INPUT_STD, pgd, Random, SGD, trainEpoch, type Tensor } from '../src/index.js';
 import { writeExampleGrid } from '../src/cli/example-grid.js';
 import { FAST, heading, size, timed, tinyCnn } from './helpers.js';
 
@@ -41,7 +41,8 @@ const attacks: Array<[string, () => Tensor]> = [
   ['BIM', () => bim(model, batch.images, batch.labels, { eps: EPS, nbIter: size(20, 5) })], // steps of ε/10, clipped to the ε-ball
   ['PGD', () => pgd(model, batch.images, batch.labels, { eps: EPS, nbIter: size(20, 5) }, random)], // BIM from a random start
   ['MIM', () => mim(model, batch.images, batch.labels, { eps: EPS, nbIter: size(20, 5) })], // BIM with momentum on normalized gradients
-  ['CW', () => cw(model, batch.images, batch.labels, { maxIterations: size(10, 3), binarySearchSteps: size(3, 1), learningRate: 0.01 })], // L2, no ε
+  // CW-L2 as the reproduction runs it: c = 10, Adam's rate 0.02 (= the paper's ε/10), distances in the paper's units.
+  ['CW', () => cw(model, batch.images, batch.labels, { initialConst: 10, learningRate: 0.02, distanceUnit: PAPER_INPUT_STD, maxIterations: size(10, 3), binarySearchSteps: size(3, 1) })],
 ];
 console.log('  attack   accuracy   mean L∞   mean L2    time   predictions (label → prediction, * = fooled)');
 console.log(`  clean    ${((100 * countCorrect(noGrad(() => model.forward(batch.images)), batch.labels)) / batch.labels.length).toFixed(1).padStart(6)}%` +

@@ -70,3 +70,4 @@ export { figure3, type Figure3Result } from './experiments/figure3.js';
 export { figure4, type BatchSizeRow } from './experiments/figure4.js';
 export { figure6, type PowerRow } from './experiments/figure6.js';
 export { figure7, type EpsRow } from './experiments/figure7.js';
+export { pgdTrainingPerturbation, type AdversarialTrainingSettings } from './attacks/adversarial-training.js';

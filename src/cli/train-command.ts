@@ -15,45 +15,21 @@ import { multiStepLR } from '../optim/schedules.js';
 import { evaluate, trainEpoch } from '../training/train.js';
 import { getBackend } from '../kernels/backend.js';
 import { startProgress } from './progress.js';
-import { pgd } from '../attacks/pgd.js';
+import { pgdTrainingPerturbation, type AdversarialTrainingSettings } from '../attacks/adversarial-training.js';
 import { epsToPaper, epsToPixel, type EpsUnits } from '../attacks/units.js';
 import { Random } from '../random.js';
-import type { Tensor } from '../tensor/tensor.js';
 
-/**
- * PGD adversarial training as the paper's code ran it (functions.py,
- * train_adversary_one_epoch, after Madry et al.): every batch is replaced by
- * PGD examples with ε (default 0.03 in the paper's normalized units, the
- * function's default, which train_mnist.py never overrides; Madry et al.'s own
- * MNIST setting is `--adv-eps 0.3 --eps-units pixel`), step ε/4, 10 iterations,
- * a uniform random start, and the loss is the mean cross-entropy on those
- * examples only.
- *
- * Mode during the attack (attacks.md §8, pitfall 1): we keep the paper's
- * choice and generate the examples in training mode, so each PGD forward pass
- * normalizes with the adversarial batch's own statistics (the gradient flows
- * through them) and also moves the running averages: 10 extra momentum
- * updates per optimizer step, on partially perturbed batches. This is what the
- * population statistics of the paper's adversarially trained BatchNorm models
- * (its Table 4) were estimated from. Attacking in eval() mode instead (as
- * torchattacks does by default) would aim PGD at the running statistics, and
- * those would then see only the adversarial batches the optimizer trains on.
- */
-function adversarialSettings(options: TrainCommandOptions): { eps: number; epsIter: number; nbIter: number } {
+/** The training attack in pixel units; see attacks/adversarial-training.ts for what it does and why. */
+function adversarialSettings(options: TrainCommandOptions): Required<AdversarialTrainingSettings> {
   const units = options.epsUnits ?? 'paper';
   const eps = epsToPixel(options.advEps ?? 0.03, units);
   const epsIter = options.advEpsIter !== undefined ? epsToPixel(options.advEpsIter, units) : eps / 4;
   return { eps, epsIter, nbIter: options.advIter ?? 10 };
 }
 
-function pgdTrainingPerturbation(options: TrainCommandOptions, epoch: number) {
-  const settings = adversarialSettings(options);
-  // One generator per epoch, seeded from (seed, epoch), so a resumed run draws the same random starts.
-  const random = new Random(((options.seed + 1) * 7919 + epoch) >>> 0);
-  return (model: Module, images: Tensor, labels: Uint8Array): Tensor => {
-    model.train();
-    return pgd(model, images, labels, settings, random);
-  };
+/** One generator per epoch, seeded from (seed, epoch), so a resumed run draws the same random starts. */
+function epochPerturbation(options: TrainCommandOptions, epoch: number) {
+  return pgdTrainingPerturbation(adversarialSettings(options), new Random(((options.seed + 1) * 7919 + epoch) >>> 0));
 }
 
 function adversarialDescription(options: TrainCommandOptions): string {
@@ -138,7 +114,7 @@ export function runTrain(options: TrainCommandOptions): { model: Module; history
     const bar = startProgress(`epoch ${epoch + 1}/${options.epochs}`, Math.ceil(train.count / options.batchSize));
     const result = trainEpoch(model, optimizer, train, {
       batchSize: options.batchSize, seed: options.seed, epoch, flip: options.flip,
-      ...(options.adversarial === 'pgd' ? { perturb: pgdTrainingPerturbation(options, epoch) } : {}),
+      ...(options.adversarial === 'pgd' ? { perturb: epochPerturbation(options, epoch) } : {}),
       onBatch: (p) => bar.update(p.batch, { unit: 'batches', status: `loss ${p.loss.toFixed(4)} | acc ${(100 * p.accuracy).toFixed(1)}% | lr ${optimizer.lr} | ${p.imagesPerSecond.toFixed(0)} img/s` }),
     });
     bar.stop();

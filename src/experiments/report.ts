@@ -69,7 +69,7 @@ function settingsSection(results: ReproductionResults): string {
 | input | pixels in [0, 1], normalized by the model's first layer with mean 0.1307, std 0.3081 (the paper's code did this in its data loader) |
 | attacks | L∞, ε = ${s.eps} in the paper's normalized units = ${epsPixel} in pixels; step ε/10, 20 iterations; PGD from a uniform random start; MIM decay 1.0; CW-L2 with 3 binary-search steps × 10 Adam iterations, c = ${s.cwConst}, learning rate ε/10; summed cross-entropy; box [0, 1] |
 | inference | attacks run in inference mode with the statistics named in each row; with batch statistics the attack's gradient flows through them; inference batch ${s.batchSize} unless a figure varies it |
-| seed | ${m.seed} (initialization, shuffling, flips, PGD starts) |
+${results.table4 ? `| adversarial training | PGD with ε = ${s.advEps} (paper units), step ε/4, ${s.advIter} iterations, examples made with the model in training mode as the paper's code did (Table 4 only; the paper's training script defaulted to ε = 0.03) |\n` : ''}| seed | ${m.seed} (initialization, shuffling, flips, PGD starts) |
 | backend | ${m.backend}; robustnorm ${m.versions.robustnorm}, Node ${m.versions.node}, gpu.js ${m.versions.gpujs} |
 | wall time | ${formatDuration(m.wallSeconds)} |
 

@@ -66,13 +66,13 @@ function writeAtomically(file: string, text: string): void {
   renameSync(`${file}.partial`, file);
 }
 
-/** Results of an earlier run of the same settings in `out`, to resume from. */
-function earlierResults(file: string, settings: ReproductionSettings): ExperimentResults {
-  if (!existsSync(file)) return {};
+/** Results (and model records) of an earlier run of the same settings in `out`, to resume from. */
+function earlierResults(file: string, settings: ReproductionSettings): { experiments: ExperimentResults; models: ModelRecord[] } {
+  if (!existsSync(file)) return { experiments: {}, models: [] };
   const earlier = JSON.parse(readFileSync(file, 'utf8')) as ReproductionResults;
-  if (JSON.stringify(earlier.settings) !== JSON.stringify(settings)) return {};
-  const { metadata: _metadata, settings: _settings, ...experiments } = earlier;
-  return experiments;
+  if (JSON.stringify(earlier.settings) !== JSON.stringify(settings)) return { experiments: {}, models: [] };
+  const { metadata, settings: _settings, ...experiments } = earlier;
+  return { experiments, models: metadata.models };
 }
 
 function modelRecord(trained: TrainedModel): ModelRecord {
@@ -93,13 +93,19 @@ export async function runReproduction(settings: ReproductionSettings, options: R
   const test = limitDataset(data.test, settings.testLimit);
   const sweepTest = limitDataset(data.test, settings.sweepLimit);
   const progress = new RunProgress(estimatePasses(settings, train.count), options.quiet ?? false);
-  const models: ModelRecord[] = [];
-  const store = new ModelStore(settings, join(options.out, 'models'), (trained) => {
-    models.push(modelRecord(trained));
+  const earlier = earlierResults(resultsFile, settings);
+  const experiments = earlier.experiments;
+  const models: ModelRecord[] = earlier.models;
+  // Models of other settings (another architecture, training set or seed) live in their own folder.
+  const modelFolder = `${settings.model}-${settings.dataset}-${train.count}-seed${settings.seed}`;
+  const store = new ModelStore(settings, join(options.out, 'models', modelFolder), (trained) => {
+    const record = modelRecord(trained);
+    const known = models.findIndex((model) => model.key === record.key);
+    if (known >= 0) models[known] = record;
+    else models.push(record);
     progress.complete(trainingPasses(settings, train.count, trained.spec.adversarial));
   });
   const context = createContext(settings, test, sweepTest, store, progress);
-  const experiments = earlierResults(resultsFile, settings);
 
   const results = (): ReproductionResults => ({
     metadata: {

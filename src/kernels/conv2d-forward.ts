@@ -39,16 +39,19 @@ export function conv2dForwardReference(x: FloatArray, w: FloatArray, shape: Conv
  * The gpu.js kernel, generated per shape: an implicit GEMM on the zero-padded
  * input xp [N, C, H + 2p, W + 2p] (see layout.ts for why these choices).
  *
- * Thread mapping: output [N·OH·OW, ⌈Co/4⌉], returning Array(4).
- *   thread.x = n·OH·OW + oh·OW + ow   one output position of one image
- *   thread.y = g                      output channels 4g … 4g+3
+ * Thread mapping: output [OH·OW, N, ⌈Co/4⌉], returning Array(4).
+ *   thread.x = oh·OW + ow   one output position
+ *   thread.y = n            of one image
+ *   thread.z = g            output channels 4g … 4g+3
+ * (3-D so that gpu.js's WebGL texture for it is near-square: a 2-D output
+ * N·OH·OW wide would exceed the 16,384-texel texture width.)
  * Each thread sums C·KH·KW taps for its four channels. Per tap it reads one
  * input value (lane-varying) and four weights (the same for the whole quad),
  * so one gather feeds four multiply-adds. The KH·KW taps of a channel are
  * unrolled in the source; no bounds tests, as xp is padded.
  *
  * Weights come packed as wq [⌈Co/4⌉, C·KH·KW, 4] (`packForwardWeights`), so a
- * thread's four weights for a tap are adjacent. The result is [g][cell][4];
+ * thread's four weights for a tap are adjacent. The result is [g][n][position][4];
  * `unpackQuads` turns it into y [N, Co, OH, OW].
  *
  * `paddedHeight`/`paddedWidth` are xp's sizes; they differ from the default
@@ -71,13 +74,12 @@ export function conv2dForwardKernelSource(shape: Conv2dShape, paddedHeight = sha
     }
   }
   return `function (xp, wq) {
-  const n = Math.floor(this.thread.x / ${OH * OW});
-  const position = this.thread.x - n * ${OH * OW};
-  const oh = Math.floor(position / ${OW});
-  const ow = position - oh * ${OW};
+  const n = this.thread.y;
+  const oh = Math.floor(this.thread.x / ${OW});
+  const ow = this.thread.x - oh * ${OW};
   // top-left corner of this output's receptive field in xp[n, 0]
   const corner = n * ${C * plane} + oh * ${S * paddedWidth} + ow * ${S};
-  const wBase = this.thread.y * ${C * KH * KW * 4};
+  const wBase = this.thread.z * ${C * KH * KW * 4};
   let y0 = 0;
   let y1 = 0;
   let y2 = 0;

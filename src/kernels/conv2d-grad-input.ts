@@ -88,9 +88,10 @@ export function flipWeights(w: Float32Array, shape: Conv2dShape): Float32Array {
  * stride works the same way (a gather form has to test, per lane, which
  * outputs a stride-2 input position was read by).
  *
- * Thread mapping: output [N·OH·OW, ⌈C·KH·KW/4⌉], returning Array(4).
- *   thread.x = n·OH·OW + oh·OW + ow   one output position of one image
- *   thread.y = g                      rows j = 4g … 4g+3 of cols
+ * Thread mapping: output [OH·OW, N, ⌈C·KH·KW/4⌉], returning Array(4).
+ *   thread.x = oh·OW + ow   one output position
+ *   thread.y = n            of one image
+ *   thread.z = g            rows j = 4g … 4g+3 of cols
  * Per output channel a thread reads one ∂L/∂y value (lane-varying) and four
  * weights (uniform across the quad). Weights come packed as
  * wt [⌈C·KH·KW/4⌉, Co, 4] (`packGradInputWeights`).
@@ -111,10 +112,8 @@ export function conv2dGradInputKernelSource(shape: Conv2dShape): string {
   const tail: string[] = [];
   for (let co = CO - (CO % unroll); co < CO; co++) tail.push(step(String(co), `t${co}`));
   return `function (gradOut, wt) {
-  const n = Math.floor(this.thread.x / ${plane});
-  const position = this.thread.x - n * ${plane};
-  const gBase = n * ${CO * plane} + position;
-  const wBase = this.thread.y * ${CO * 4};
+  const gBase = this.thread.y * ${CO * plane} + this.thread.x;
+  const wBase = this.thread.z * ${CO * 4};
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -140,7 +139,7 @@ export function packGradInputWeights(w: Float32Array, shape: Conv2dShape): Float
 
 /**
  * Step 2: adds every cols value into the input position it came from. `quads`
- * is the kernel's result [⌈J/4⌉][N·OH·OW][4]; the sums go into a zero-padded
+ * is the kernel's result [⌈J/4⌉][N][OH·OW][4]; the sums go into a zero-padded
  * [N, C, H + 2p, W + 2p] buffer (so no bounds tests), cropped at the end.
  */
 export function scatterColumns(quads: Float32Array, shape: Conv2dShape, out: Float32Array): Float32Array {

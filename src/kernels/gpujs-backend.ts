@@ -128,6 +128,27 @@ function returnFlatOutput(kernel: unknown): void {
 class GpuJsBackend implements KernelBackend {
   private readonly gpu: GPU;
   private readonly kernels = new Map<string, IKernelRunShortcut>();
+  /**
+   * The zero-padded copy of a convolution input made by the forward pass,
+   * handed to the weight gradient of that input (autograd passes the same
+   * array to both) and dropped there. The forward pass always pads afresh,
+   * so an array refilled in place between two forward passes is never stale.
+   * Held weakly: it goes when the input does.
+   */
+  private readonly paddedInputs = new WeakMap<Float32Array, { shape: string; padded: Float32Array }>();
+
+  private padForward(x: Float32Array, shape: Conv2dShape): Float32Array {
+    const padded = padInput(x, shape.batch * shape.inChannels, shape.height, shape.width, shape.padding);
+    if (padded !== x) this.paddedInputs.set(x, { shape: shapeKey('conv', shape), padded });
+    return padded;
+  }
+
+  private padForGradWeight(x: Float32Array, shape: Conv2dShape): Float32Array {
+    const cached = this.paddedInputs.get(x);
+    this.paddedInputs.delete(x);
+    if (cached !== undefined && cached.shape === shapeKey('conv', shape)) return cached.padded;
+    return padInput(x, shape.batch * shape.inChannels, shape.height, shape.width, shape.padding);
+  }
 
   constructor(readonly name: GpuJsBackendName) {
     if (name === 'webasm') {
@@ -175,8 +196,8 @@ class GpuJsBackend implements KernelBackend {
 
   conv2dForward(x: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
     const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, padding: P, outHeight: OH, outWidth: OW } = shape;
-    const xp = padInput(x, N * C, H, W, P);
-    const output: [number, number] = [N * OH * OW, quadCount(CO)];
+    const xp = this.padForward(x, shape);
+    const output: [number, number, number] = [OH * OW, N, quadCount(CO)];
     const quads = this.run('conv2dForward', shapeKey('conv2dForward', shape), () => conv2dForwardKernelSource(shape), output, [xp, packForwardWeights(w, shape)]);
     return unpackQuads(quads, CO, N, OH * OW, new Float32Array(N * CO * OH * OW));
   }
@@ -191,10 +212,10 @@ class GpuJsBackend implements KernelBackend {
       const paddedWidth = OW + 2 * padWidth;
       const gp = padInput(gradOut, N * CO, OH, OW, padHeight, padWidth);
       const source = () => conv2dForwardKernelSource(t, paddedHeight, paddedWidth);
-      const quads = this.run('conv2dGradInput', shapeKey('conv2dGradInput', shape), source, [N * H * W, quadCount(C)], [gp, packForwardWeights(flipWeights(w, shape), t)]);
+      const quads = this.run('conv2dGradInput', shapeKey('conv2dGradInput', shape), source, [H * W, N, quadCount(C)], [gp, packForwardWeights(flipWeights(w, shape), t)]);
       return unpackQuads(quads, C, N, H * W, new Float32Array(N * C * H * W));
     }
-    const output: [number, number] = [N * OH * OW, quadCount(C * KH * KW)];
+    const output: [number, number, number] = [OH * OW, N, quadCount(C * KH * KW)];
     const quads = this.run('conv2dGradInput', shapeKey('conv2dGradInput', shape), () => conv2dGradInputKernelSource(shape), output, [gradOut, packGradInputWeights(w, shape)]);
     return scatterColumns(quads, shape, new Float32Array(N * C * H * W));
   }
@@ -204,7 +225,7 @@ class GpuJsBackend implements KernelBackend {
     const { chunks } = gradWeightChunking(shape);
     const taps = C * KH * KW;
     const output: [number, number, number] = [taps, quadCount(CO), chunks];
-    const xp = padInput(x, N * C, H, W, P);
+    const xp = this.padForGradWeight(x, shape);
     const partials = this.run('conv2dGradWeight', shapeKey('conv2dGradWeight', shape), () => conv2dGradWeightKernelSource(shape), output, [xp, gradOut]);
     const quads = chunks === 1 ? partials : sumChunks(partials, chunks, new Float32Array(partials.length / chunks));
     return unpackQuads(quads, CO, 1, taps, new Float32Array(CO * taps));
