@@ -22,9 +22,11 @@
  * compare rows of one run only, and prefer best-of-N.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableBackends, BACKEND_NAMES, disposeBackends, resolveAuto, setBackend, type BackendName } from '../src/index.js';
+import { webasmThreads } from '../src/kernels/gpujs-backend.js';
 import { kernelWorkloads } from './kernels.js';
 import { modelWorkloads } from './models.js';
 
@@ -73,6 +75,8 @@ function parseFlags(): Flags {
 export interface Row {
   workload: string;
   backend: BackendName;
+  /** Threads the backend ran on (webasm: the main thread plus its helper; see src/kernels/helper-thread.ts). */
+  threads: number;
   bestMs: number;
   medianMs: number;
   gflops: number | null;
@@ -100,41 +104,64 @@ const BASELINE: BackendName = 'reference';
 function pytorchTimes(): Record<string, number> {
   const script = fileURLToPath(new URL('./compare-pytorch.py', import.meta.url));
   process.stderr.write('  running bench/compare-pytorch.py (PyTorch, 2 threads)…\n');
-  return JSON.parse(execFileSync('python3', [script, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Record<string, number>;
+  // Debian's python3-torch lives in the system Python (a pyenv or venv python3 may come first on PATH).
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  return JSON.parse(execFileSync(python, [script, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Record<string, number>;
+}
+
+interface Config { name: BackendName; threads: number }
+
+/** Makes `config` the active backend (webasm is timed with 1 thread and with its default). */
+function activate(config: Config): void {
+  disposeBackends();
+  process.env.ROBUSTNORM_THREADS = String(config.threads);
+  setBackend(config.name);
+}
+
+function label(config: Config): string {
+  return config.name === 'webasm' ? `webasm ${config.threads}T` : config.name;
 }
 
 function main(): void {
   const flags = parseFlags();
-  const order: BackendName[] = [BASELINE, ...flags.backends.filter((name) => name !== BASELINE)];
+  const defaultThreads = process.env.ROBUSTNORM_THREADS === undefined ? webasmThreads() : Number(process.env.ROBUSTNORM_THREADS);
+  const order: Config[] = [{ name: BASELINE, threads: 1 }];
+  for (const name of flags.backends.filter((backend) => backend !== BASELINE)) {
+    if (name === 'webasm' && defaultThreads > 1) order.push({ name, threads: 1 });
+    order.push({ name, threads: name === 'webasm' ? defaultThreads : 1 });
+  }
   const rows: Row[] = [];
   const note = (row: Row) => {
     rows.push(row);
-    if (!flags.json) process.stderr.write(`  ${row.workload} on ${row.backend}: ${row.bestMs.toFixed(1)} ms\n`);
+    if (!flags.json) process.stderr.write(`  ${row.workload} on ${row.backend} (${row.threads} thread(s)): ${row.bestMs.toFixed(1)} ms\n`);
   };
   if (flags.only !== 'models') {
     for (const workload of kernelWorkloads().filter((w) => flags.filter === null || w.name.includes(flags.filter))) {
       let baselineMs: number | null = null;
-      for (const name of order) {
-        const backend = setBackend(name);
+      for (const config of order) {
+        activate(config);
+        const backend = setBackend(config.name);
         const { best, median } = time(() => workload.run(backend), 2, flags.repeats);
-        if (name === BASELINE) baselineMs = best;
-        note({ workload: workload.name, backend: name, bestMs: best, medianMs: median, gflops: workload.flops / (best * 1e6), imagesPerSecond: null, vsBaseline: baselineMs === null ? null : baselineMs / best });
+        if (config.name === BASELINE) baselineMs = best;
+        note({ workload: workload.name, backend: config.name, threads: config.threads, bestMs: best, medianMs: median, gflops: workload.flops / (best * 1e6), imagesPerSecond: null, vsBaseline: baselineMs === null ? null : baselineMs / best });
       }
     }
   }
   if (flags.only !== 'kernels') {
     for (const workload of modelWorkloads().filter((w) => flags.filter === null || w.name.includes(flags.filter))) {
       let baselineMs: number | null = null;
-      for (const name of order) {
-        const isBaseline = name === BASELINE;
+      for (const config of order) {
+        const isBaseline = config.name === BASELINE;
         if (isBaseline && workload.slow && !flags.fullBaseline) continue;
-        setBackend(name);
+        activate(config);
         const run = workload.setup();
-        // One warm-up run compiles every kernel; the baseline gets one timed run unless asked for more.
+        // Warm-up runs compile every kernel and let V8 optimize the code around
+        // them (one for the slow rows, which loop enough inside); the baseline
+        // gets one timed run unless asked for more.
         const repeats = isBaseline && !flags.fullBaseline ? 1 : workload.slow ? flags.slowRepeats : flags.repeats;
-        const { best, median } = time(run, 1, repeats);
+        const { best, median } = time(run, workload.slow || isBaseline ? 1 : 2, repeats);
         if (isBaseline) baselineMs = best;
-        note({ workload: workload.name, backend: name, bestMs: best, medianMs: median, gflops: null, imagesPerSecond: workload.images / (best / 1000), vsBaseline: baselineMs === null ? null : baselineMs / best });
+        note({ workload: workload.name, backend: config.name, threads: config.threads, bestMs: best, medianMs: median, gflops: null, imagesPerSecond: workload.images / (best / 1000), vsBaseline: baselineMs === null ? null : baselineMs / best });
       }
     }
   }
@@ -150,7 +177,7 @@ function main(): void {
   }
   const header = ['workload', 'backend', 'best ms', 'median ms', 'GFLOP/s', 'images/s', `× ${BASELINE}`, ...(flags.compare ? ['PyTorch ms', '÷ PyTorch'] : [])];
   const table = rows.map((row) => [
-    row.workload, row.backend, row.bestMs.toFixed(1), row.medianMs.toFixed(1),
+    row.workload, label({ name: row.backend, threads: row.threads }), row.bestMs.toFixed(1), row.medianMs.toFixed(1),
     row.gflops === null ? '' : row.gflops.toFixed(2),
     row.imagesPerSecond === null ? '' : row.imagesPerSecond.toFixed(0),
     row.vsBaseline === null ? '' : `${row.vsBaseline.toFixed(2)}×`,

@@ -15,6 +15,9 @@ export const oddConvShapes: Array<[string, Conv2dShape]> = [
   ['2→3 ch, 8×8, stride 2, pad 0', convCase(3, 2, 8, 8, 3, 3, 2, 0)],
   ['1×1 kernel, stride 2 (ResNet shortcut)', convCase(2, 6, 7, 7, 10, 1, 2, 0)],
   ['2×3 kernel on 6×5', { ...convCase(2, 3, 6, 5, 2, 3, 1, 0), kernelHeight: 2, kernelWidth: 3, outHeight: 5, outWidth: 3 }],
+  // Big enough for the webasm backend to split the batch with its helper thread, into unequal parts.
+  ['batch 5 split 2 + 3, 6→10 ch, 13×11, stride 2, pad 1', convCase(5, 6, 13, 11, 10, 3, 2, 1)],
+  ['batch 3 split 1 + 2, 5→6 ch, 12×10, stride 1, pad 1', convCase(3, 5, 12, 10, 6, 3, 1, 1)],
 ];
 
 /** The models' real layer shapes at batch 128 (where llvmpipe's loop cap once broke grad-weight). */

@@ -8,7 +8,7 @@
  * run to 100,352 float32 terms (measured: ≤ 9e-7 and ≤ 4.7e-6).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { availableBackends, disposeBackends, setBackend, type BackendName } from '../src/index.js';
+import { availableBackends, disposeBackends, isBackendAvailable, setBackend, type BackendName } from '../src/index.js';
 import { createReferenceBackend } from '../src/kernels/backend.js';
 import type { Conv2dShape, MatmulShape } from '../src/kernels/shapes.js';
 import { Random } from '../src/random.js';
@@ -69,5 +69,35 @@ describe.each(backends)('%s kernels vs the TypeScript reference', (name) => {
     const first = backend.matmul(new Float32Array([1, 0, 0, 1]), new Float32Array([1, 2, 3, 4]), shape);
     backend.matmul(new Float32Array([0, 0, 0, 0]), new Float32Array([1, 2, 3, 4]), shape);
     expect(Array.from(first)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe.runIf(isBackendAvailable('webasm'))('webasm with its helper thread', () => {
+  /** Runs the three conv kernels on a fresh webasm backend with ROBUSTNORM_THREADS=threads. */
+  function convWithThreads(threads: string, shape: Conv2dShape): Float32Array[] {
+    const saved = process.env.ROBUSTNORM_THREADS;
+    process.env.ROBUSTNORM_THREADS = threads;
+    try {
+      disposeBackends();
+      const backend = setBackend('webasm');
+      const { x, w, g } = convReference(shape);
+      return [
+        backend.conv2dForward(Float32Array.from(x), Float32Array.from(w), shape),
+        backend.conv2dGradInput(Float32Array.from(g), Float32Array.from(w), shape),
+        backend.conv2dGradWeight(Float32Array.from(x), Float32Array.from(g), shape),
+      ];
+    } finally {
+      if (saved === undefined) delete process.env.ROBUSTNORM_THREADS;
+      else process.env.ROBUSTNORM_THREADS = saved;
+      disposeBackends();
+    }
+  }
+
+  it.each(oddConvShapes.filter(([name]) => name.includes('split')))('splitting the batch (%s) changes no output value; the weight gradient only by rounding', (_, shape: Conv2dShape) => {
+    const [forward1, gradInput1, gradWeight1] = convWithThreads('1', shape);
+    const [forward2, gradInput2, gradWeight2] = convWithThreads('2', shape);
+    expect(Array.from(forward2!)).toEqual(Array.from(forward1!));
+    expect(Array.from(gradInput2!)).toEqual(Array.from(gradInput1!));
+    expect(relativeError(gradWeight2!, gradWeight1!)).toBeLessThan(1e-6);
   });
 });

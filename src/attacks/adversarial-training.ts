@@ -22,6 +22,7 @@ import type { Random } from '../random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { pgd } from './pgd.js';
 
+/** PGD settings for adversarial training (see {@link pgdTrainingPerturbation}). */
 export interface AdversarialTrainingSettings {
   /** ε in pixel units. */
   eps: number;

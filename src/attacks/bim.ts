@@ -35,6 +35,7 @@ export function iterateSignSteps(model: Module, x: Tensor, labels: ArrayLike<num
   });
 }
 
+/** BIM: nbIter steps δ ← clip_ε(δ + α·sign(∇L(x + δ, y))) from δ = 0, projected into the ε-ball and the box after each. */
 export function bim(model: Module, x: Tensor, labels: ArrayLike<number>, settings: AttackSettings): Tensor {
   return iterateSignSteps(model, x, labels, settings, new Float32Array(x.size));
 }

@@ -22,6 +22,7 @@ import type { Module } from '../nn/module.js';
 import { crossEntropy } from '../ops/loss.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/** Settings shared by the L∞ attacks (FGSM, BIM, PGD, MIM), in input (pixel) units. */
 export interface AttackSettings {
   /** Radius of the L∞ ball (FGSM/BIM/PGD/MIM), in input units. */
   eps: number;

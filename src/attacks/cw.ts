@@ -24,6 +24,7 @@ import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import { withFrozenParameters } from './common.js';
 
+/** Settings of {@link cw} (defaults: the paper's code's). */
 export interface CwSettings {
   /** κ, the margin required past the decision boundary (default 0). */
   confidence?: number;
@@ -238,6 +239,10 @@ function searchRound(model: Module, space: TanhSpace, labels: ArrayLike<number>,
   return roundSuccess;
 }
 
+/**
+ * Carlini–Wagner L2: minimizes Σ‖(adv − x)/u‖² + c·max(Z_y − max_{k≠y} Z_k + κ, 0) over tanh-space
+ * variables with Adam, binary-searching c per sample; returns the smallest successful adversarial image (or the clean one).
+ */
 export function cw(model: Module, x: Tensor, labels: ArrayLike<number>, settings: CwSettings = {}): Tensor {
   const s = resolvedCwSettings(settings);
   const samples = x.shape[0] as number;

@@ -9,6 +9,7 @@ import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { addPerturbation, checkLabels, lossGradient, resolvedSettings, sign, withFrozenParameters, type AttackSettings } from './common.js';
 
+/** FGSM: x_adv = clip(x + ε·sign(∇ₓL(x, y))), with L the summed cross-entropy. ε in input (pixel) units. */
 export function fgsm(model: Module, x: Tensor, labels: ArrayLike<number>, settings: AttackSettings): Tensor {
   const { eps, clipMin, clipMax, targeted } = resolvedSettings(settings);
   checkLabels(x, labels);

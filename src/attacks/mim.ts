@@ -19,11 +19,13 @@ import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { addPerturbation, checkLabels, lossGradient, projectPerturbation, resolvedSettings, sign, withFrozenParameters, type AttackSettings } from './common.js';
 
+/** Settings of {@link mim}: the L∞ settings plus the momentum decay μ. */
 export interface MimSettings extends AttackSettings {
   /** μ, the momentum decay (default 1.0, the paper's). */
   decay?: number;
 }
 
+/** MIM: g ← μ·g + ∇/‖∇‖₁ (per sample); δ ← clip_ε(δ + α·sign(g)), for nbIter steps from δ = 0. */
 export function mim(model: Module, x: Tensor, labels: ArrayLike<number>, settings: MimSettings): Tensor {
   const { eps, epsIter, nbIter, clipMin, clipMax, targeted } = resolvedSettings(settings);
   const decay = settings.decay ?? 1.0;

@@ -11,6 +11,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { iterateSignSteps } from './bim.js';
 import { resolvedSettings, type AttackSettings } from './common.js';
 
+/** PGD: BIM from a uniform random start δ₀ ~ U(−ε, ε) drawn from `random`. */
 export function pgd(model: Module, x: Tensor, labels: ArrayLike<number>, settings: AttackSettings, random: Random): Tensor {
   const { eps } = resolvedSettings(settings);
   const start = new Float32Array(x.size);

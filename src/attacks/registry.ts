@@ -13,14 +13,18 @@ import { mim } from './mim.js';
 import { pgd } from './pgd.js';
 import { epsToPaper, PAPER_INPUT_STD } from './units.js';
 
+/** The five attacks by name. */
 export type AttackName = 'fgsm' | 'bim' | 'pgd' | 'mim' | 'cw';
+/** Every {@link AttackName}, in the paper's table order. */
 export const ATTACK_NAMES: readonly AttackName[] = ['fgsm', 'bim', 'mim', 'cw', 'pgd']; // the paper's table order
 
+/** Settings for any attack by name: the L∞ settings plus CW's own. */
 export interface AttackConfig extends AttackSettings {
   /** Carlini–Wagner's own settings (its learning rate, c, distance unit…); defaults from `paperCwSettings`. */
   cw?: CwSettings;
 }
 
+/** Parses a comma-separated list of attack names, or `all`. */
 export function parseAttackNames(value: string): AttackName[] {
   const names = value === 'all' ? [...ATTACK_NAMES] : value.split(',').map((name) => name.trim());
   for (const name of names) {
@@ -42,6 +46,7 @@ export function paperCwSettings(epsIterPixel: number): CwSettings {
   return { learningRate: epsToPaper(epsIterPixel), initialConst: 10, distanceUnit: PAPER_INPUT_STD };
 }
 
+/** Runs the attack `name` on a batch and returns the adversarial images. */
 export function runAttack(name: AttackName, model: Module, x: Tensor, labels: ArrayLike<number>, config: AttackConfig, random: Random): Tensor {
   switch (name) {
     case 'fgsm':

@@ -18,6 +18,7 @@ import { loadSafetensors, saveSafetensors } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'robustnorm-checkpoint/1';
 
+/** The JSON stored in a checkpoint's `robustnorm` metadata. */
 export interface CheckpointMetadata {
   format: string;
   model: ModelConfig;
@@ -29,6 +30,7 @@ export interface CheckpointMetadata {
 
 const MOMENTUM_PREFIX = 'optimizer.momentum.';
 
+/** Saves the model's state dict, the optimizer's momentum buffers and `metadata` as a safetensors file (atomically). */
 export function saveCheckpoint(file: string, model: Module, metadata: Omit<CheckpointMetadata, 'format'>, optimizer?: SGD): void {
   const tensors = new Map(model.stateDict());
   if (optimizer) {
@@ -41,6 +43,7 @@ export function saveCheckpoint(file: string, model: Module, metadata: Omit<Check
   saveSafetensors(file, tensors, { robustnorm: JSON.stringify({ format: CHECKPOINT_FORMAT, ...metadata }) });
 }
 
+/** A checkpoint read back: the rebuilt model, its metadata and momentum buffers. */
 export interface LoadedCheckpoint {
   model: Module;
   metadata: CheckpointMetadata;

@@ -102,10 +102,12 @@ export function writeFileAtomic(file: string, bytes: Uint8Array): void {
   renameSync(temporary, file);
 }
 
+/** Writes tensors and string metadata to a safetensors file, atomically (temporary file, fsync, rename). */
 export function saveSafetensors(file: string, tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string>): void {
   writeFileAtomic(file, encodeSafetensors(tensors, metadata));
 }
 
+/** Reads a safetensors file into tensors and metadata. */
 export function loadSafetensors(file: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   let bytes: Uint8Array;
   try {

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { Random } from '../random.js';
 import { readIdx } from './idx.js';
 
+/** Images as flat [0, 1] floats (count × channels·height·width) with integer labels. */
 export interface Dataset {
   name: string;
   /** count × 784 pixel values in [0, 1]. */
@@ -24,14 +25,18 @@ export interface Dataset {
   width: number;
 }
 
+/** A dataset's training and test parts. */
 export interface DatasetSplit {
   train: Dataset;
   test: Dataset;
 }
 
+/** The datasets `loadDataset` knows; see the file header for where each comes from. */
 export type DatasetName = 'mnist' | 'mnist-full' | 'fashion-mnist';
+/** Every {@link DatasetName}, for parsing and help texts. */
 export const DATASET_NAMES: readonly DatasetName[] = ['mnist', 'mnist-full', 'fashion-mnist'];
 
+/** Fashion-MNIST's class names by label. */
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 const require = createRequire(import.meta.url);
@@ -108,11 +113,13 @@ export function fashionMnistDir(dataDir?: string): string {
   );
 }
 
+/** Checks a dataset name, with an error listing the choices. */
 export function parseDatasetName(value: string): DatasetName {
   if ((DATASET_NAMES as readonly string[]).includes(value)) return value as DatasetName;
   throw new Error(`unknown dataset "${value}"; choose one of ${DATASET_NAMES.join(', ')}`);
 }
 
+/** Loads a dataset's train and test splits (`dataDir` for mnist-full and fashion-mnist). */
 export function loadDataset(name: DatasetName, options: { dataDir?: string } = {}): DatasetSplit {
   switch (name) {
     case 'mnist':

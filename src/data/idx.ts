@@ -9,11 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 
+/** An IDX file's contents: its dimensions and its bytes, row-major. */
 export interface IdxArray {
   dims: number[];
   data: Uint8Array;
 }
 
+/** Parses IDX bytes (gunzipped already); `file` names the source in error messages. */
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   const fail = (problem: string): never => {
     throw new Error(`${file}: not a valid IDX file: ${problem}`);

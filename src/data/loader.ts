@@ -6,6 +6,7 @@ import type { Random } from '../random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Dataset } from './datasets.js';
 
+/** One mini-batch: images [N, C, H, W] and their labels. */
 export interface Batch {
   images: Tensor;
   labels: Uint8Array;
@@ -13,6 +14,7 @@ export interface Batch {
   indices: number[];
 }
 
+/** How {@link batches} cuts a dataset into batches. */
 export interface BatchOptions {
   batchSize: number;
   /** Shuffle with this generator (no shuffling when omitted). */
@@ -21,6 +23,7 @@ export interface BatchOptions {
   flip?: Random;
 }
 
+/** How many batches cover the dataset once: ⌈count / batchSize⌉. */
 export function batchCount(data: Dataset, batchSize: number): number {
   return Math.ceil(data.count / batchSize);
 }

@@ -28,6 +28,7 @@ export interface AccuracyRow {
   secondsPer1000: Partial<Record<AttackName, number>>;
 }
 
+/** What every experiment gets: settings, test images, the trained models and cached robustness measurements. */
 export interface ExperimentContext {
   settings: ReproductionSettings;
   /** The images of the tables (settings.testLimit of the test set). */
@@ -36,9 +37,11 @@ export interface ExperimentContext {
   sweepTest: Dataset;
   models: ModelStore;
   progress: RunProgress;
+  /** Clean and adversarial accuracy of a model in a statistics mode (computed once per distinct request). */
   robustness(spec: ModelSpec, statistics: NormStatistics, options?: RobustnessRequest): AccuracyRow;
 }
 
+/** Overrides of a robustness measurement: ε (paper units), attacks, images, inference batch size. */
 export interface RobustnessRequest {
   eps?: number;
   attacks?: readonly AttackName[];
@@ -60,6 +63,7 @@ export function paperAttackConfig(settings: ReproductionSettings, epsPaper: numb
   };
 }
 
+/** Creates the context that caches robustness measurements across experiments. */
 export function createContext(settings: ReproductionSettings, test: Dataset, sweepTest: Dataset, models: ModelStore, progress: RunProgress): ExperimentContext {
   const memo = new Map<string, AccuracyRow>();
   const context: ExperimentContext = {

@@ -28,6 +28,7 @@ export interface ShiftMatrices {
   variance: number[][];
 }
 
+/** Figure 2's data: per batch and channel, batch minus population statistics, clean and under PGD. */
 export interface Figure2Result {
   layer: string;
   channels: number;
@@ -90,6 +91,7 @@ function meanAbs(matrix: number[][]): number {
   return values.reduce((sum, value) => sum + Math.abs(value), 0) / Math.max(1, values.length);
 }
 
+/** Experiment 4 (Figure 2): the shift of a BatchNorm layer's batch statistics from its population statistics under PGD. */
 export function figure2(context: ExperimentContext): Figure2Result {
   const { model } = context.models.get(modelSpec(context.settings, 'bn'));
   const { layer, name } = lastBatchNorm(model);

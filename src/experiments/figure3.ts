@@ -7,11 +7,13 @@
 import type { AccuracyRow, ExperimentContext } from './context.js';
 import { modelSpec } from './models.js';
 
+/** Figure 3's rows: BatchNorm, RobustNorm and RobustNorm with the population mean. */
 export interface Figure3Result {
   /** BN (population), RN (batch), RN (population mean). */
   rows: AccuracyRow[];
 }
 
+/** Experiment 3 (Figure 3): RobustNorm against BatchNorm under each attack. */
 export function figure3(context: ExperimentContext): Figure3Result {
   const batchNorm = modelSpec(context.settings, 'bn');
   const robustNorm = modelSpec(context.settings, 'rn');

@@ -8,6 +8,7 @@
 import type { ExperimentContext } from './context.js';
 import { modelSpec } from './models.js';
 
+/** Clean and PGD accuracy of one model at one inference batch size. */
 export interface BatchSizeRow {
   label: string;
   model: string;
@@ -17,6 +18,7 @@ export interface BatchSizeRow {
   pgd: number;
 }
 
+/** Experiment 5 (Figure 4): accuracy at small inference batch sizes. */
 export function figure4(context: ExperimentContext): { rows: BatchSizeRow[] } {
   const configs = [
     { spec: modelSpec(context.settings, 'bn'), statistics: 'batch', label: 'BN (batch statistics)' },

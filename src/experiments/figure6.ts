@@ -6,11 +6,13 @@
 import type { AccuracyRow, ExperimentContext } from './context.js';
 import { modelSpec } from './models.js';
 
+/** Accuracy of RobustNorm with one power p, in one statistics mode. */
 export interface PowerRow {
   power: number;
   row: AccuracyRow;
 }
 
+/** Experiment 6 (Figure 6): robustness as a function of RobustNorm's power p. */
 export function figure6(context: ExperimentContext): { rows: PowerRow[] } {
   const rows: PowerRow[] = [];
   for (const power of context.settings.powers) {

@@ -7,6 +7,7 @@ import type { AttackName } from '../attacks/registry.js';
 import type { ExperimentContext } from './context.js';
 import { modelSpec } from './models.js';
 
+/** Accuracy of one model under one attack at each ε of the sweep. */
 export interface EpsRow {
   label: string;
   attack: AttackName;
@@ -15,6 +16,7 @@ export interface EpsRow {
   accuracy: number;
 }
 
+/** Experiment 7 (Figure 7): accuracy as ε grows, BatchNorm against RobustNorm. */
 export function figure7(context: ExperimentContext): { rows: EpsRow[] } {
   const attacks = context.settings.attacks.filter((attack) => attack !== 'cw');
   const configs = [

@@ -11,6 +11,7 @@ import type { Module } from '../nn/module.js';
 import type { NormKind } from '../nn/norm-factory.js';
 import type { ReproductionSettings } from './settings.js';
 
+/** Which model to train: its norm, power, learning rate, and whether adversarially. */
 export interface ModelSpec {
   /** Names the model in file names and results: `bn`, `rn`, `rn-p0.5`, `ln`, `none`, `bn-pgd`. */
   key: string;
@@ -22,6 +23,7 @@ export interface ModelSpec {
   adversarial: boolean;
 }
 
+/** A trained model with its spec and training history. */
 export interface TrainedModel {
   spec: ModelSpec;
   model: Module;
@@ -57,6 +59,7 @@ export class ModelStore {
     private readonly onTrained: (model: TrainedModel) => void = () => undefined,
   ) {}
 
+  /** The model `spec` describes, trained (or resumed from its checkpoint) the first time it is asked for. */
   get(spec: ModelSpec): TrainedModel {
     const known = this.trained.get(spec.key);
     if (known !== undefined) return known;

@@ -275,6 +275,7 @@ This run: ${finding}.
 `;
 }
 
+/** report.md's Markdown for a run's results: settings, models, and each experiment beside the paper's numbers. */
 export function renderReport(results: ReproductionResults): string {
   const { metadata: m } = results;
   const sections = [

@@ -28,6 +28,7 @@ import { table1 } from './table1.js';
 import { table3 } from './table3.js';
 import { table4 } from './table4.js';
 
+/** Where and how {@link runReproduction} writes its output. */
 export interface ReproduceOptions {
   out: string;
   /** How the run was started, for the report. */
@@ -84,6 +85,10 @@ function modelRecord(trained: TrainedModel): ModelRecord {
   };
 }
 
+/**
+ * Runs the experiments `settings` selects (training each model once, resuming from OUT), and writes
+ * OUT/results.json, the SVG figures and OUT/report.md.
+ */
 export async function runReproduction(settings: ReproductionSettings, options: ReproduceOptions): Promise<ReproductionResults> {
   const startedAt = new Date();
   mkdirSync(options.out, { recursive: true });

@@ -13,6 +13,7 @@ import type { Table1Result } from './table1.js';
 import type { Table3Result } from './table3.js';
 import type { GainRow } from './table4.js';
 
+/** One trained model as results.json records it. */
 export interface ModelRecord {
   key: string;
   label: string;
@@ -24,6 +25,7 @@ export interface ModelRecord {
   secondsPerStep: number;
 }
 
+/** How, when and where a reproduction ran. */
 export interface RunMetadata {
   preset: string;
   command: string;
@@ -38,6 +40,7 @@ export interface RunMetadata {
   models: ModelRecord[];
 }
 
+/** Everything results.json holds: metadata, settings and each experiment that ran. */
 export interface ReproductionResults {
   metadata: RunMetadata;
   settings: ReproductionSettings;

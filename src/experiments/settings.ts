@@ -23,9 +23,11 @@ export const EXPERIMENTS = {
   8: 'Table 4: adversarial training',
 } as const;
 
+/** An experiment's number in {@link EXPERIMENTS}. */
 export type ExperimentNumber = keyof typeof EXPERIMENTS;
 export const EXPERIMENT_NUMBERS = Object.keys(EXPERIMENTS).map(Number) as ExperimentNumber[];
 
+/** Every setting of a reproduction run (a preset, with flags laid over it). */
 export interface ReproductionSettings {
   preset: string;
   dataset: DatasetName;
@@ -85,9 +87,9 @@ export const PRESETS: Record<string, ReproductionSettings> = {
     advEps: 0.2, advIter: 10, seed: 0,
   },
   smoke: {
-    preset: 'smoke', dataset: 'mnist', model: 'small-cnn', epochs: 1, trainLimit: 256, testLimit: 32, sweepLimit: 16,
-    ...paperTraining, batchSize: 16, eps: 0.2, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 2, 3, 4, 5, 6, 7, 8],
-    epsSweep: [0.1, 0.3], batchSizes: [1, 4, 16], powers: [0.2, 1], advEps: 0.2, advIter: 2, seed: 0,
+    preset: 'smoke', dataset: 'mnist', model: 'small-cnn', epochs: 1, trainLimit: 128, testLimit: 8, sweepLimit: 4,
+    ...paperTraining, batchSize: 8, eps: 0.2, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 2, 3, 4, 5, 6, 7, 8],
+    epsSweep: [0.1, 0.3], batchSizes: [1, 4], powers: [0.2, 1], advEps: 0.2, advIter: 1, seed: 0,
   },
   mnist: {
     preset: 'mnist', dataset: 'mnist-full', model: 'resnet20', epochs: 50, testLimit: 10000, sweepLimit: 2000,
@@ -103,8 +105,10 @@ export const PRESETS: Record<string, ReproductionSettings> = {
   },
 };
 
+/** The names of the presets in {@link PRESETS}. */
 export const PRESET_NAMES = Object.keys(PRESETS);
 
+/** A copy of the preset `name`'s settings, or an error listing the presets. */
 export function presetSettings(name: string): ReproductionSettings {
   const preset = PRESETS[name];
   if (preset === undefined) throw new Error(`unknown preset "${name}"; choose one of ${PRESET_NAMES.join(', ')}`);

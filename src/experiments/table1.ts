@@ -9,6 +9,7 @@ import { epsToPixel } from '../attacks/units.js';
 import type { AccuracyRow, ExperimentContext } from './context.js';
 import { modelSpec } from './models.js';
 
+/** Table 1's rows: BatchNorm with population and with batch statistics. */
 export interface Table1Result {
   /** ε, paper units, and the same ε in pixels. */
   eps: number;
@@ -17,6 +18,7 @@ export interface Table1Result {
   rows: AccuracyRow[];
 }
 
+/** Experiment 1 (Table 1): accuracy of the BatchNorm model under each attack with population vs batch statistics. */
 export function table1(context: ExperimentContext): Table1Result {
   const batchNorm = modelSpec(context.settings, 'bn');
   return {

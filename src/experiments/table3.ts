@@ -7,11 +7,13 @@
 import type { AccuracyRow, ExperimentContext } from './context.js';
 import { modelSpec } from './models.js';
 
+/** Table 3's rows: no norm, LayerNorm and BatchNorm (population statistics). */
 export interface Table3Result {
   /** No norm, LayerNorm, BatchNorm (population statistics). */
   rows: AccuracyRow[];
 }
 
+/** Experiment 2 (Table 3): normalizations without moving averages against BatchNorm. */
 export function table3(context: ExperimentContext): Table3Result {
   const norms = ['none', 'ln', 'bn'] as const;
   // LayerNorm and no norm have no statistics mode; 'population' is only a label for them.

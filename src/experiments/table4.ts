@@ -8,6 +8,7 @@ import type { AttackName } from '../attacks/registry.js';
 import type { AccuracyRow, ExperimentContext } from './context.js';
 import { modelSpec } from './models.js';
 
+/** One Table 4 row: P and B accuracies and the gain per attack. */
 export interface GainRow {
   training: 'normal' | 'adversarial';
   population: AccuracyRow;
@@ -16,10 +17,12 @@ export interface GainRow {
   gain: Partial<Record<AttackName, number | null>>;
 }
 
+/** Table 4's gain of batch over population statistics: (acc_B − acc_P)/acc_P · 100, or null when acc_P = 0. */
 export function percentGain(population: number, batch: number): number | null {
   return population > 0 ? ((batch - population) / population) * 100 : null;
 }
 
+/** Experiment 8 (Table 4): the B-over-P gain after normal and after PGD adversarial training. */
 export function table4(context: ExperimentContext): { rows: GainRow[] } {
   const rows = (['normal', 'adversarial'] as const).map((training): GainRow => {
     const spec = modelSpec(context.settings, 'bn', { adversarial: training === 'adversarial' });

@@ -10,14 +10,15 @@
  * TypeScript in src/ops and src/nn.
  *
  * Ops are synchronous: a kernel call returns its result. That keeps model and
- * attack code plain (no `await` in every layer). The price, measured in
- * research/gpujs.md: gpu.js spreads WebAssembly kernels over worker threads only
- * under its async contract, so synchronous webasm uses one core.
+ * attack code plain (no `await` in every layer). gpu.js spreads WebAssembly
+ * kernels over worker threads only under its async contract (research/gpujs.md),
+ * so the webasm backend splits big convolutions over its own helper thread and
+ * waits for it synchronously (helper-thread.ts).
  *
  * `auto` picks webgl when a GL context exists on real graphics hardware, and
  * webasm otherwise. It never picks a software rasterizer (Mesa llvmpipe,
- * SwiftShader): measured, they ran matmul at 0.2–1.3 GFLOP/s against ~1.3–3.6
- * for WebAssembly. Set the choice with `ROBUSTNORM_BACKEND` or `setBackend()`;
+ * SwiftShader): measured, they ran matmul at 0.2–1.3 GFLOP/s against ≈2.5–3
+ * for the webasm kernels (README "Performance"). Set the choice with `ROBUSTNORM_BACKEND` or `setBackend()`;
  * a backend asked for by name that cannot run here is an error, never a
  * silent fallback.
  */
@@ -28,10 +29,17 @@ import { matmulReference } from './matmul.js';
 import type { Conv2dShape, FloatArray, MatmulShape } from './shapes.js';
 import { createGpuJsBackend, glRenderer, isGpuJsModeAvailable } from './gpujs-backend.js';
 
+/** The four kernel backends; see docs/backends.md. */
 export type BackendName = 'webgl' | 'webasm' | 'cpu' | 'reference';
+/** A backend name, or `auto` (see {@link resolveAuto}). */
 export type BackendChoice = BackendName | 'auto';
+/** Every backend name, in the order `auto` prefers them. */
 export const BACKEND_NAMES: readonly BackendName[] = ['webgl', 'webasm', 'cpu', 'reference'];
 
+/**
+ * The four kernels every backend provides, on flat row-major buffers;
+ * each returns a new buffer (see the kernel files in src/kernels/ for the formulas).
+ */
 export interface KernelBackend<T extends FloatArray = Float32Array> {
   readonly name: BackendName;
   /** C = op(A) · op(B); see kernels/matmul.ts. */
@@ -82,6 +90,7 @@ export function createReferenceBackend<T extends FloatArray>(allocate: (size: nu
   };
 }
 
+/** The float32 reference backend: the TypeScript twins of the kernels, exported as `referenceBackend`. */
 const reference32 = createReferenceBackend((size) => new Float32Array(size));
 const reference64 = createReferenceBackend((size) => new Float64Array(size));
 
@@ -96,6 +105,7 @@ export function isBackendAvailable(name: BackendName): boolean {
   return isGpuJsModeAvailable(name);
 }
 
+/** The backends that can run on this machine. */
 export function availableBackends(): BackendName[] {
   return BACKEND_NAMES.filter(isBackendAvailable);
 }

@@ -12,6 +12,7 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import { GPU, CPUKernel, HeadlessGLKernel, WebAssemblyKernel, WebGLKernel, type IKernelRunShortcut, type KernelOutput } from 'gpu.js';
 import type { BackendName, KernelBackend } from './backend.js';
@@ -20,6 +21,7 @@ import { conv2dForwardKernelSource, packForwardWeights } from './conv2d-forward.
 import { conv2dGradInputKernelSource, flipWeights, packGradInputWeights, scatterColumns, transposedConvShape } from './conv2d-grad-input.js';
 import { conv2dGradWeightKernelSource, gradWeightChunking, sumChunks } from './conv2d-grad-weight.js';
 import { matmulKernelSource } from './matmul.js';
+import { HelperThread, type KernelJob } from './helper-thread.js';
 import { padInput, quadCount, unpackQuads } from './layout.js';
 import { MAX_LOOP_ITERATIONS_PER_THREAD, shapeKey, type Conv2dShape, type MatmulShape } from './shapes.js';
 
@@ -125,8 +127,30 @@ function returnFlatOutput(kernel: unknown): void {
   }
 }
 
+/**
+ * How many threads the webasm backend uses: ROBUSTNORM_THREADS, or 2 when the
+ * machine has at least 2 cores (the main thread and one helper; see
+ * helper-thread.ts). 1 turns the helper off.
+ */
+export function webasmThreads(): number {
+  const setting = process.env.ROBUSTNORM_THREADS;
+  if (setting !== undefined && setting !== '') {
+    const threads = Number(setting);
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`ROBUSTNORM_THREADS must be a positive integer, got "${setting}"`);
+    return Math.min(threads, 2);
+  }
+  return Math.min(os.availableParallelism(), 2);
+}
+
+/**
+ * Convolutions with fewer multiply-adds than this run in one piece: splitting
+ * them costs more in copies and hand-over than the second core gains.
+ */
+const MIN_WORK_TO_SPLIT = 1 << 16;
+
 class GpuJsBackend implements KernelBackend {
   private readonly gpu: GPU;
+  private readonly helper: HelperThread | null;
   private readonly kernels = new Map<string, IKernelRunShortcut>();
   /**
    * The zero-padded copy of a convolution input made by the forward pass,
@@ -157,25 +181,22 @@ class GpuJsBackend implements KernelBackend {
       v8.setFlagsFromString('--no-liftoff');
     }
     this.gpu = new GPU({ mode: modeFor(name) });
+    this.helper = name === 'webasm' && webasmThreads() > 1 ? new HelperThread() : null;
   }
 
   /**
-   * Runs the kernel for `key` (compiling it on first use) and returns its
-   * output as one flat array of `output`'s cells × 4 values (every kernel
+   * Runs a kernel job (compiling its source on first use) and returns its
+   * output as one flat array of the output's cells × 4 values (every kernel
    * here returns Array(4)).
    */
-  private run(op: string, key: string, source: () => string, output: [number, number, number?], args: Float32Array[]): Float32Array {
-    let kernel = this.kernels.get(key);
+  private run(op: string, job: KernelJob): Float32Array {
+    let kernel = this.kernels.get(job.key);
     if (kernel === undefined) {
-      kernel = this.gpu.createKernel(source(), {
-        output: output.filter((dim): dim is number => dim !== undefined),
-        precision: 'single',
-        tactic: 'precision',
-      });
-      this.kernels.set(key, kernel);
+      kernel = this.gpu.createKernel(job.source(), { output: job.output, precision: 'single', tactic: 'precision' });
+      this.kernels.set(job.key, kernel);
     }
     returnFlatOutput(kernel.kernel);
-    const result = (kernel as unknown as (...inputs: Float32Array[]) => KernelOutput)(...args);
+    const result = (kernel as unknown as (...inputs: Float32Array[]) => KernelOutput)(...job.args);
     const ran = executedOn(kernel.kernel);
     noteKernelRun({ op, requested: this.name, executedOn: ran.name, kernelClass: ran.kernelClass });
     if (ran.name !== this.name) {
@@ -183,27 +204,76 @@ class GpuJsBackend implements KernelBackend {
       throw new Error(`gpu.js ran ${op} on ${ran.kernelClass} instead of the ${this.name} backend (${reason})`);
     }
     returnFlatOutput(kernel.kernel);
-    return flattenOutput(result, 4 * output.reduce((product: number, dim) => product * (dim ?? 1), 1));
+    return flattenOutput(result, 4 * job.output.reduce((product, dim) => product * dim, 1));
+  }
+
+  /**
+   * Runs a convolution kernel over the batch: in one piece, or, with a helper
+   * thread (webasm), as two halves at once, images [0, h) on the helper and
+   * [h, N) here. `plan` makes the job for a run of images starting at `first`
+   * (the same kernel generator, for a smaller batch) and what to do with its
+   * result. Every output value is computed exactly as in one piece; only the
+   * weight gradient adds two half-batch sums.
+   */
+  private inParts(op: string, shape: Conv2dShape, plan: (part: Conv2dShape, first: number) => { job: KernelJob; finish: (quads: Float32Array) => void }): void {
+    const N = shape.batch;
+    const work = N * shape.outChannels * shape.outHeight * shape.outWidth * shape.inChannels * shape.kernelHeight * shape.kernelWidth;
+    if (this.helper === null || N < 2 || work < MIN_WORK_TO_SPLIT) {
+      const whole = plan(shape, 0);
+      whole.finish(this.run(op, whole.job));
+      return;
+    }
+    const half = Math.floor(N / 2);
+    const theirs = plan({ ...shape, batch: half }, 0);
+    const mine = plan({ ...shape, batch: N - half }, half);
+    const wait = this.helper.start(theirs.job);
+    let quads: Float32Array;
+    try {
+      quads = this.run(op, mine.job);
+    } catch (error) {
+      // never leave the helper writing into buffers the next call will reuse
+      try {
+        wait();
+      } catch {
+        // the first error is the one to report
+      }
+      throw error;
+    }
+    mine.finish(quads);
+    theirs.finish(wait());
   }
 
   matmul(a: Float32Array, b: Float32Array, shape: MatmulShape): Float32Array {
     if (shape.k > MAX_LOOP_ITERATIONS_PER_THREAD && this.name === 'webgl') {
       throw new Error(`matmul: inner dimension ${shape.k} exceeds ${MAX_LOOP_ITERATIONS_PER_THREAD}, the per-thread loop limit kept for software GL`);
     }
-    const quads = this.run('matmul', shapeKey('matmul', shape), () => matmulKernelSource(shape), [shape.n, quadCount(shape.m)], [a, b]);
-    return unpackQuads(quads, shape.m, 1, shape.n, new Float32Array(shape.m * shape.n));
+    const job: KernelJob = { key: shapeKey('matmul', shape), source: () => matmulKernelSource(shape), output: [shape.n, quadCount(shape.m)], args: [a, b] };
+    return unpackQuads(this.run('matmul', job), shape.m, 1, shape.n, new Float32Array(shape.m * shape.n));
   }
 
   conv2dForward(x: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
     const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, padding: P, outHeight: OH, outWidth: OW } = shape;
     const xp = this.padForward(x, shape);
-    const output: [number, number, number] = [OH * OW, N, quadCount(CO)];
-    const quads = this.run('conv2dForward', shapeKey('conv2dForward', shape), () => conv2dForwardKernelSource(shape), output, [xp, packForwardWeights(w, shape)]);
-    return unpackQuads(quads, CO, N, OH * OW, new Float32Array(N * CO * OH * OW));
+    const wq = packForwardWeights(w, shape);
+    const y = new Float32Array(N * CO * OH * OW);
+    const xImage = C * (H + 2 * P) * (W + 2 * P);
+    const yImage = CO * OH * OW;
+    this.inParts('conv2dForward', shape, (part, first) => ({
+      job: {
+        key: shapeKey('conv2dForward', part),
+        source: () => conv2dForwardKernelSource(part),
+        output: [OH * OW, part.batch, quadCount(CO)],
+        args: [xp.subarray(first * xImage, (first + part.batch) * xImage), wq],
+      },
+      finish: (quads) => unpackQuads(quads, CO, part.batch, OH * OW, y.subarray(first * yImage, (first + part.batch) * yImage)),
+    }));
+    return y;
   }
 
   conv2dGradInput(gradOut: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
     const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, outHeight: OH, outWidth: OW } = shape;
+    const dx = new Float32Array(N * C * H * W);
+    const xImage = C * H * W;
     const transposed = transposedConvShape(shape);
     if (transposed !== null) {
       // stride 1: a forward convolution of the padded ∂L/∂y with the flipped kernel
@@ -211,27 +281,62 @@ class GpuJsBackend implements KernelBackend {
       const paddedHeight = OH + 2 * padHeight;
       const paddedWidth = OW + 2 * padWidth;
       const gp = padInput(gradOut, N * CO, OH, OW, padHeight, padWidth);
-      const source = () => conv2dForwardKernelSource(t, paddedHeight, paddedWidth);
-      const quads = this.run('conv2dGradInput', shapeKey('conv2dGradInput', shape), source, [H * W, N, quadCount(C)], [gp, packForwardWeights(flipWeights(w, shape), t)]);
-      return unpackQuads(quads, C, N, H * W, new Float32Array(N * C * H * W));
+      const wq = packForwardWeights(flipWeights(w, shape), t);
+      const gImage = CO * paddedHeight * paddedWidth;
+      this.inParts('conv2dGradInput', shape, (part, first) => ({
+        job: {
+          key: shapeKey('conv2dGradInput', part),
+          source: () => conv2dForwardKernelSource({ ...t, batch: part.batch }, paddedHeight, paddedWidth),
+          output: [H * W, part.batch, quadCount(C)],
+          args: [gp.subarray(first * gImage, (first + part.batch) * gImage), wq],
+        },
+        finish: (quads) => unpackQuads(quads, C, part.batch, H * W, dx.subarray(first * xImage, (first + part.batch) * xImage)),
+      }));
+      return dx;
     }
-    const output: [number, number, number] = [OH * OW, N, quadCount(C * KH * KW)];
-    const quads = this.run('conv2dGradInput', shapeKey('conv2dGradInput', shape), () => conv2dGradInputKernelSource(shape), output, [gradOut, packGradInputWeights(w, shape)]);
-    return scatterColumns(quads, shape, new Float32Array(N * C * H * W));
+    const wt = packGradInputWeights(w, shape);
+    const gImage = CO * OH * OW;
+    this.inParts('conv2dGradInput', shape, (part, first) => ({
+      job: {
+        key: shapeKey('conv2dGradInput', part),
+        source: () => conv2dGradInputKernelSource(part),
+        output: [OH * OW, part.batch, quadCount(C * KH * KW)],
+        args: [gradOut.subarray(first * gImage, (first + part.batch) * gImage), wt],
+      },
+      finish: (quads) => scatterColumns(quads, part, dx.subarray(first * xImage, (first + part.batch) * xImage)),
+    }));
+    return dx;
   }
 
   conv2dGradWeight(x: Float32Array, gradOut: Float32Array, shape: Conv2dShape): Float32Array {
-    const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, padding: P } = shape;
-    const { chunks } = gradWeightChunking(shape);
+    const { inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, padding: P, outHeight: OH, outWidth: OW } = shape;
     const taps = C * KH * KW;
-    const output: [number, number, number] = [taps, quadCount(CO), chunks];
     const xp = this.padForGradWeight(x, shape);
-    const partials = this.run('conv2dGradWeight', shapeKey('conv2dGradWeight', shape), () => conv2dGradWeightKernelSource(shape), output, [xp, gradOut]);
-    const quads = chunks === 1 ? partials : sumChunks(partials, chunks, new Float32Array(partials.length / chunks));
-    return unpackQuads(quads, CO, 1, taps, new Float32Array(CO * taps));
+    const xImage = C * (H + 2 * P) * (W + 2 * P);
+    const gImage = CO * OH * OW;
+    const dw = new Float32Array(CO * taps);
+    this.inParts('conv2dGradWeight', shape, (part, first) => {
+      const { chunks } = gradWeightChunking(part);
+      return {
+        job: {
+          key: shapeKey('conv2dGradWeight', part),
+          source: () => conv2dGradWeightKernelSource(part),
+          output: [taps, quadCount(CO), chunks],
+          args: [xp.subarray(first * xImage, (first + part.batch) * xImage), gradOut.subarray(first * gImage, (first + part.batch) * gImage)],
+        },
+        finish: (partials) => {
+          // add the chunks, lay out as [Co, C·KH·KW], add into the batch's sum
+          const quads = chunks === 1 ? partials : sumChunks(partials, chunks, new Float32Array(partials.length / chunks));
+          const sums = unpackQuads(quads, CO, 1, taps, new Float32Array(CO * taps));
+          for (let i = 0; i < dw.length; i++) dw[i] = (dw[i] as number) + (sums[i] as number);
+        },
+      };
+    });
+    return dw;
   }
 
   dispose(): void {
+    this.helper?.dispose();
     for (const kernel of this.kernels.values()) kernel.destroy();
     this.kernels.clear();
     this.gpu.destroy();

@@ -11,6 +11,7 @@ import { SmallCnn } from './small-cnn.js';
 /** MNIST's pixel mean and standard deviation, as the paper's code normalizes its inputs. */
 export const MNIST_NORMALIZATION = { mean: [0.1307], std: [0.3081] };
 
+/** A model described as JSON (saved in checkpoints): architecture, norm, classes, input normalization. */
 export interface ModelConfig {
   /** `small-cnn`, or `resnet<6n+2>` such as `resnet20`. */
   architecture: string;
@@ -22,6 +23,7 @@ export interface ModelConfig {
 
 export const MODEL_NAMES_HELP = 'small-cnn, resnet20, or resnet<6n+2> (resnet8, resnet14, resnet32, …)';
 
+/** A {@link ModelConfig} for `architecture` (`small-cnn` or `resnet<6n+2>`) and `norm`, checking both names. */
 export function modelConfig(architecture: string, norm: string, power = 0.2, inputNormalization: ModelConfig['inputNormalization'] = MNIST_NORMALIZATION): ModelConfig {
   parseArchitecture(architecture);
   return { architecture, norm: { kind: parseNormKind(norm), power }, classes: 10, inputNormalization };
@@ -37,6 +39,7 @@ function parseArchitecture(architecture: string): { kind: 'small-cnn' } | { kind
   throw new Error(`unknown model "${architecture}"; choose ${MODEL_NAMES_HELP}`);
 }
 
+/** Builds the model a config describes, initialized from `seed`. */
 export function buildModel(config: ModelConfig, seed: number): Module {
   const random = new Random(seed);
   const parsed = parseArchitecture(config.architecture);

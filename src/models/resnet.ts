@@ -36,12 +36,14 @@ export class BasicBlock extends Module {
       : null;
   }
 
+  /** relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)). */
   forward(x: Tensor): Tensor {
     const residual = this.bn2.forward(this.conv2.forward(this.bn1.forward(this.conv1.forward(x)).relu()));
     return residual.add(this.shortcut ? this.shortcut.forward(x) : x).relu();
   }
 }
 
+/** Options of {@link ResNet}: depth 6n+2, normalization, initialization generator, classes. */
 export interface ResNetOptions {
   depth: number;
   norm: NormConfig;
@@ -52,6 +54,11 @@ export interface ResNetOptions {
   inputNormalization?: { mean: number[]; std: number[] };
 }
 
+/**
+ * The CIFAR-style ResNet of depth 6n+2 (ResNet20 for n = 3) that the paper trains:
+ * a 3×3 conv, three stages of n basic blocks (16, 32, 64 channels; stride 2 between stages),
+ * global average pooling and a linear layer.
+ */
 export class ResNet extends Module {
   readonly normalize: NormalizeInput | null;
   readonly conv1: Conv2d;
@@ -80,6 +87,7 @@ export class ResNet extends Module {
     this.linear = this.registerModule('linear', new Linear(64, options.classes ?? 10, random));
   }
 
+  /** Logits [N, classes] for images [N, C, H, W]. */
   forward(x: Tensor): Tensor {
     const input = this.normalize ? this.normalize.forward(x) : x;
     const stem = this.bn1.forward(this.conv1.forward(input)).relu();

@@ -9,6 +9,7 @@ import { makeNorm, type NormConfig } from '../nn/norm-factory.js';
 import type { Random } from '../random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** Options of {@link SmallCnn}. */
 export interface SmallCnnOptions {
   norm: NormConfig;
   random: Random;
@@ -16,6 +17,10 @@ export interface SmallCnnOptions {
   inputNormalization?: { mean: number[]; std: number[] };
 }
 
+/**
+ * The quick model: three 3×3 convolutions (16, 32, 64 channels; 28 → 14 → 7), each followed by a
+ * norm and ReLU, then a linear layer to the classes.
+ */
 export class SmallCnn extends Module {
   readonly normalize: NormalizeInput | null;
   readonly conv1: Conv2d;
@@ -39,6 +44,7 @@ export class SmallCnn extends Module {
     this.linear = this.registerModule('linear', new Linear(64 * 7 * 7, options.classes ?? 10, random));
   }
 
+  /** Logits [N, classes] for images [N, 1, 28, 28]. */
   forward(x: Tensor): Tensor {
     const input = this.normalize ? this.normalize.forward(x) : x;
     const h1 = this.bn1.forward(this.conv1.forward(input)).relu();

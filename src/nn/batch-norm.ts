@@ -31,6 +31,7 @@ import { Module } from './module.js';
 import { usesBatchStatistics, type NormStatistics } from './norm-statistics.js';
 import { standardizeBackward, standardizeForward, type StandardizeStatistics } from './standardize.js';
 
+/** Options of {@link BatchNorm2d}: ε (default 1e-5), momentum τ (default 0.1), dtype. */
 export interface BatchNormOptions {
   eps?: number;
   /** τ in μ̂ ← (1 − τ) μ̂ + τ μ_B. */
@@ -45,6 +46,7 @@ export interface BatchNormState {
   runningVar: Tensor;
 }
 
+/** Mode and constants of one {@link batchNorm2d} call. */
 export interface BatchNormSettings {
   training: boolean;
   statistics: NormStatistics;
@@ -81,6 +83,11 @@ export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Batc
   });
 }
 
+/**
+ * BatchNorm over the channels of NCHW input: y = γ·(x − m)/√(v + ε) + β per channel, with batch
+ * statistics in training (updating the running averages) and, at inference, the statistics `statistics` names.
+ * See the file header for the full definition.
+ */
 export class BatchNorm2d extends Module {
   /** Inference statistics; `population` is ordinary BatchNorm. */
   statistics: NormStatistics = 'population';
@@ -104,6 +111,7 @@ export class BatchNorm2d extends Module {
     this.numBatchesTracked = this.registerBuffer('num_batches_tracked', zeros([], dtype));
   }
 
+  /** Normalizes `x` [N, C, H, W] per channel; in training mode also updates the running averages. */
   forward(x: Tensor): Tensor {
     const y = batchNorm2d(x, this.weight, this.bias, this, { training: this.training, statistics: this.statistics, eps: this.eps, momentum: this.momentum });
     if (this.training) this.numBatchesTracked.data[0] = (this.numBatchesTracked.data[0] as number) + 1;

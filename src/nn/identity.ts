@@ -5,7 +5,9 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
+/** The "no normalization" layer: returns its input. */
 export class Identity extends Module {
+  /** Returns `x` unchanged. */
   forward(x: Tensor): Tensor {
     return x;
   }

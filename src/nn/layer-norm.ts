@@ -21,6 +21,7 @@ import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
 import { standardizeBackward, standardizeForward, type StandardizeStatistics } from './standardize.js';
 
+/** LayerNorm of NCHW input: y = γ_c·(x − μ_n)/√(σ²_n + ε) + β_c, with μ_n and σ²_n (biased) over each sample's C·H·W values. */
 export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor {
   const [N, C, H, W] = nchw(x.shape, 'layerNorm');
   if (weight.size !== C || bias.size !== C) {
@@ -68,6 +69,7 @@ export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number):
   });
 }
 
+/** LayerNorm as a layer (see {@link layerNorm}): statistics from each sample itself, so there are no running averages. */
 export class LayerNorm extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
@@ -79,6 +81,7 @@ export class LayerNorm extends Module {
     this.bias = this.registerParameter('bias', zeros([channels], { dtype }));
   }
 
+  /** Normalizes each sample of `x` [N, C, H, W] over its own values. */
   forward(x: Tensor): Tensor {
     return layerNorm(x, this.weight, this.bias, this.eps);
   }

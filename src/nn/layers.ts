@@ -10,6 +10,7 @@ import { formatShape } from '../tensor/shape.js';
 import { fromArray, rand, randn, zeros, type Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
+/** Options of the {@link Conv2d} layer. */
 export interface Conv2dLayerOptions {
   stride?: number;
   padding?: number;
@@ -38,6 +39,7 @@ export class Conv2d extends Module {
     this.bias = options.bias ? this.registerParameter('bias', zeros([outChannels])) : null;
   }
 
+  /** y = x ⋆ w (+ b): [N, C, H, W] → [N, Co, OH, OW]; see {@link conv2d}. */
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
   }
@@ -58,6 +60,7 @@ export class Linear extends Module {
     this.bias = this.registerParameter('bias', rand([outFeatures], { random, low: -bound, high: bound }));
   }
 
+  /** y = x · Wᵀ + b for x [N, in]. */
   forward(x: Tensor): Tensor {
     if (x.rank !== 2 || x.shape[1] !== this.inFeatures) {
       throw new Error(`Linear(${this.inFeatures} → ${this.outFeatures}): expects input [N, ${this.inFeatures}], got ${formatShape(x.shape)}`);
@@ -66,17 +69,21 @@ export class Linear extends Module {
   }
 }
 
+/** ReLU as a layer: max(x, 0). */
 export class ReLU extends Module {
+  /** max(x, 0) element-wise. */
   forward(x: Tensor): Tensor {
     return x.relu();
   }
 }
 
+/** Average pooling over kernelSize × kernelSize windows with the given stride. */
 export class AvgPool2d extends Module {
   constructor(readonly kernelSize: number, readonly stride = kernelSize) {
     super();
   }
 
+  /** The mean of each window: [N, C, H, W] → [N, C, OH, OW]. */
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, this.stride);
   }
@@ -84,6 +91,7 @@ export class AvgPool2d extends Module {
 
 /** [N, C, H, W] → [N, C]: the mean of each channel. */
 export class GlobalAvgPool2d extends Module {
+  /** The mean of each channel: [N, C, H, W] → [N, C]. */
   forward(x: Tensor): Tensor {
     return globalAvgPool2d(x);
   }
@@ -91,6 +99,7 @@ export class GlobalAvgPool2d extends Module {
 
 /** [N, …] → [N, product of the rest]. */
 export class Flatten extends Module {
+  /** [N, …] → [N, product of the rest]. */
   forward(x: Tensor): Tensor {
     return x.flatten(1);
   }
@@ -112,6 +121,7 @@ export class NormalizeInput extends Module {
     this.std = fromArray([...stds], [1, stds.length, 1, 1]);
   }
 
+  /** (x − mean_c) / std_c per channel. */
   forward(x: Tensor): Tensor {
     return x.sub(this.mean).div(this.std);
   }
@@ -126,6 +136,7 @@ export class Sequential extends Module {
     this.layers = layers.map((layer, i) => this.registerModule(String(i), layer));
   }
 
+  /** Applies the children in order. */
   forward(x: Tensor): Tensor {
     return this.layers.reduce((value, layer) => layer.forward(value), x);
   }

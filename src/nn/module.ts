@@ -10,6 +10,10 @@ import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { NormStatistics } from './norm-statistics.js';
 
+/**
+ * The base of every layer and model: named parameters (learned), buffers (saved state such as
+ * running statistics) and child modules, with PyTorch-style dotted names, and train/eval modes.
+ */
 export abstract class Module {
   /** Training mode (batch statistics, running-average updates) or inference mode. */
   training = true;
@@ -17,6 +21,7 @@ export abstract class Module {
   private readonly ownBuffers = new Map<string, Tensor>();
   private readonly ownChildren = new Map<string, Module>();
 
+  /** Computes the module's output for `input` (recording the graph when gradients are needed). */
   abstract forward(input: Tensor): Tensor;
 
   /** Registers a learned tensor (it is marked `requiresGrad`). */
@@ -31,6 +36,7 @@ export abstract class Module {
     return tensor;
   }
 
+  /** Registers a child module under `name` (its parameters are then named `name.…`). */
   protected registerModule<M extends Module>(name: string, module: M): M {
     this.ownChildren.set(name, module);
     return module;
@@ -46,15 +52,18 @@ export abstract class Module {
     return [this, ...[...this.ownChildren.values()].flatMap((child) => child.modules())];
   }
 
+  /** Every learned tensor of this module and its children, with dotted names. */
   namedParameters(prefix = ''): Array<[string, Tensor]> {
     const own = [...this.ownParameters].map(([name, tensor]): [string, Tensor] => [prefix + name, tensor]);
     return [...own, ...[...this.ownChildren].flatMap(([name, child]) => child.namedParameters(`${prefix}${name}.`))];
   }
 
+  /** Every learned tensor of this module and its children (what an optimizer updates). */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, tensor]) => tensor);
   }
 
+  /** Every buffer (saved, not learned) of this module and its children, with dotted names. */
   namedBuffers(prefix = ''): Array<[string, Tensor]> {
     const own = [...this.ownBuffers].map(([name, tensor]): [string, Tensor] => [prefix + name, tensor]);
     return [...own, ...[...this.ownChildren].flatMap(([name, child]) => child.namedBuffers(`${prefix}${name}.`))];

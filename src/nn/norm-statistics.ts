@@ -10,8 +10,10 @@
  */
 export type NormStatistics = 'population' | 'batch' | 'population-mean';
 
+/** The three inference modes, for parsing and help texts. */
 export const NORM_STATISTICS: readonly NormStatistics[] = ['population', 'batch', 'population-mean'];
 
+/** Checks a mode name (`population`, `batch`, `population-mean`), with an error listing the choices. */
 export function parseNormStatistics(value: string): NormStatistics {
   if ((NORM_STATISTICS as readonly string[]).includes(value)) return value as NormStatistics;
   throw new Error(`unknown normalization statistics "${value}"; choose one of ${NORM_STATISTICS.join(', ')}`);

@@ -75,6 +75,7 @@ import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
 import { usesBatchStatistics, type NormStatistics } from './norm-statistics.js';
 
+/** Options of {@link RobustNorm2d}: power p (default 0.2), ε, momentum τ, dtype. */
 export interface RobustNormOptions {
   /** p in r^p (default 0.2, the paper's choice). */
   power?: number;
@@ -179,6 +180,7 @@ export interface RobustNormState {
   runningRange: Tensor;
 }
 
+/** Mode and constants of one {@link robustNorm2d} call. */
 export interface RobustNormSettings {
   training: boolean;
   statistics: NormStatistics;
@@ -212,6 +214,11 @@ export function robustNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Rob
   });
 }
 
+/**
+ * RobustNorm (the paper's eq. 6) over the channels of NCHW input:
+ * y = γ·(x − m)/(r^p + ε) + β per channel, with m the mean and r = max − min the range of the batch
+ * (or their running averages, per `statistics`). The derivation of its backward pass is in the file header.
+ */
 export class RobustNorm2d extends Module {
   /** Inference statistics; `batch` is the paper's RobustNorm. */
   statistics: NormStatistics = 'batch';
@@ -238,6 +245,7 @@ export class RobustNorm2d extends Module {
     this.numBatchesTracked = this.registerBuffer('num_batches_tracked', zeros([], dtype));
   }
 
+  /** Normalizes `x` [N, C, H, W] per channel; in training mode also updates the running mean and range. */
   forward(x: Tensor): Tensor {
     const settings = { training: this.training, statistics: this.statistics, power: this.power, eps: this.eps, momentum: this.momentum };
     const y = robustNorm2d(x, this.weight, this.bias, this, settings);

@@ -40,6 +40,7 @@ function zip(op: string, a: Tensor, b: Tensor, combine: (x: number, y: number) =
   return out;
 }
 
+/** y = a + b element-wise with broadcasting; ∂L/∂a = ∂L/∂y and ∂L/∂b = ∂L/∂y, each summed back to its own shape. */
 export function add(left: Tensor, right: Tensor | number): Tensor {
   const a = left;
   const b = asTensor(right, left);
@@ -51,6 +52,7 @@ export function add(left: Tensor, right: Tensor | number): Tensor {
   ]);
 }
 
+/** y = a − b element-wise with broadcasting; ∂L/∂a = ∂L/∂y, ∂L/∂b = −∂L/∂y. */
 export function sub(left: Tensor, right: Tensor | number): Tensor {
   const a = left;
   const b = asTensor(right, left);
@@ -62,6 +64,7 @@ export function sub(left: Tensor, right: Tensor | number): Tensor {
   ]);
 }
 
+/** y = a · b element-wise with broadcasting; ∂L/∂a = ∂L/∂y · b, ∂L/∂b = ∂L/∂y · a. */
 export function mul(left: Tensor, right: Tensor | number): Tensor {
   const a = left;
   const b = asTensor(right, left);
@@ -73,6 +76,7 @@ export function mul(left: Tensor, right: Tensor | number): Tensor {
   ]);
 }
 
+/** y = a / b element-wise with broadcasting; ∂L/∂a = ∂L/∂y / b, ∂L/∂b = −∂L/∂y · a / b². */
 export function div(left: Tensor, right: Tensor | number): Tensor {
   const a = left;
   const b = asTensor(right, left);

@@ -9,6 +9,7 @@ import { record } from '../tensor/autograd.js';
 import { formatShape } from '../tensor/shape.js';
 import { allocate, Tensor } from '../tensor/tensor.js';
 
+/** Stride and zero padding of {@link conv2d}. */
 export interface Conv2dOptions {
   /** Step between kernel positions (default 1). */
   stride?: number;

@@ -26,6 +26,10 @@ function logSoftmaxRows(z: TypedArray, rows: number, classes: number, out: Typed
   }
 }
 
+/**
+ * y[n, k] = z[n, k] − log Σ_j exp(z[n, j]) per row of logits [N, K], computed stably;
+ * ∂L/∂z_i = ∂L/∂y_i − softmax_i · Σ_k ∂L/∂y_k.
+ */
 export function logSoftmax(logits: Tensor): Tensor {
   const [rows, classes] = checkLogits('logSoftmax', logits);
   const out = allocate(logits.dtype, logits.size);
@@ -44,6 +48,7 @@ export function logSoftmax(logits: Tensor): Tensor {
   });
 }
 
+/** How {@link crossEntropy} combines the per-sample losses: their mean or their sum. */
 export type Reduction = 'mean' | 'sum';
 
 /** Class labels as integers in [0, K), one per row of the logits. */

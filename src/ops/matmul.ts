@@ -7,6 +7,10 @@ import { record } from '../tensor/autograd.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/**
+ * C = A·B for A [m×k] and B [k×n], on the active kernel backend;
+ * ∂L/∂A = ∂L/∂C · Bᵀ and ∂L/∂B = Aᵀ · ∂L/∂C.
+ */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.rank !== 2 || b.rank !== 2) {
     throw new Error(`matmul: expects two 2-D tensors, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);

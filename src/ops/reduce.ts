@@ -46,6 +46,7 @@ function spreadToGroups(gradOut: Tensor, plan: Reduction, inputShape: Shape, sca
   return new Tensor(grad, inputShape);
 }
 
+/** y_o = Σ_{i∈o} x_i over `axes` (all when omitted); ∂L/∂x_i = ∂L/∂y_o(i). */
 export function sum(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
   const plan = planReduction(x.shape, axes, keepDim);
   const out = allocate(x.dtype, sizeOf(plan.outShape));
@@ -54,6 +55,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDim = fals
   return record('sum', new Tensor(out, plan.outShape), [x], (gradOut) => [spreadToGroups(gradOut, plan, x.shape, 1)]);
 }
 
+/** y_o = (1/M) Σ_{i∈o} x_i over `axes`, M the group size; ∂L/∂x_i = ∂L/∂y_o(i) / M. */
 export function mean(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
   const plan = planReduction(x.shape, axes, keepDim);
   if (plan.groupSize === 0) throw new Error(`mean: cannot average over an empty axis (shape [${x.shape.join(', ')}])`);
@@ -96,10 +98,12 @@ function extreme(op: 'max' | 'min', x: Tensor, axes: number | readonly number[] 
   });
 }
 
+/** y_o = max_{i∈o} x_i over `axes`; the gradient goes to the maxima, split equally among ties. */
 export function max(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
   return extreme('max', x, axes, keepDim);
 }
 
+/** y_o = min_{i∈o} x_i over `axes`; the gradient goes to the minima, split equally among ties. */
 export function min(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
   return extreme('min', x, axes, keepDim);
 }

@@ -19,6 +19,7 @@ function resolveShape(size: number, shape: Shape, from: Shape): number[] {
   return resolved;
 }
 
+/** The same values, row-major, in a new shape of the same size; the gradient is reshaped back. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const target = resolveShape(x.size, shape, x.shape);
   // Contiguous row-major data needs no copy: the new tensor shares x's buffer.
@@ -64,6 +65,7 @@ export function transpose(x: Tensor, axisA = -2, axisB = -1): Tensor {
   return permute(x, axes);
 }
 
+/** Repeats x along its size-1 and missing leading axes to `shape`; the backward sums the copies (sumToShape). */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   const index = broadcastIndex(x.shape, shape);
   const out = allocate(x.dtype, index.length);

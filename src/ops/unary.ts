@@ -22,44 +22,52 @@ function mapWith(grad: Tensor, saved: Tensor, f: (g: number, s: number) => numbe
   return new Tensor(out, grad.shape);
 }
 
+/** y = −x; ∂L/∂x = −∂L/∂y. */
 export function neg(x: Tensor): Tensor {
   // y = −x  ⇒  ∂L/∂x = −∂L/∂y
   return record('neg', map(x, (v) => -v), [x], (g) => [map(g, (v) => -v)]);
 }
 
+/** y = eˣ; ∂L/∂x = ∂L/∂y · y. */
 export function exp(x: Tensor): Tensor {
   const y = map(x, Math.exp);
   // y = eˣ  ⇒  ∂L/∂x = ∂L/∂y · eˣ = ∂L/∂y · y
   return record('exp', y, [x], (g) => [mapWith(g, y, (gi, yi) => gi * yi)]);
 }
 
+/** y = ln x; ∂L/∂x = ∂L/∂y / x. */
 export function log(x: Tensor): Tensor {
   // y = ln x  ⇒  ∂L/∂x = ∂L/∂y / x
   return record('log', map(x, Math.log), [x], (g) => [mapWith(g, x, (gi, xi) => gi / xi)]);
 }
 
+/** y = √x; ∂L/∂x = ∂L/∂y / (2y). */
 export function sqrt(x: Tensor): Tensor {
   const y = map(x, Math.sqrt);
   // y = √x  ⇒  ∂L/∂x = ∂L/∂y / (2√x) = ∂L/∂y / (2y)
   return record('sqrt', y, [x], (g) => [mapWith(g, y, (gi, yi) => gi / (2 * yi))]);
 }
 
+/** y = x^p for a constant p; ∂L/∂x = ∂L/∂y · p·x^(p−1). */
 export function pow(x: Tensor, exponent: number): Tensor {
   const y = map(x, (v) => Math.pow(v, exponent));
   // y = xᵖ  ⇒  ∂L/∂x = ∂L/∂y · p · xᵖ⁻¹
   return record('pow', y, [x], (g) => [mapWith(g, x, (gi, xi) => gi * exponent * Math.pow(xi, exponent - 1))]);
 }
 
+/** y = |x|; ∂L/∂x = ∂L/∂y · sign(x) (0 at x = 0). */
 export function abs(x: Tensor): Tensor {
   // y = |x|  ⇒  ∂L/∂x = ∂L/∂y · sign(x)   (0 at x = 0, the subgradient PyTorch uses)
   return record('abs', map(x, Math.abs), [x], (g) => [mapWith(g, x, (gi, xi) => gi * Math.sign(xi))]);
 }
 
+/** y = sign(x) ∈ {−1, 0, 1}; its derivative is 0 everywhere it exists, so ∂L/∂x = 0. */
 export function sign(x: Tensor): Tensor {
   // y = sign(x) is piecewise constant  ⇒  ∂L/∂x = 0
   return record('sign', map(x, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0)), [x], (g) => [map(g, () => 0)]);
 }
 
+/** y = min(max(x, min), max); ∂L/∂x = ∂L/∂y where min ≤ x ≤ max, else 0. */
 export function clamp(x: Tensor, min: number, max: number): Tensor {
   if (min > max) throw new Error(`clamp: min (${min}) is greater than max (${max})`);
   // y = min(max(x, lo), hi)  ⇒  ∂L/∂x = ∂L/∂y where lo ≤ x ≤ hi, else 0
@@ -68,11 +76,13 @@ export function clamp(x: Tensor, min: number, max: number): Tensor {
   ]);
 }
 
+/** y = max(x, 0); ∂L/∂x = ∂L/∂y where x > 0, else 0. */
 export function relu(x: Tensor): Tensor {
   // y = max(x, 0)  ⇒  ∂L/∂x = ∂L/∂y where x > 0, else 0
   return record('relu', map(x, (v) => (v > 0 ? v : 0)), [x], (g) => [mapWith(g, x, (gi, xi) => (xi > 0 ? gi : 0))]);
 }
 
+/** y = tanh x; ∂L/∂x = ∂L/∂y · (1 − y²). */
 export function tanh(x: Tensor): Tensor {
   const y = map(x, Math.tanh);
   // y = tanh x  ⇒  ∂L/∂x = ∂L/∂y · (1 − y²)

@@ -14,6 +14,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { firstNonFinite } from '../tensor/autograd.js';
 
+/** Hyperparameters of {@link SGD}: learning rate, momentum μ, dampening, weight decay λ, Nesterov. */
 export interface SgdOptions {
   lr: number;
   momentum?: number;
@@ -22,6 +23,10 @@ export interface SgdOptions {
   nesterov?: boolean;
 }
 
+/**
+ * Stochastic gradient descent with PyTorch's rule: g ← ∇θ + λθ; b ← μb + (1 − dampening)g
+ * (b ← g on the first step); θ ← θ − lr·(Nesterov ? g + μb : b).
+ */
 export class SGD {
   lr: number;
   readonly momentum: number;

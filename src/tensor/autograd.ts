@@ -122,6 +122,7 @@ function reverseTopologicalOrder(root: Tensor): Tensor[] {
   return postOrder.reverse();
 }
 
+/** Options of `Tensor.backward()`. */
 export interface BackwardOptions {
   /** Keep the graph (and its saved buffers) so that backward can run through it again. */
   retainGraph?: boolean;

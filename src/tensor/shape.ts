@@ -5,16 +5,19 @@
  */
 export type Shape = readonly number[];
 
+/** A shape as text: `[2, 3]`. */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
 
+/** The number of elements of a shape, Π dᵢ (1 for a scalar). */
 export function sizeOf(shape: Shape): number {
   let size = 1;
   for (const dim of shape) size *= dim;
   return size;
 }
 
+/** Row-major strides: sₖ = Π_{j>k} dⱼ, so element (i₀, …) is at Σ iₖ·sₖ. */
 export function stridesOf(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let stride = 1;

@@ -21,8 +21,10 @@ import { matmul } from '../ops/matmul.js';
 
 /** float32 for everything that runs; float64 for gradient checks and exact references. */
 export type DType = 'float32' | 'float64';
+/** The buffer types a tensor can hold: float32 for everything that runs, float64 for gradient checks. */
 export type TypedArray = Float32Array | Float64Array;
 
+/** Options of the creation helpers (`zeros`, `full`, `fromArray`, …). */
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
@@ -36,6 +38,11 @@ export function dtypeOf(data: TypedArray): DType {
   return data instanceof Float64Array ? 'float64' : 'float32';
 }
 
+/**
+ * An n-dimensional array: a flat row-major `data` buffer, a `shape`, and the autograd fields
+ * `requiresGrad`, `grad` and `gradFn`. Methods call the op of the same name in `src/ops/`.
+ * Element (i₀, …, iₖ) is `data[Σ iⱼ·sⱼ]` with strides sⱼ = dⱼ₊₁ · … · dₖ.
+ */
 export class Tensor {
   /** The values, flat and row-major. */
   data: TypedArray;
@@ -61,10 +68,12 @@ export class Tensor {
     this.requiresGrad = requiresGrad;
   }
 
+  /** Number of elements, Π shape. */
   get size(): number {
     return this.data.length;
   }
 
+  /** Number of axes, `shape.length`. */
   get rank(): number {
     return this.shape.length;
   }
@@ -159,6 +168,7 @@ export class Tensor {
     return result;
   }
 
+  /** The values printed like PyTorch, with shape, dtype and the op that made the tensor. */
   toString(): string {
     return formatTensor(this);
   }
@@ -168,44 +178,71 @@ export class Tensor {
   }
 
   // ---- ops (each defined, with its backward, in src/ops/) ----
+  /** Element-wise this + other, with broadcasting (the function `add`). */
   add(other: Tensor | number): Tensor { return binary.add(this, other); }
+  /** Element-wise this − other, with broadcasting (the function `sub`). */
   sub(other: Tensor | number): Tensor { return binary.sub(this, other); }
+  /** Element-wise this · other, with broadcasting (the function `mul`). */
   mul(other: Tensor | number): Tensor { return binary.mul(this, other); }
+  /** Element-wise this / other, with broadcasting (the function `div`). */
   div(other: Tensor | number): Tensor { return binary.div(this, other); }
+  /** −x element-wise (the function `neg`). */
   neg(): Tensor { return unary.neg(this); }
+  /** eˣ element-wise (the function `exp`). */
   exp(): Tensor { return unary.exp(this); }
+  /** ln x element-wise (the function `log`). */
   log(): Tensor { return unary.log(this); }
+  /** √x element-wise (the function `sqrt`). */
   sqrt(): Tensor { return unary.sqrt(this); }
+  /** x^exponent element-wise (the function `pow`). */
   pow(exponent: number): Tensor { return unary.pow(this, exponent); }
+  /** |x| element-wise (the function `abs`). */
   abs(): Tensor { return unary.abs(this); }
+  /** sign(x) ∈ {−1, 0, 1} element-wise (zero gradient) (the function `sign`). */
   sign(): Tensor { return unary.sign(this); }
+  /** min(max(x, min), max) element-wise (the function `clamp`). */
   clamp(min: number, max: number): Tensor { return unary.clamp(this, min, max); }
+  /** max(x, 0) element-wise (the function `relu`). */
   relu(): Tensor { return unary.relu(this); }
+  /** tanh x element-wise (the function `tanh`). */
   tanh(): Tensor { return unary.tanh(this); }
+  /** Σ over `axes` (all when omitted), keeping them as size 1 with `keepDim` (the function `sum`). */
   sum(axes?: number | readonly number[], keepDim = false): Tensor { return reduce.sum(this, axes, keepDim); }
+  /** The mean over `axes` (all when omitted), keeping them as size 1 with `keepDim` (the function `mean`). */
   mean(axes?: number | readonly number[], keepDim = false): Tensor { return reduce.mean(this, axes, keepDim); }
+  /** The maximum over `axes` (all when omitted); ties share the gradient (the function `max`). */
   max(axes?: number | readonly number[], keepDim = false): Tensor { return reduce.max(this, axes, keepDim); }
+  /** The minimum over `axes` (all when omitted); ties share the gradient (the function `min`). */
   min(axes?: number | readonly number[], keepDim = false): Tensor { return reduce.min(this, axes, keepDim); }
+  /** The same values in a new shape of equal size (the function `reshape`). */
   reshape(shape: Shape): Tensor { return reshapeOps.reshape(this, shape); }
+  /** Reorders the axes (a copy): result axis i is input axis `axes[i]` (the function `permute`). */
   permute(axes: readonly number[]): Tensor { return reshapeOps.permute(this, axes); }
+  /** Swaps two axes (default: the last two) (the function `transpose`). */
   transpose(axisA = -2, axisB = -1): Tensor { return reshapeOps.transpose(this, axisA, axisB); }
+  /** Merges the axes from `startAxis` on into one: [N, C, H, W] → [N, C·H·W] by default (the function `flatten`). */
   flatten(startAxis = 1): Tensor { return reshapeOps.flatten(this, startAxis); }
+  /** Repeats size-1 (and missing leading) axes to reach `shape` (the function `broadcastTo`). */
   broadcastTo(shape: Shape): Tensor { return reshapeOps.broadcastTo(this, shape); }
+  /** The matrix product this · other of two 2-D tensors (the function `matmul`). */
   matmul(other: Tensor): Tensor { return matmul(this, other); }
 }
 
 // ---- creation helpers ----
 
+/** A tensor of `shape` filled with 0. */
 export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
   return new Tensor(allocate(options.dtype ?? 'float32', sizeOf(shape)), shape, options.requiresGrad ?? false);
 }
 
+/** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
   const result = zeros(shape, options);
   result.data.fill(value);
   return result;
 }
 
+/** A tensor of `shape` filled with 1. */
 export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
   return full(shape, 1, options);
 }
@@ -250,6 +287,7 @@ export function fromArray(values: Nested | ArrayLike<number>, shape?: Shape, opt
   return fromArray(flat, shape ?? inferred, options);
 }
 
+/** Options of {@link randn} and {@link rand}: dtype, requiresGrad, and the generator. */
 export interface RandomOptions extends TensorOptions {
   /** The generator to draw from; the library's default generator if omitted. */
   random?: Random;

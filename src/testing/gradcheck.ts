@@ -14,6 +14,7 @@ import { formatShape } from '../tensor/shape.js';
 import { Random } from '../random.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/** Step and tolerances of {@link gradCheck}. */
 export interface GradCheckOptions {
   /** Finite-difference step h. */
   step?: number;
@@ -24,6 +25,7 @@ export interface GradCheckOptions {
   seed?: number;
 }
 
+/** The outcome of {@link gradCheck}: pass/fail, the largest error, and the worst element. */
 export interface GradCheckResult {
   ok: boolean;
   /** Largest |analytic − numeric| over all inputs. */

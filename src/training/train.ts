@@ -15,6 +15,7 @@ import { Random } from '../random.js';
 import { noGrad } from '../tensor/autograd.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** Running totals reported after each training batch. */
 export interface BatchProgress {
   batch: number;
   batches: number;
@@ -23,6 +24,7 @@ export interface BatchProgress {
   imagesPerSecond: number;
 }
 
+/** Options of {@link trainEpoch}. */
 export interface EpochOptions {
   batchSize: number;
   seed: number;
@@ -30,6 +32,7 @@ export interface EpochOptions {
   flip: boolean;
   /** Replaces a clean batch by the images to train on (adversarial training); clean when omitted. */
   perturb?: (model: Module, images: Tensor, labels: Uint8Array) => Tensor;
+  /** Called after every batch with the running loss, accuracy and speed. */
   onBatch?: (progress: BatchProgress) => void;
 }
 
@@ -78,6 +81,7 @@ export function trainEpoch(model: Module, optimizer: SGD, data: Dataset, options
   return { loss: lossSum / seen, accuracy: correct / seen, seconds: (performance.now() - start) / 1000 };
 }
 
+/** Options of {@link evaluate}. */
 export interface EvaluateOptions {
   batchSize: number;
   /** Inference statistics for the norm layers (left as they are when omitted). */

@@ -1,0 +1,124 @@
+/**
+ * A second core for the synchronous webasm backend.
+ *
+ * gpu.js spreads WebAssembly kernels over threads only under its asynchronous
+ * contract, and our ops are synchronous (see backend.ts). So the backend
+ * splits a convolution's batch in two and hands one half to this helper: a
+ * worker thread with its own gpu.js that compiles the same generated kernel
+ * source (for the half batch) and runs it, while the main thread runs the
+ * other half. The main thread then blocks on `Atomics.wait` until the helper's
+ * half is done: the call stays synchronous.
+ *
+ * Data moves through SharedArrayBuffers, so nothing is copied between the
+ * threads beyond the arguments gpu.js copies into its WebAssembly memory anyway.
+ * The helper is unref'd: it never keeps the process alive.
+ */
+import { createRequire } from 'node:module';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+
+/** One kernel call: the generated source, its output size, and its arguments. */
+export interface KernelJob {
+  key: string;
+  source: () => string;
+  output: number[];
+  args: Float32Array[];
+}
+
+// The worker's code, plain CommonJS (it runs from a string, so it works the
+// same under tsx, vitest and the compiled dist/).
+const WORKER_CODE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const errors = workerData.errors;
+require('node:v8').setFlagsFromString('--no-liftoff');
+const { GPU } = require(workerData.gpuPath);
+const gpu = new GPU({ mode: 'webasm' });
+const kernels = new Map();
+parentPort.on('message', (job) => {
+  const status = new Int32Array(job.status);
+  try {
+    let kernel = kernels.get(job.key);
+    if (kernel === undefined) {
+      kernel = gpu.createKernel(job.source, { output: job.output, precision: 'single', tactic: 'precision' });
+      kernels.set(job.key, kernel);
+    }
+    // as in gpujs-backend.ts (returnFlatOutput): take gpu.js's flat output
+    // instead of one subarray per cell
+    if (!Object.prototype.hasOwnProperty.call(kernel.kernel, '_shapeOutput')) {
+      Object.defineProperty(kernel.kernel, '_shapeOutput', { value: (data) => data });
+    }
+    const result = kernel(...job.args);
+    if (kernel.kernel.constructor.name !== 'WebAssemblyKernel') throw new Error('the helper ran ' + kernel.kernel.constructor.name + ', not webasm');
+    // gpu.js returns nested rows of per-cell views of one flat buffer; copy it out in order
+    const out = new Float32Array(job.out);
+    let offset = 0;
+    const walk = (item) => {
+      if (item instanceof Float32Array) { out.set(item, offset); offset += item.length; }
+      else for (const child of item) walk(child);
+    };
+    walk(result);
+    Atomics.store(status, 0, 1);
+  } catch (error) {
+    errors.postMessage(String((error && error.stack) || error));
+    Atomics.store(status, 0, 2);
+  }
+  Atomics.notify(status, 0);
+});
+`;
+
+/** A Float32Array over shared memory, reused between calls of the same size. */
+function sharedCopy(pool: Map<string, Float32Array>, name: string, source: Float32Array): Float32Array {
+  let shared = pool.get(name);
+  if (shared === undefined || shared.length !== source.length) {
+    shared = new Float32Array(new SharedArrayBuffer(source.length * 4));
+    pool.set(name, shared);
+  }
+  shared.set(source);
+  return shared;
+}
+
+export class HelperThread {
+  private readonly worker: Worker;
+  private readonly buffers = new Map<string, Float32Array>();
+  private readonly sentSources = new Set<string>();
+  /** The helper reports a failure here; read synchronously after the wait. */
+  private readonly errors: MessagePort;
+
+  constructor() {
+    const gpuPath = createRequire(import.meta.url).resolve('gpu.js');
+    const { port1, port2 } = new MessageChannel();
+    this.errors = port1;
+    this.worker = new Worker(WORKER_CODE, { eval: true, workerData: { gpuPath, errors: port2 }, transferList: [port2] });
+    this.worker.unref();
+    port1.unref();
+  }
+
+  /** Starts `job` on the helper; call the returned function to wait for its flat result. */
+  start(job: KernelJob): () => Float32Array {
+    const args = job.args.map((arg, i) => sharedCopy(this.buffers, `${job.key}:arg${i}`, arg));
+    const size = 4 * job.output.reduce((product, dim) => product * dim, 1);
+    let out = this.buffers.get(`${job.key}:out`);
+    if (out === undefined) {
+      out = new Float32Array(new SharedArrayBuffer(size * 4));
+      this.buffers.set(`${job.key}:out`, out);
+    }
+    const status = new Int32Array(new SharedArrayBuffer(4));
+    // The source is sent once per kernel; the helper caches the compiled kernel by key.
+    const source = this.sentSources.has(job.key) ? '' : job.source();
+    this.sentSources.add(job.key);
+    this.worker.postMessage({ key: job.key, source, output: job.output, args, out: out.buffer, status: status.buffer });
+    const result = out;
+    return () => {
+      Atomics.wait(status, 0, 0);
+      if (Atomics.load(status, 0) !== 1) {
+        const message = receiveMessageOnPort(this.errors)?.message as string | undefined;
+        throw new Error(`the webasm helper thread failed on ${job.key}: ${message ?? 'no message'}`);
+      }
+      return result;
+    };
+  }
+
+  dispose(): void {
+    this.errors.close();
+    void this.worker.terminate();
+  }
+}
