@@ -48,7 +48,7 @@ parentPort.on('message', (job) => {
     }
     const result = kernel(...job.args);
     if (kernel.kernel.constructor.name !== 'WebAssemblyKernel') throw new Error('the helper ran ' + kernel.kernel.constructor.name + ', not webasm');
-    // gpu.js returns nested rows of per-cell views of one flat buffer; copy it out in order
+    // a flat Float32Array (or, before the patch above took, nested rows of per-cell views): copy it out in order
     const out = new Float32Array(job.out);
     let offset = 0;
     const walk = (item) => {
