@@ -72,7 +72,7 @@ function settingsSection(results: ReproductionResults): string {
 ${results.table4 ? `| adversarial training | PGD with ε = ${s.advEps} (paper units), step ε/4, ${s.advIter} iterations, examples made with the model in training mode as the paper's code did (Table 4 only; the paper's training script defaulted to ε = 0.03) |\n` : ''}| seed | ${m.seed} (initialization, shuffling, flips, PGD starts) |
 | backend | ${m.backend}; robustnorm ${m.versions.robustnorm}, Node ${m.versions.node}, gpu.js ${m.versions.gpujs} |
 | wall time | ${formatDuration(m.wallSeconds)} |
-
+${s.note ? `\n**Why these settings.** ${s.note}\n` : ''}
 Where the paper's code and text differ, this project follows the choices of its normalization layers:
 BatchNorm divides by √(σ² + ε) with the biased batch variance in training (PyTorch's rule; the paper's code divided by √(unbiased σ²) + ε),
 and RobustNorm by r^p + ε with r = max − min per channel and p = ${0.2} unless a row says otherwise (eq. 6; see \`src/nn/robust-norm.ts\`).
