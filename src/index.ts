@@ -61,7 +61,7 @@ export { renderReport } from './experiments/report.js';
 export { renderFigures } from './experiments/figures.js';
 export type { ReproductionResults, RunMetadata, ModelRecord } from './experiments/results.js';
 export { createContext, paperAttackConfig, type ExperimentContext, type AccuracyRow, type RobustnessRequest } from './experiments/context.js';
-export { ModelStore, modelSpec, type ModelSpec, type TrainedModel } from './experiments/models.js';
+export { ModelStore, modelSpec, batchNormVsRobustNorm, type ModelSpec, type TrainedModel, type EvaluatedModel } from './experiments/models.js';
 export { table1, type Table1Result } from './experiments/table1.js';
 export { table3, type Table3Result } from './experiments/table3.js';
 export { table4, percentGain, type GainRow } from './experiments/table4.js';

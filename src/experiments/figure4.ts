@@ -6,7 +6,7 @@
  * so at batch size b the attack sees (and the statistics come from) b images.
  */
 import type { ExperimentContext } from './context.js';
-import { modelSpec } from './models.js';
+import { batchNormVsRobustNorm } from './models.js';
 
 /** Clean and PGD accuracy of one model at one inference batch size. */
 export interface BatchSizeRow {
@@ -20,11 +20,7 @@ export interface BatchSizeRow {
 
 /** Experiment 5 (Figure 4): accuracy at small inference batch sizes. */
 export function figure4(context: ExperimentContext): { rows: BatchSizeRow[] } {
-  const configs = [
-    { spec: modelSpec(context.settings, 'bn'), statistics: 'batch', label: 'BN (batch statistics)' },
-    { spec: modelSpec(context.settings, 'rn'), statistics: 'batch', label: 'RN' },
-    { spec: modelSpec(context.settings, 'rn'), statistics: 'population-mean', label: 'RN w/ μ̂_P' },
-  ] as const;
+  const configs = batchNormVsRobustNorm(context.settings, { statistics: 'batch', label: 'BN (batch statistics)' });
   const rows: BatchSizeRow[] = [];
   for (const batchSize of context.settings.batchSizes) {
     for (const { spec, statistics, label } of configs) {

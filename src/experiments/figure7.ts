@@ -5,7 +5,7 @@
  */
 import type { AttackName } from '../attacks/registry.js';
 import type { ExperimentContext } from './context.js';
-import { modelSpec } from './models.js';
+import { batchNormVsRobustNorm } from './models.js';
 
 /** Accuracy of one model under one attack at each ε of the sweep. */
 export interface EpsRow {
@@ -19,11 +19,7 @@ export interface EpsRow {
 /** Experiment 7 (Figure 7): accuracy as ε grows, BatchNorm against RobustNorm. */
 export function figure7(context: ExperimentContext): { rows: EpsRow[] } {
   const attacks = context.settings.attacks.filter((attack) => attack !== 'cw');
-  const configs = [
-    { spec: modelSpec(context.settings, 'bn'), statistics: 'population', label: 'BN' },
-    { spec: modelSpec(context.settings, 'rn'), statistics: 'batch', label: 'RN' },
-    { spec: modelSpec(context.settings, 'rn'), statistics: 'population-mean', label: 'RN w/ μ̂_P' },
-  ] as const;
+  const configs = batchNormVsRobustNorm(context.settings, { statistics: 'population', label: 'BN' });
   const rows: EpsRow[] = [];
   for (const eps of context.settings.epsSweep) {
     for (const { spec, statistics, label } of configs) {

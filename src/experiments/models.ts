@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runTrain, type EpochRecord } from '../cli/train-command.js';
 import type { Module } from '../nn/module.js';
 import type { NormKind } from '../nn/norm-factory.js';
+import type { NormStatistics } from '../nn/norm-statistics.js';
 import type { ReproductionSettings } from './settings.js';
 
 /** Which model to train: its norm, power, learning rate, and whether adversarially. */
@@ -84,4 +85,25 @@ export class ModelStore {
     this.onTrained(result);
     return result;
   }
+}
+
+/** A model with the inference statistics it is evaluated with, and its name in figures. */
+export interface EvaluatedModel {
+  spec: ModelSpec;
+  statistics: NormStatistics;
+  label: string;
+}
+
+/**
+ * The three lines of the paper's Figures 4 and 7: BatchNorm (with the
+ * statistics the figure uses), RobustNorm (batch mean and range) and
+ * RobustNorm with the population mean.
+ */
+export function batchNormVsRobustNorm(settings: ReproductionSettings, batchNorm: { statistics: NormStatistics; label: string }): EvaluatedModel[] {
+  const robustNorm = modelSpec(settings, 'rn');
+  return [
+    { spec: modelSpec(settings, 'bn'), ...batchNorm },
+    { spec: robustNorm, statistics: 'batch', label: 'RN' },
+    { spec: robustNorm, statistics: 'population-mean', label: 'RN w/ μ̂_P' },
+  ];
 }

@@ -31,7 +31,8 @@ export interface ChannelGroups {
   runStride: number;
 }
 
-export function channelOffsets(shape: Shape, layer: string): ChannelGroups {
+/** Where channel c's values lie in an NCHW buffer of `shape` (see {@link ChannelGroups}). */
+export function channelGroups(shape: Shape, layer: string): ChannelGroups {
   const [N, C, H, W] = nchw(shape, layer);
   const plane = H * W;
   return { channels: C, perChannel: N * plane, runs: N, runLength: plane, runStride: C * plane };

@@ -15,7 +15,7 @@
 import { record } from '../tensor/autograd.js';
 import { formatShape } from '../tensor/shape.js';
 import { allocate, Tensor } from '../tensor/tensor.js';
-import { channelOffsets, gather, scatter } from './channel-groups.js';
+import { channelGroups, gather, scatter } from './channel-groups.js';
 
 export interface ChannelNormalizer<Saved> {
   /** Writes x̂ for channel `channel` into `normalized` and returns what backward needs. */
@@ -25,7 +25,7 @@ export interface ChannelNormalizer<Saved> {
 }
 
 export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: Tensor, normalizer: ChannelNormalizer<Saved>): Tensor {
-  const groups = channelOffsets(x.shape, op);
+  const groups = channelGroups(x.shape, op);
   const { channels, perChannel: M } = groups;
   if (weight.size !== channels || bias.size !== channels) {
     throw new Error(`${op}: input ${formatShape(x.shape)} has ${channels} channels but weight ${formatShape(weight.shape)} and bias ${formatShape(bias.shape)} must have ${channels} values`);
