@@ -13,6 +13,7 @@
  *   npm run bench -- --slow-repeats 1      timed runs for the slow rows (PGD-20, resnet20 train step)
  *   npm run bench -- --full-baseline       also time the slow rows on the baseline
  *   npm run bench -- --compare             adds PyTorch's time for each row (bench/compare-pytorch.py)
+ *   ROBUSTNORM_ALLOCATOR=default npm run bench   without the CLI's malloc settings (src/cli/allocator.ts)
  *
  * Rows: matmul 512²/1024² and the three conv kernels (GFLOP/s), then for
  * smallCnn and resnet20 at batch 128: a train step, an eval forward pass and
@@ -27,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableBackends, BACKEND_NAMES, disposeBackends, resolveAuto, setBackend, type BackendName } from '../src/index.js';
 import { webasmThreads } from '../src/kernels/gpujs-backend.js';
+import { relaunchWithAllocatorSettings } from '../src/cli/allocator.js';
 import { kernelWorkloads } from './kernels.js';
 import { modelWorkloads } from './models.js';
 
@@ -106,7 +108,9 @@ function pytorchTimes(): Record<string, number> {
   process.stderr.write('  running bench/compare-pytorch.py (PyTorch, 2 threads)…\n');
   // Debian's python3-torch lives in the system Python (a pyenv or venv python3 may come first on PATH).
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  return JSON.parse(execFileSync(python, [script, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Record<string, number>;
+  // PyTorch runs with glibc's default malloc settings, as its users run it.
+  const { MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, ...env } = process.env;
+  return JSON.parse(execFileSync(python, [script, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env })) as Record<string, number>;
 }
 
 interface Config { name: BackendName; threads: number }
@@ -122,8 +126,10 @@ function label(config: Config): string {
   return config.name === 'webasm' ? `webasm ${config.threads}T` : config.name;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const flags = parseFlags();
+  // Measure what the `robustnorm` command runs: with its malloc settings (src/cli/allocator.ts).
+  await relaunchWithAllocatorSettings();
   const defaultThreads = process.env.ROBUSTNORM_THREADS === undefined ? webasmThreads() : Number(process.env.ROBUSTNORM_THREADS);
   const order: Config[] = [{ name: BASELINE, threads: 1 }];
   for (const name of flags.backends.filter((backend) => backend !== BASELINE)) {
@@ -190,6 +196,7 @@ function main(): void {
   for (const cells of table) console.log(line(cells));
   console.log(`\nbest of ${flags.repeats} timed runs after warm-up (slow model rows: ${flags.slowRepeats}; baseline model rows: 1); times include upload and readback.`);
   console.log(`auto picks ${auto.name} here: ${auto.reason}.`);
+  console.log(`malloc: ${process.env.ROBUSTNORM_ALLOCATOR === 'tuned' ? `glibc with MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_}, MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_} (src/cli/allocator.ts)` : 'default settings'}.`);
 }
 
-main();
+await main();

@@ -32,13 +32,17 @@ export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: 
   }
   if (M === 0) throw new Error(`${op}: input ${formatShape(x.shape)} has no values to normalize`);
   const out = allocate(x.dtype, x.size);
-  const normalizedAll = new Float64Array(x.size); // x̂, channel after channel, kept for ∂L/∂γ
+  // x̂, channel after channel, kept for ∂L/∂γ. Stored in the input's dtype
+  // (float32 in training, like PyTorch; float64 in gradient checks): a
+  // float64 copy doubled the largest allocation of a training step.
+  const normalizedAll = allocate(x.dtype, x.size);
   const saved: Saved[] = [];
   const values = new Float64Array(M);
+  const normalized = new Float64Array(M);
   const outputs = new Float64Array(M);
   for (let c = 0; c < channels; c++) {
-    const normalized = normalizedAll.subarray(c * M, (c + 1) * M);
     saved.push(normalizer.forward(gather(x.data, groups, c, values), c, normalized));
+    normalizedAll.set(normalized, c * M);
     const gamma = weight.data[c] as number;
     const beta = bias.data[c] as number;
     // y_k = γ_c · x̂_k + β_c

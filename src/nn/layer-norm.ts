@@ -31,13 +31,14 @@ export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number):
   const M = C * plane; // values per sample; sample n is the contiguous block [n·M, (n+1)·M)
   const channelOf = (k: number) => Math.floor(k / plane);
   const out = allocate(x.dtype, x.size);
-  const normalizedAll = new Float64Array(x.size);
+  const normalizedAll = allocate(x.dtype, x.size); // x̂ in the input's dtype, kept for ∂L/∂γ
   const saved: StandardizeStatistics[] = [];
   const values = new Float64Array(M);
+  const normalized = new Float64Array(M);
   for (let n = 0; n < N; n++) {
     for (let k = 0; k < M; k++) values[k] = x.data[n * M + k] as number;
-    const normalized = normalizedAll.subarray(n * M, (n + 1) * M);
     saved.push(standardizeForward(values, true, true, undefined, eps, normalized));
+    normalizedAll.set(normalized, n * M);
     for (let k = 0; k < M; k++) out[n * M + k] = (weight.data[channelOf(k)] as number) * (normalized[k] as number) + (bias.data[channelOf(k)] as number);
   }
 
