@@ -26,10 +26,10 @@ export { gradCheck, assertGradCheck, type GradCheckOptions, type GradCheckResult
 export { Module } from './nn/module.js';
 export { NORM_STATISTICS, parseNormStatistics, type NormStatistics } from './nn/norm-statistics.js';
 export { BatchNorm2d, batchNorm2d, batchNormComposed, type BatchNormOptions, type BatchNormState, type BatchNormSettings } from './nn/batch-norm.js';
-export { RobustNorm2d, robustNorm2d, robustNormComposed, type RobustNormState, type RobustNormSettings, rangeNormalizeForward, rangeNormalizeBackward, type RobustNormOptions, type RangeStatistics } from './nn/robust-norm.js';
+export { RobustNorm2d, robustNorm2d, robustNormComposed, type RobustNormState, type RobustNormSettings, rangeNormalizeForward, rangeNormalize, rangeNormalizeBackward, type RobustNormOptions, type RangeStatistics } from './nn/robust-norm.js';
 export { LayerNorm, layerNorm, layerNormComposed } from './nn/layer-norm.js';
 export { Identity } from './nn/identity.js';
-export { standardizeForward, standardizeBackward, meanAndVariance, type StandardizeStatistics } from './nn/standardize.js';
+export { standardizeForward, standardize, standardizeBackward, meanAndVariance, type StandardizeStatistics } from './nn/standardize.js';
 export { Conv2d, Linear, ReLU, AvgPool2d, GlobalAvgPool2d, Flatten, NormalizeInput, Sequential, type Conv2dLayerOptions } from './nn/layers.js';
 export { makeNorm, parseNormKind, NORM_KINDS, type NormKind, type NormConfig } from './nn/norm-factory.js';
 export { ResNet, BasicBlock, type ResNetOptions } from './models/resnet.js';

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +21,7 @@ function runProbe(env: NodeJS.ProcessEnv) {
   ].join('\n'));
   const { MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, ROBUSTNORM_ALLOCATOR, ...clean } = process.env;
   const result = spawnSync(process.execPath, ['--import', 'tsx', probe, 'a', 'b c'], { encoding: 'utf8', env: { ...clean, ...env } });
+  rmSync(dir, { recursive: true, force: true });
   return { code: result.status, lines: result.stdout.trim().split('\n') };
 }
 

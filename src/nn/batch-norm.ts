@@ -29,7 +29,7 @@ import { channelNorm } from './channel-norm.js';
 import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
 import { usesBatchStatistics, type NormStatistics } from './norm-statistics.js';
-import { standardizeBackward, standardizeForward, type StandardizeStatistics } from './standardize.js';
+import { standardize, standardizeBackward, standardizeForward, type StandardizeStatistics } from './standardize.js';
 
 /** Options of {@link BatchNorm2d}: ε (default 1e-5), momentum τ (default 0.1), dtype. */
 export interface BatchNormOptions {
@@ -79,6 +79,7 @@ export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Batc
       }
       return stats;
     },
+    normalize: standardize,
     backward: standardizeBackward,
   });
 }

@@ -11,6 +11,11 @@
  *
  * What x̂ is, and how ∂L/∂x̂ becomes ∂L/∂x, is the normalizer's business
  * (standardize.ts for BatchNorm, robust-norm.ts for RobustNorm).
+ *
+ * x̂ is not kept from forward to backward: backward computes it again from x
+ * and the channel's statistics (one subtraction and one multiply or divide a
+ * value, the same arithmetic, so the same numbers). Keeping it would cost an
+ * array the size of the input at every norm layer of every training step.
  */
 import { record } from '../tensor/autograd.js';
 import { formatShape } from '../tensor/shape.js';
@@ -20,6 +25,8 @@ import { channelGroups, gather, scatter } from './channel-groups.js';
 export interface ChannelNormalizer<Saved> {
   /** Writes x̂ for channel `channel` into `normalized` and returns what backward needs. */
   forward(values: Float64Array, channel: number, normalized: Float64Array): Saved;
+  /** Writes x̂ again, from the channel's values and what forward returned. */
+  normalize(values: Float64Array, saved: Saved, normalized: Float64Array): Float64Array;
   /** Writes ∂L/∂x for one channel into `gradInput`, given ∂L/∂x̂. */
   backward(values: Float64Array, gradNormalized: Float64Array, saved: Saved, gradInput: Float64Array): void;
 }
@@ -32,17 +39,12 @@ export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: 
   }
   if (M === 0) throw new Error(`${op}: input ${formatShape(x.shape)} has no values to normalize`);
   const out = allocate(x.dtype, x.size);
-  // x̂, channel after channel, kept for ∂L/∂γ. Stored in the input's dtype
-  // (float32 in training, like PyTorch; float64 in gradient checks): a
-  // float64 copy doubled the largest allocation of a training step.
-  const normalizedAll = allocate(x.dtype, x.size);
   const saved: Saved[] = [];
   const values = new Float64Array(M);
   const normalized = new Float64Array(M);
   const outputs = new Float64Array(M);
   for (let c = 0; c < channels; c++) {
     saved.push(normalizer.forward(gather(x.data, groups, c, values), c, normalized));
-    normalizedAll.set(normalized, c * M);
     const gamma = weight.data[c] as number;
     const beta = bias.data[c] as number;
     // y_k = γ_c · x̂_k + β_c
@@ -59,7 +61,8 @@ export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: 
     const gradInput = new Float64Array(M);
     for (let c = 0; c < channels; c++) {
       gather(gradOut.data, groups, c, grads);
-      const normalized = normalizedAll.subarray(c * M, (c + 1) * M);
+      gather(x.data, groups, c, values);
+      normalizer.normalize(values, saved[c] as Saved, normalized); // x̂ again
       const gamma = weight.data[c] as number;
       let sumGrad = 0;
       let sumGradTimesNormalized = 0;
@@ -72,7 +75,7 @@ export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: 
       gradBias[c] = sumGrad;
       gradWeight[c] = sumGradTimesNormalized;
       if (needs[0]) {
-        normalizer.backward(gather(x.data, groups, c, values), gradNormalized, saved[c] as Saved, gradInput);
+        normalizer.backward(values, gradNormalized, saved[c] as Saved, gradInput);
         scatter(gradInput, groups, c, gradX);
       }
     }

@@ -19,7 +19,7 @@ import { formatShape } from '../tensor/shape.js';
 import { allocate, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
 import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
-import { standardizeBackward, standardizeForward, type StandardizeStatistics } from './standardize.js';
+import { standardize, standardizeBackward, standardizeForward, type StandardizeStatistics } from './standardize.js';
 
 /** LayerNorm of NCHW input: y = γ_c·(x − μ_n)/√(σ²_n + ε) + β_c, with μ_n and σ²_n (biased) over each sample's C·H·W values. */
 export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor {
@@ -31,14 +31,12 @@ export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number):
   const M = C * plane; // values per sample; sample n is the contiguous block [n·M, (n+1)·M)
   const channelOf = (k: number) => Math.floor(k / plane);
   const out = allocate(x.dtype, x.size);
-  const normalizedAll = allocate(x.dtype, x.size); // x̂ in the input's dtype, kept for ∂L/∂γ
   const saved: StandardizeStatistics[] = [];
   const values = new Float64Array(M);
   const normalized = new Float64Array(M);
   for (let n = 0; n < N; n++) {
     for (let k = 0; k < M; k++) values[k] = x.data[n * M + k] as number;
     saved.push(standardizeForward(values, true, true, undefined, eps, normalized));
-    normalizedAll.set(normalized, n * M);
     for (let k = 0; k < M; k++) out[n * M + k] = (weight.data[channelOf(k)] as number) * (normalized[k] as number) + (bias.data[channelOf(k)] as number);
   }
 
@@ -49,15 +47,16 @@ export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number):
     const gradNormalized = new Float64Array(M);
     const gradInput = new Float64Array(M);
     for (let n = 0; n < N; n++) {
+      for (let k = 0; k < M; k++) values[k] = x.data[n * M + k] as number;
+      standardize(values, saved[n] as StandardizeStatistics, normalized); // x̂ again, rather than stored
       for (let k = 0; k < M; k++) {
         const c = channelOf(k);
         const g = gradOut.data[n * M + k] as number;
         gradBias[c] = (gradBias[c] as number) + g;
-        gradWeight[c] = (gradWeight[c] as number) + g * (normalizedAll[n * M + k] as number);
+        gradWeight[c] = (gradWeight[c] as number) + g * (normalized[k] as number);
         gradNormalized[k] = (weight.data[c] as number) * g;
       }
       if (needs[0]) {
-        for (let k = 0; k < M; k++) values[k] = x.data[n * M + k] as number;
         standardizeBackward(values, gradNormalized, saved[n] as StandardizeStatistics, gradInput);
         gradX.set(gradInput, n * M);
       }

@@ -134,8 +134,16 @@ export function rangeNormalizeForward(
   const center = meanFromBatch ? batchMean : running.mean;
   const range = rangeFromBatch ? batchRange : running.range;
   const divisor = Math.pow(range, power) + eps; // d = r^p + ε
-  for (let k = 0; k < M; k++) normalized[k] = ((values[k] as number) - center) / divisor; // x̂_k = (x_k − m)/d
-  return { batchMean, batchMax, batchMin, batchRange, center, range, divisor, meanFromBatch, rangeFromBatch, maxCount, minCount };
+  const stats = { batchMean, batchMax, batchMin, batchRange, center, range, divisor, meanFromBatch, rangeFromBatch, maxCount, minCount };
+  rangeNormalize(values, stats, normalized);
+  return stats;
+}
+
+/** x̂_k = (x_k − m)/d with the statistics forward chose (backward calls it again rather than storing x̂). */
+export function rangeNormalize(values: Float64Array, stats: RangeStatistics, normalized: Float64Array): Float64Array {
+  const { center, divisor } = stats;
+  for (let k = 0; k < values.length; k++) normalized[k] = ((values[k] as number) - center) / divisor;
+  return normalized;
 }
 
 /** Backward for one channel: ∂L/∂x from ∂L/∂x̂, following (★) above line by line. */
@@ -210,6 +218,7 @@ export function robustNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Rob
       }
       return stats;
     },
+    normalize: rangeNormalize,
     backward: (values, gradNormalized, stats, gradInput) => rangeNormalizeBackward(values, gradNormalized, stats, settings.power, gradInput),
   });
 }

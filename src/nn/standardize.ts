@@ -67,9 +67,16 @@ export function standardizeForward(
   const center = meanFromBatch || running === undefined ? batchMean : running.mean;
   const spread = spreadFromBatch || running === undefined ? batchVariance : running.variance;
   const invStd = 1 / Math.sqrt(spread + eps);
-  // x̂_k = (x_k − m) · s
+  const stats = { batchMean, batchVariance, center, spread, invStd, meanFromBatch, spreadFromBatch };
+  standardize(values, stats, normalized);
+  return stats;
+}
+
+/** x̂_k = (x_k − m) · s with the statistics forward chose (backward calls it again rather than storing x̂). */
+export function standardize(values: Float64Array, stats: StandardizeStatistics, normalized: Float64Array): Float64Array {
+  const { center, invStd } = stats;
   for (let k = 0; k < values.length; k++) normalized[k] = ((values[k] as number) - center) * invStd;
-  return { batchMean, batchVariance, center, spread, invStd, meanFromBatch, spreadFromBatch };
+  return normalized;
 }
 
 /** ∂L/∂x for one group from ∂L/∂x̂ (the derivation is at the top of this file). */
