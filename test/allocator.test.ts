@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { wantsAllocatorRelaunch } from '../src/cli/allocator.js';
+import { isQuickInvocation, wantsAllocatorRelaunch } from '../src/cli/allocator.js';
 
 const glibc = process.platform === 'linux' && typeof (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime === 'string';
 
@@ -37,5 +37,13 @@ describe('the malloc relaunch (src/cli/allocator.ts)', () => {
     expect(runProbe({ MALLOC_TRIM_THRESHOLD_: '5' })).toEqual({ code: 3, lines: ['unset 5 a,b c'] });
     expect(wantsAllocatorRelaunch({ ROBUSTNORM_ALLOCATOR: 'tuned' })).toBe(false);
     expect(wantsAllocatorRelaunch({ MALLOC_MMAP_THRESHOLD_: '1' })).toBe(false);
+  });
+
+  it('is skipped for help and version, which end at once', () => {
+    expect(isQuickInvocation([])).toBe(true);
+    expect(isQuickInvocation(['train', '--help'])).toBe(true);
+    expect(isQuickInvocation(['help', 'train'])).toBe(true);
+    expect(isQuickInvocation(['--version'])).toBe(true);
+    expect(isQuickInvocation(['train', '--epochs', '3'])).toBe(false);
   });
 });

@@ -40,6 +40,15 @@ export function wantsAllocatorRelaunch(env: NodeJS.ProcessEnv = process.env): bo
 }
 
 /**
+ * Whether a command line only prints help, a version or a usage error, so
+ * starting a second process (about 1 s) would buy nothing.
+ */
+export function isQuickInvocation(args: readonly string[]): boolean {
+  if (args.length === 0 || args[0] === 'help') return true;
+  return args.some((arg) => arg === '--help' || arg === '-h' || arg === '--version' || arg === '-V');
+}
+
+/**
  * If {@link wantsAllocatorRelaunch}, runs this same program (same Node flags,
  * script and arguments) as a child with the settings, waits for it and exits
  * with its status; otherwise (or if the child cannot be started) returns and

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `robustnorm` command. It first re-runs itself with glibc's malloc
- * settings where that pays (allocator.ts explains why), then loads the
+ * settings where that pays (allocator.ts explains why; not for --help), then loads the
  * program (program.ts). The heavy imports wait until then, so the short-lived
  * parent process loads nothing but this.
  */
-import { relaunchWithAllocatorSettings } from './allocator.js';
+import { isQuickInvocation, relaunchWithAllocatorSettings } from './allocator.js';
 
-await relaunchWithAllocatorSettings();
+if (!isQuickInvocation(process.argv.slice(2))) await relaunchWithAllocatorSettings();
 await import('./program.js');
