@@ -12,12 +12,13 @@
  * independent implementation, on top of the per-op gradient checks.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeSafetensors } from '../src/checkpoint/safetensors.js';
 import { buildModel, modelConfig } from '../src/models/build.js';
 import { crossEntropy, fromArray, noGrad, SGD, type Tensor } from '../src/index.js';
 
-const FIXTURE = new URL('./fixtures/pytorch-steps.safetensors', import.meta.url).pathname;
+const FIXTURE = fileURLToPath(new URL('./fixtures/pytorch-steps.safetensors', import.meta.url));
 const reference = decodeSafetensors(readFileSync(FIXTURE), FIXTURE).tensors;
 
 const BATCH = 16;
