@@ -27,7 +27,7 @@ import { relaunchWithAllocatorSettings } from '../src/cli/allocator.js';
 import { loadDataset } from '../src/data/datasets.js';
 import { buildModel, modelConfig } from '../src/models/build.js';
 import { SGD } from '../src/optim/sgd.js';
-import { epochRandom, evaluate, trainEpoch } from '../src/training/train.js';
+import { epochGenerators, evaluate, trainEpoch } from '../src/training/train.js';
 
 const usage = 'usage: npm run paired-training -- [--seeds 0,1,2,3,4] [--epochs 3]';
 const RECIPE = { lr: 0.1, momentum: 0.9, weightDecay: 1e-4, batchSize: 128 };
@@ -63,9 +63,9 @@ function pythonWithTorch(): string {
   return python;
 }
 
-/** The batch order trainEpoch uses in `epoch` (its first fork of the epoch's generator shuffles). */
+/** The order in which trainEpoch visits the samples in `epoch` (what `batches` does with its shuffle generator). */
 function batchOrder(seed: number, epoch: number, count: number): number[] {
-  return epochRandom(seed, epoch).fork().permutation(count);
+  return epochGenerators(seed, epoch).shuffle.permutation(count);
 }
 
 function mean(values: number[]): number {

@@ -52,11 +52,16 @@ export function epochRandom(seed: number, epoch: number): Random {
   return new Random(((seed + 1) * 1_000_003 + epoch) >>> 0);
 }
 
+/** The two generators of one epoch: `shuffle` orders the batches, `flip` draws the random flips. */
+export function epochGenerators(seed: number, epoch: number): { shuffle: Random; flip: Random } {
+  const random = epochRandom(seed, epoch);
+  const shuffle = random.fork();
+  return { shuffle, flip: random.fork() };
+}
+
 /** Trains `model` for one pass over `data`; returns the mean loss and accuracy seen. */
 export function trainEpoch(model: Module, optimizer: SGD, data: Dataset, options: EpochOptions): { loss: number; accuracy: number; seconds: number } {
-  const random = epochRandom(options.seed, options.epoch);
-  const shuffle = random.fork();
-  const flip = random.fork();
+  const { shuffle, flip } = epochGenerators(options.seed, options.epoch);
   const total = batchCount(data, options.batchSize);
   let lossSum = 0;
   let correct = 0;
