@@ -22,15 +22,13 @@
  * results, as training sees them. The machine is noisy (2 shared cores):
  * compare rows of one run only, and prefer best-of-N.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableBackends, BACKEND_NAMES, disposeBackends, resolveAuto, setBackend, type BackendName } from '../src/index.js';
 import { webasmThreads } from '../src/kernels/gpujs-backend.js';
 import { relaunchWithAllocatorSettings } from '../src/cli/allocator.js';
 import { kernelWorkloads } from './kernels.js';
 import { modelWorkloads } from './models.js';
+import { runPythonJson } from './python.js';
 
 const usage = `usage: npm run bench -- [--json] [--backends ${BACKEND_NAMES.join(',')}] [--only kernels|models] [--filter TEXT] [--repeats N] [--slow-repeats N] [--full-baseline] [--compare]`;
 
@@ -104,13 +102,8 @@ function time(run: () => unknown, warmups: number, repeats: number): { best: num
 const BASELINE: BackendName = 'reference';
 
 function pytorchTimes(): Record<string, number> {
-  const script = fileURLToPath(new URL('./compare-pytorch.py', import.meta.url));
   process.stderr.write('  running bench/compare-pytorch.py (PyTorch, 2 threads)…\n');
-  // Debian's python3-torch lives in the system Python (a pyenv or venv python3 may come first on PATH).
-  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  // PyTorch runs with glibc's default malloc settings, as its users run it.
-  const { MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, ...env } = process.env;
-  return JSON.parse(execFileSync(python, [script, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env })) as Record<string, number>;
+  return runPythonJson('compare-pytorch.py', ['--json']) as Record<string, number>;
 }
 
 interface Config { name: BackendName; threads: number }

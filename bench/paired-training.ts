@@ -16,11 +16,9 @@
  * mean over seeds is the comparison. Needs Debian's python3-torch; the library
  * itself never does. About 2 minutes per seed here plus 20 s in PyTorch.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodeSafetensors } from '../src/checkpoint/safetensors.js';
 import { relaunchWithAllocatorSettings } from '../src/cli/allocator.js';
@@ -28,6 +26,7 @@ import { loadDataset } from '../src/data/datasets.js';
 import { buildModel, modelConfig } from '../src/models/build.js';
 import { SGD } from '../src/optim/sgd.js';
 import { epochGenerators, evaluate, trainEpoch } from '../src/training/train.js';
+import { requireTorch, runPythonJson } from './python.js';
 
 const usage = 'usage: npm run paired-training -- [--seeds 0,1,2,3,4] [--epochs 3]';
 const RECIPE = { lr: 0.1, momentum: 0.9, weightDecay: 1e-4, batchSize: 128 };
@@ -39,7 +38,7 @@ function parseFlags(): { seeds: number[]; epochs: number } {
       console.log(usage);
       process.exit(0);
     }
-    const seeds = values.seeds.split(',').map(Number);
+    const seeds = values.seeds.split(',').map((part) => (part.trim() === '' ? NaN : Number(part)));
     const epochs = Number(values.epochs);
     if (seeds.some((seed) => !Number.isInteger(seed) || seed < 0)) throw new Error(`--seeds takes non-negative integers, got "${values.seeds}"`);
     if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`--epochs takes a positive integer, got "${values.epochs}"`);
@@ -48,19 +47,6 @@ function parseFlags(): { seeds: number[]; epochs: number } {
     console.error(`${(error as Error).message}\n${usage}`);
     process.exit(2);
   }
-}
-
-/** The system Python, checked for PyTorch before any training starts. */
-function pythonWithTorch(): string {
-  // Debian's python3-torch lives in the system Python (a pyenv or venv python3 may come first on PATH).
-  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  try {
-    execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-  } catch {
-    console.error(`paired-training needs PyTorch: \`${python} -c "import torch"\` failed. On Debian: sudo apt-get install python3-torch`);
-    process.exit(1);
-  }
-  return python;
 }
 
 /** The order in which trainEpoch visits the samples in `epoch` (what `batches` does with its shuffle generator). */
@@ -79,7 +65,7 @@ function standardDeviation(values: number[]): number {
 
 async function main(): Promise<void> {
   const { seeds, epochs } = parseFlags();
-  const python = pythonWithTorch();
+  requireTorch('paired-training');
   await relaunchWithAllocatorSettings();
   const { train, test } = loadDataset('mnist');
   const folder = mkdtempSync(join(tmpdir(), 'robustnorm-paired-'));
@@ -102,9 +88,7 @@ async function main(): Promise<void> {
       ours.push(100 * evaluate(model, test, { batchSize: 500 }));
     }
     process.stderr.write('  running bench/paired-training.py (PyTorch) from the same starts…\n');
-    const script = fileURLToPath(new URL('./paired-training.py', import.meta.url));
-    const { MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, ...env } = process.env;
-    const theirs = JSON.parse(execFileSync(python, [script, folder, seeds.join(','), JSON.stringify(RECIPE)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env })) as number[];
+    const theirs = runPythonJson('paired-training.py', [folder, seeds.join(','), JSON.stringify(RECIPE)]) as number[];
     report(seeds, epochs, ours, theirs);
   } finally {
     rmSync(folder, { recursive: true, force: true });

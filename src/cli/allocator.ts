@@ -40,8 +40,9 @@ export function wantsAllocatorRelaunch(env: NodeJS.ProcessEnv = process.env): bo
 }
 
 /**
- * Whether a command line only prints help, a version or a usage error, so
- * starting a second process (about 1 s) would buy nothing.
+ * Whether a command line only prints help or the version (no arguments,
+ * `help`, `--help`/`-h`, `--version`/`-V`), so starting a second process
+ * (about 1 s) would buy nothing.
  */
 export function isQuickInvocation(args: readonly string[]): boolean {
   if (args.length === 0 || args[0] === 'help') return true;
