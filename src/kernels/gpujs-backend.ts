@@ -14,7 +14,9 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
+import * as gpujs from 'gpu.js';
 import { GPU, CPUKernel, HeadlessGLKernel, WebAssemblyKernel, WebGLKernel, type IKernelRunShortcut, type KernelOutput } from 'gpu.js';
+import { installCheckedWasmCodegen, installWasmCodegen } from './wasm-codegen.js';
 import type { BackendName, KernelBackend } from './backend.js';
 import { noteKernelRun } from './backend.js';
 import { conv2dForwardKernelSource, packForwardWeights } from './conv2d-forward.js';
@@ -143,6 +145,29 @@ export function webasmThreads(): number {
 }
 
 /**
+ * Which WebAssembly code generator compiles the kernels: `improved`
+ * (wasm-codegen.ts, the default) or `stock` gpu.js, chosen with
+ * ROBUSTNORM_WASM_CODEGEN. The improved one is installed once and checked on
+ * a probe kernel; if that fails (say, after a gpu.js upgrade) we say so in
+ * one line and carry on with stock gpu.js.
+ */
+let codegen: 'improved' | 'stock' | null = null;
+export function wasmCodegen(): 'improved' | 'stock' {
+  const wanted = process.env.ROBUSTNORM_WASM_CODEGEN ?? 'improved';
+  if (wanted !== 'improved' && wanted !== 'stock') throw new Error(`ROBUSTNORM_WASM_CODEGEN must be improved or stock, got "${wanted}"`);
+  if (codegen === wanted) return codegen;
+  if (wanted === 'stock') {
+    installWasmCodegen(gpujs, false);
+    codegen = 'stock';
+    return codegen;
+  }
+  const problem = installCheckedWasmCodegen(gpujs);
+  if (problem !== null) console.warn(`robustnorm: the improved WebAssembly code generator failed its self-test (${problem}); using stock gpu.js, which is about 2-3x slower`);
+  codegen = problem === null ? 'improved' : 'stock';
+  return codegen;
+}
+
+/**
  * Convolutions with fewer multiply-adds than this run in one piece: splitting
  * them costs more in copies and hand-over than the second core gains.
  */
@@ -180,8 +205,9 @@ class GpuJsBackend implements KernelBackend {
       // measured +45% for matmul with optimized code (research/gpujs.md §5).
       v8.setFlagsFromString('--no-liftoff');
     }
+    const generator = name === 'webasm' ? wasmCodegen() : null;
     this.gpu = new GPU({ mode: modeFor(name) });
-    this.helper = name === 'webasm' && webasmThreads() > 1 ? new HelperThread() : null;
+    this.helper = generator !== null && webasmThreads() > 1 ? new HelperThread(generator) : null;
   }
 
   /**

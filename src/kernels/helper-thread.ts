@@ -15,6 +15,7 @@
  */
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { installWasmCodegen } from './wasm-codegen.js';
 
 /** One kernel call: the generated source, its output size, and its arguments. */
 export interface KernelJob {
@@ -30,7 +31,12 @@ const WORKER_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const errors = workerData.errors;
 require('node:v8').setFlagsFromString('--no-liftoff');
-const { GPU } = require(workerData.gpuPath);
+const gpujs = require(workerData.gpuPath);
+// the main thread's code generator (wasm-codegen.ts), from its source text;
+// __name stands in for the helper a TypeScript loader may add to that text
+const __name = (target) => target;
+(${installWasmCodegen.toString()})(gpujs, workerData.codegen === 'improved');
+const { GPU } = gpujs;
 const gpu = new GPU({ mode: 'webasm' });
 const kernels = new Map();
 parentPort.on('message', (job) => {
@@ -83,11 +89,12 @@ export class HelperThread {
   /** The helper reports a failure here; read synchronously after the wait. */
   private readonly errors: MessagePort;
 
-  constructor() {
+  /** `codegen`: which WebAssembly code generator the helper compiles with (see gpujs-backend.ts). */
+  constructor(codegen: 'improved' | 'stock') {
     const gpuPath = createRequire(import.meta.url).resolve('gpu.js');
     const { port1, port2 } = new MessageChannel();
     this.errors = port1;
-    this.worker = new Worker(WORKER_CODE, { eval: true, workerData: { gpuPath, errors: port2 }, transferList: [port2] });
+    this.worker = new Worker(WORKER_CODE, { eval: true, workerData: { gpuPath, codegen, errors: port2 }, transferList: [port2] });
     this.worker.unref();
     port1.unref();
   }

@@ -1,0 +1,320 @@
+/**
+ * A better code generator for gpu.js's WebAssembly mode, installed at run time
+ * over gpu.js 2.24.1 (pinned exactly in package.json). Written as a patch that
+ * could go upstream: it changes what gpu.js emits, never what a kernel means.
+ *
+ * Why (measured on the project's conv forward kernel, docs/performance.md):
+ * gpu.js declares every `const` and every loop counter as f32. Each array
+ * read then does float index arithmetic, a saturating float→int conversion,
+ * a clamp and four scalar loads with lane inserts, even when the four lanes
+ * of the SIMD quad read four consecutive floats. One input channel of the
+ * conv kernel was ≈595 wasm instructions, 72 of them the multiply-adds.
+ *
+ * What it changes:
+ *  1. Integer locals. A `const` whose initializer is integer-valued
+ *     (`this.thread.*`, integer literals and constants, `Math.floor/ceil/
+ *     round/trunc`, `Math.min/max` of integers, and `+ - *` of those) becomes
+ *     an i32 local, converted once. A counting `for` loop (`let i = <int>;
+ *     i < <int>; i++ / i += <int>`) whose body never assigns the counter gets
+ *     an i32 counter. Integer arithmetic below 2²⁴ is exact in f32 too, so
+ *     the results are bit-identical; above it, i32 is the correct one.
+ *  2. Vector loads. In the SIMD walk, a read `a[i]` whose index is provably
+ *     `uniform + this.thread.x` (lane k reads element i₀ + k) becomes one
+ *     `v128.load` at lane 0's index instead of four scalar loads. The index
+ *     is clamped into the array (one unsigned compare and a select), so a
+ *     wild index can never read outside it, as gpu.js's gather guarantees.
+ *     Only outside divergent branches, where all four lanes are live threads.
+ *
+ * gpu.js's scalar and SIMD paths stay bit-identical to each other, and to
+ * stock gpu.js: test/wasm-codegen.test.ts runs every kernel both ways on
+ * odd shapes and compares the bits.
+ *
+ * The function below is self-contained (it touches nothing outside its
+ * argument) because the webasm helper thread installs it too, from its
+ * source text (helper-thread.ts).
+ */
+
+/** What `installWasmCodegen` did. */
+export interface WasmCodegenStatus {
+  installed: boolean;
+  /** Why not, when not installed. */
+  reason?: string;
+}
+
+/**
+ * Installs the improved code generator on gpu.js's `WebAssemblyFunctionNode`
+ * (idempotent). `enabled: false` restores stock gpu.js (for the bit-identity
+ * tests). Kernels compiled afterwards use the chosen generator.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatus {
+  const proto = gpujs?.WebAssemblyFunctionNode?.prototype;
+  const methods = ['stmtVariableDeclaration', 'vDeclareVarying', 'stmtFor', 'vstmtFor', 'vGather', 'vEmitIndex', 'setScalarLocal', 'vSetVaryingScalar'];
+  const missing = proto === undefined ? ['WebAssemblyFunctionNode'] : methods.filter((name) => typeof proto[name] !== 'function');
+  if (missing.length > 0) return { installed: false, reason: `gpu.js has no ${missing.join(', ')} (not version 2.24.1?)` };
+  const stock = proto.__stockCodegen ?? (proto.__stockCodegen = Object.fromEntries(methods.map((name) => [name, proto[name]])));
+  for (const name of methods) proto[name] = stock[name];
+  if (!enabled) return { installed: false, reason: 'turned off' };
+  // what the improved paths emitted, read by the start-up self-test
+  const counts = (proto.__codegenCounts = { integerLocals: 0, vectorLoads: 0 });
+
+  // declarators of counting loops' counters (marked by the loop, read by the declaration)
+  const counters = new WeakSet<object>();
+
+  // ---- which expressions are integer-valued ----------------------------------
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function isIntegerValued(node: any, ast: any): boolean {
+    switch (ast.type) {
+      case 'Literal':
+        return typeof ast.value === 'number' && Number.isInteger(ast.value);
+      case 'Identifier': {
+        const declaration = node.getDeclaration(ast);
+        return declaration !== null && declaration !== undefined && declaration.valueType === 'Integer';
+      }
+      case 'MemberExpression': {
+        const signature = node.getVariableSignature(ast);
+        if (signature === 'this.thread.value' || signature === 'this.output.value') return true;
+        if (signature === 'this.constants.value') return node.getType(ast) === 'Integer';
+        return false;
+      }
+      case 'BinaryExpression':
+        return (ast.operator === '+' || ast.operator === '-' || ast.operator === '*') && isIntegerValued(node, ast.left) && isIntegerValued(node, ast.right);
+      case 'UnaryExpression':
+        return ast.operator === '-' && isIntegerValued(node, ast.argument);
+      case 'CallExpression': {
+        const callee = ast.callee;
+        if (callee?.type !== 'MemberExpression' || callee.object?.name !== 'Math') return false;
+        const name = callee.property?.name;
+        if (name === 'floor' || name === 'ceil' || name === 'round' || name === 'trunc') return true;
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        if (name === 'min' || name === 'max') return ast.arguments.length > 0 && ast.arguments.every((argument: any) => isIntegerValued(node, argument));
+        return false;
+      }
+      case 'ConditionalExpression':
+        return isIntegerValued(node, ast.consequent) && isIntegerValued(node, ast.alternate);
+      default:
+        return false;
+    }
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function assigns(body: any, name: string): boolean {
+    if (body === null || typeof body !== 'object') return false;
+    if (Array.isArray(body)) return body.some((child) => assigns(child, name));
+    if (body.type === 'AssignmentExpression' && body.left.type === 'Identifier' && body.left.name === name) return true;
+    if (body.type === 'UpdateExpression' && body.argument.type === 'Identifier' && body.argument.name === name) return true;
+    for (const key in body) {
+      if (key === 'loc' || key === 'start' || key === 'end' || key === 'parent') continue;
+      if (assigns(body[key], name)) return true;
+    }
+    return false;
+  }
+
+  /** `for (let i = <int>; i <op> <int expr>; i++ | i-- | i += <int> | i -= <int>)`, counter untouched by the body. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function isCountingLoop(node: any, forNode: any): boolean {
+    const init = forNode.init;
+    if (init?.type !== 'VariableDeclaration' || init.declarations.length !== 1) return false;
+    const declarator = init.declarations[0];
+    if (declarator.id.type !== 'Identifier' || !isIntegerValued(node, declarator.init ?? { type: 'None' }) || declarator.init.type !== 'Literal') return false;
+    const name = declarator.id.name;
+    const test = forNode.test;
+    if (test?.type !== 'BinaryExpression' || !['<', '<=', '>', '>=', '!=', '!=='].includes(test.operator)) return false;
+    if (test.left.type !== 'Identifier' || test.left.name !== name) return false;
+    const bound = test.right;
+    if (!(bound.type === 'Literal' ? Number.isInteger(bound.value) : node.getType(bound) === 'Integer')) return false;
+    const update = forNode.update;
+    const isCounter = (ast: { type: string; name?: string }) => ast.type === 'Identifier' && ast.name === name;
+    const byUpdate = update?.type === 'UpdateExpression' && isCounter(update.argument);
+    const byStep = update?.type === 'AssignmentExpression' && (update.operator === '+=' || update.operator === '-=') && isCounter(update.left) && update.right.type === 'Literal' && Number.isInteger(update.right.value);
+    return (byUpdate || byStep) && !assigns(forNode.body, name);
+  }
+
+  /** A declarator that becomes an i32: an integer-valued `const`, or a counting loop's counter. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function isIntegerDeclaration(node: any, varDecNode: any, declaration: any): boolean {
+    if (declaration.id.type !== 'Identifier' || !declaration.init) return false;
+    if (counters.has(declaration)) return true;
+    return varDecNode.kind === 'const' && isIntegerValued(node, declaration.init);
+  }
+
+  // ---- 1. integer locals --------------------------------------------------------
+  proto.stmtVariableDeclaration = function (varDecNode: { declarations: unknown[] }) {
+    for (const declaration of varDecNode.declarations) {
+      const single = { ...varDecNode, declarations: [declaration] };
+      if (!isIntegerDeclaration(this, single, declaration)) {
+        stock.stmtVariableDeclaration.call(this, single);
+        continue;
+      }
+      const { id, init } = declaration as { id: { name: string }; init: unknown };
+      this.getDeclaration(id).valueType = 'Integer';
+      // emitIndex leaves any integer-valued expression as an i32 (exactly: f32 results here are whole numbers)
+      this.setScalarLocal(id.name, 'i32', 'Integer', () => this.emitIndex(init));
+      counts.integerLocals++;
+      if (this.isThreadDependent(init)) this.taintedLocals.add(id.name);
+    }
+  };
+
+  proto.vDeclareVarying = function (declaration: { id: { name: string }; init: unknown }, varDecNode: object) {
+    if (!isIntegerDeclaration(this, varDecNode, declaration)) return stock.vDeclareVarying.call(this, declaration, varDecNode);
+    this.getDeclaration(declaration.id).valueType = 'Integer';
+    this.vSetVaryingScalar(declaration.id.name, 'vi32', 'Integer', () => this.vEmitIndex(declaration.init));
+    counts.integerLocals++;
+    if ((varDecNode as { kind?: string }).kind === 'const') laneMap(this).set(declaration.id.name, lanesOf(this, declaration.init));
+  };
+
+  proto.stmtFor = function (forNode: { init: { declarations: object[] } | null }) {
+    if (forNode.init && isCountingLoop(this, forNode)) counters.add(forNode.init.declarations[0] as object);
+    return stock.stmtFor.call(this, forNode);
+  };
+
+  proto.vstmtFor = function (forNode: { init: { declarations: object[] } | null }) {
+    if (forNode.init && isCountingLoop(this, forNode)) counters.add(forNode.init.declarations[0] as object);
+    return stock.vstmtFor.call(this, forNode);
+  };
+
+  // ---- 2. vector loads ------------------------------------------------------------
+  /**
+   * How an integer expression varies across the four lanes of a SIMD quad:
+   * lane k holds lane0 + k · step, and lane0 is a multiple of `align`.
+   * gpu.js starts every quad at a thread.x that is a multiple of 4 (quads
+   * never cross an x-row), so this.thread.x is {step 1, align 4}, and
+   * Math.floor(this.thread.x / 28) is the same in all four lanes.
+   */
+  interface Lanes { step: number; align: number }
+  const gcd = (a: number, b: number): number => (b === 0 ? Math.abs(a) : gcd(b, a % b));
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function laneMap(node: any): Map<string, Lanes | null> {
+    if (node.__lanes === undefined || node.__lanesFor !== node.em) {
+      node.__lanes = new Map();
+      node.__lanesFor = node.em;
+    }
+    return node.__lanes;
+  }
+
+  /** The quad's lane pattern of an integer expression, or null when not provable. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function lanesOf(node: any, ast: any): Lanes | null {
+    const literal = (side: any): number | null => (side.type === 'Literal' && Number.isInteger(side.value) ? side.value : null);
+    if (!node.vInfo.exprVarying(ast)) return { step: 0, align: Math.abs(literal(ast) ?? 1) };
+    switch (ast.type) {
+      case 'Identifier':
+        return laneMap(node).get(ast.name) ?? null;
+      case 'MemberExpression':
+        return node.getVariableSignature(ast) === 'this.thread.value' && ast.property.name === 'x' ? { step: 1, align: 4 } : null;
+      case 'BinaryExpression': {
+        const left = lanesOf(node, ast.left);
+        const right = lanesOf(node, ast.right);
+        if (left === null || right === null) return null;
+        if (ast.operator === '+') return { step: left.step + right.step, align: gcd(left.align, right.align) };
+        if (ast.operator === '-') return { step: left.step - right.step, align: gcd(left.align, right.align) };
+        if (ast.operator === '*') {
+          const factor = literal(ast.right) ?? literal(ast.left);
+          const other = literal(ast.right) !== null ? left : right;
+          if (factor !== null) return { step: other.step * factor, align: other.align * Math.abs(factor) };
+        }
+        return null;
+      }
+      case 'CallExpression': {
+        // Math.floor(e / d): the same in every lane when lanes 0…3 of e stay in one block of d
+        const callee = ast.callee;
+        const quotient = ast.arguments[0];
+        if (callee?.object?.name !== 'Math' || callee.property?.name !== 'floor' || quotient?.type !== 'BinaryExpression' || quotient.operator !== '/') return null;
+        const divisor = literal(quotient.right);
+        const dividend = lanesOf(node, quotient.left);
+        if (divisor === null || divisor <= 0 || dividend === null || dividend.step < 0) return null;
+        return 3 * dividend.step <= gcd(dividend.align, divisor) - 1 ? { step: 0, align: 1 } : null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  proto.vGather = function (table: string, name: string, xProperty: unknown, yProperty: unknown, zProperty: unknown, mNode: unknown) {
+    const layout = this.assembler.layout[table][name];
+    const flatIndex = layout && !yProperty && !zProperty && this.vMaskDepth === 0 && layout.flatLength >= 4 && this.getType(xProperty) === 'Integer';
+    if (!flatIndex) return stock.vGather.call(this, table, name, xProperty, yProperty, zProperty, mNode);
+    const em = this.em;
+    const last = layout.flatLength - 4; // lane 0's largest in-bounds index for a vector load
+    const lane0 = em.addLocal('i32');
+    // v128.load of elements [lane0, lane0 + 3], lane0 clamped into [0, last]
+    // (a negative index compares as a huge unsigned one)
+    const vectorLoad = () => {
+      counts.vectorLoads++;
+      em.localGet(lane0).i32Const(last).localGet(lane0).i32Const(last).i32LeU().select();
+      em.i32Const(2).i32Shl().v128Load(layout.offset);
+    };
+    const lanes = lanesOf(this, xProperty);
+    if (lanes !== null && lanes.step !== 1) return stock.vGather.call(this, table, name, xProperty, yProperty, zProperty, mNode);
+    if (lanes !== null) {
+      // proven consecutive: one vector load
+      this.vEmitIndex(xProperty);
+      em.i32x4ExtractLane(0).localSet(lane0);
+      vectorLoad();
+      return 'vf32';
+    }
+    // not provable here (e.g. thread.x split by Math.floor into row and column):
+    // test at run time whether the four lane indices are consecutive
+    const indices = em.addLocal('v128');
+    this.vEmitIndex(xProperty);
+    em.localTee(indices).i32x4ExtractLane(0).localSet(lane0);
+    em.localGet(indices).localGet(lane0).i32x4Splat().v128ConstI32x4(0, 1, 2, 3).i32x4Add().i32x4Eq().i32x4AllTrue();
+    em.if_('v128');
+    vectorLoad();
+    em.else_();
+    // gpu.js's gather: clamp each lane into the array, four scalar loads
+    const max = layout.flatLength - 1;
+    em.localGet(indices);
+    this.vZero();
+    em.i32x4MaxS().v128ConstI32x4(max, max, max, max).i32x4MinS().localSet(indices);
+    em.localGet(indices).i32x4ExtractLane(0).i32Const(2).i32Shl().f32Load(layout.offset).f32x4Splat();
+    for (let lane = 1; lane < 4; lane++) em.localGet(indices).i32x4ExtractLane(lane).i32Const(2).i32Shl().f32Load(layout.offset).f32x4ReplaceLane(lane);
+    em.end();
+    return 'vf32';
+  };
+
+  return { installed: true };
+}
+
+const PROBE_SOURCE = `function (a) {
+  const base = this.thread.x;
+  let sum = 0;
+  for (let i = 0; i < 3; i++) {
+    sum += a[base + i * 16];
+  }
+  return sum;
+}`;
+
+/**
+ * Installs the improved generator and checks, on a probe kernel, that gpu.js
+ * really runs it: the probe must emit integer locals and a vector load, and
+ * compute the right sums. Returns null when all is well, else why not (and
+ * stock gpu.js is restored).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function installCheckedWasmCodegen(gpujs: any): string | null {
+  const status = installWasmCodegen(gpujs);
+  if (!status.installed) return status.reason ?? 'not installed';
+  const counts = gpujs.WebAssemblyFunctionNode.prototype.__codegenCounts as { integerLocals: number; vectorLoads: number };
+  const before = { ...counts };
+  const gpu = new gpujs.GPU({ mode: 'webasm' });
+  let problem: string | null = null;
+  try {
+    const a = Float32Array.from({ length: 64 }, (_, i) => i * 0.5);
+    const kernel = gpu.createKernel(PROBE_SOURCE, { output: [16], precision: 'single', tactic: 'precision' });
+    const sums = kernel(a) as Float32Array;
+    for (let x = 0; x < 16 && problem === null; x++) {
+      const expected = (a[x] as number) + (a[x + 16] as number) + (a[x + 32] as number);
+      if (sums[x] !== expected) problem = `the probe kernel computed ${sums[x]} for thread ${x}, expected ${expected}`;
+    }
+    if (problem === null && counts.integerLocals === before.integerLocals) problem = 'the probe kernel got no integer locals';
+    if (problem === null && counts.vectorLoads === before.vectorLoads) problem = 'the probe kernel got no vector loads';
+  } catch (error) {
+    problem = `the probe kernel failed: ${(error as Error).message}`;
+  } finally {
+    gpu.destroy();
+  }
+  if (problem !== null) installWasmCodegen(gpujs, false);
+  return problem;
+}

@@ -1,0 +1,121 @@
+/**
+ * The improved WebAssembly code generator (src/kernels/wasm-codegen.ts) must
+ * change how fast gpu.js's kernels run, never what they compute: every kernel
+ * gives the same bits with it as with stock gpu.js, on odd shapes and on the
+ * models' layer shapes, through both the main thread and the helper thread.
+ */
+import * as gpujs from 'gpu.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { disposeBackends, isBackendAvailable, setBackend } from '../src/index.js';
+import { wasmCodegen } from '../src/kernels/gpujs-backend.js';
+import type { Conv2dShape, MatmulShape } from '../src/kernels/shapes.js';
+import { installCheckedWasmCodegen, installWasmCodegen } from '../src/kernels/wasm-codegen.js';
+import { Random } from '../src/random.js';
+import { layerConvShapes, matmulShapes, oddConvShapes } from './kernel-cases.js';
+
+const hasWebasm = isBackendAvailable('webasm');
+
+function values(size: number, seed: number): Float32Array {
+  const random = new Random(seed);
+  return Float32Array.from({ length: size }, () => random.normal());
+}
+
+/** Runs `work` on a fresh webasm backend compiled by `generator`. */
+function withGenerator<T>(generator: 'stock' | 'improved', work: () => T): T {
+  const saved = process.env.ROBUSTNORM_WASM_CODEGEN;
+  process.env.ROBUSTNORM_WASM_CODEGEN = generator;
+  try {
+    disposeBackends();
+    expect(wasmCodegen()).toBe(generator);
+    return work();
+  } finally {
+    disposeBackends();
+    if (saved === undefined) delete process.env.ROBUSTNORM_WASM_CODEGEN;
+    else process.env.ROBUSTNORM_WASM_CODEGEN = saved;
+  }
+}
+
+function expectSameBits(improved: Float32Array, stock: Float32Array): void {
+  expect(improved.length).toBe(stock.length);
+  const a = new Uint32Array(improved.buffer, improved.byteOffset, improved.length);
+  const b = new Uint32Array(stock.buffer, stock.byteOffset, stock.length);
+  let differing = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) differing++;
+  expect(differing).toBe(0);
+}
+
+afterAll(() => disposeBackends());
+
+describe.skipIf(!hasWebasm)('improved wasm code generator', () => {
+  it.each([...oddConvShapes, ...layerConvShapes])('conv2d %s: same bits as stock gpu.js', (_, shape: Conv2dShape) => {
+    const x = values(shape.batch * shape.inChannels * shape.height * shape.width, 1);
+    const w = values(shape.outChannels * shape.inChannels * shape.kernelHeight * shape.kernelWidth, 2);
+    const g = values(shape.batch * shape.outChannels * shape.outHeight * shape.outWidth, 3);
+    const run = () => {
+      const backend = setBackend('webasm');
+      return [backend.conv2dForward(x, w, shape), backend.conv2dGradInput(g, w, shape), backend.conv2dGradWeight(x, g, shape)];
+    };
+    const stock = withGenerator('stock', run);
+    const improved = withGenerator('improved', run);
+    for (let i = 0; i < 3; i++) expectSameBits(improved[i] as Float32Array, stock[i] as Float32Array);
+  });
+
+  it.each(matmulShapes)('matmul %s: same bits as stock gpu.js', (_, shape: MatmulShape) => {
+    const a = values(shape.m * shape.k, 4);
+    const b = values(shape.k * shape.n, 5);
+    const stock = withGenerator('stock', () => setBackend('webasm').matmul(a, b, shape));
+    const improved = withGenerator('improved', () => setBackend('webasm').matmul(a, b, shape));
+    expectSameBits(improved, stock);
+  });
+
+  it('emits integer locals and vector loads for the conv kernel, and none with stock', () => {
+    const shape = layerConvShapes[1]?.[1] as Conv2dShape;
+    const counts = () => ({ ...(gpujs.WebAssemblyFunctionNode.prototype as unknown as { __codegenCounts: { integerLocals: number; vectorLoads: number } }).__codegenCounts });
+    const x = values(2 * shape.inChannels * shape.height * shape.width, 1);
+    const w = values(shape.outChannels * shape.inChannels * 9, 2);
+    withGenerator('improved', () => {
+      const before = counts();
+      setBackend('webasm').conv2dForward(x, w, { ...shape, batch: 2 });
+      const after = counts();
+      expect(after.integerLocals).toBeGreaterThan(before.integerLocals);
+      expect(after.vectorLoads).toBeGreaterThan(before.vectorLoads);
+    });
+    withGenerator('stock', () => {
+      const before = counts();
+      setBackend('webasm').conv2dForward(x, w, { ...shape, batch: 2 });
+      expect(counts()).toEqual(before);
+    });
+  });
+
+  it('keeps a kernel whose lanes are not consecutive exact (runtime check and gather)', () => {
+    // thread.x · 3 (step 3, gathered), thread.x with a wrap at 5 (checked at run time), and a negative offset
+    const source = `function (a) {
+  const row = Math.floor(this.thread.x / 5);
+  const column = this.thread.x - row * 5;
+  return a[this.thread.x * 3] + a[row * 7 + column] + a[this.thread.x + 2 - 1];
+}`;
+    const a = values(64, 6);
+    const compute = () => {
+      const gpu = new gpujs.GPU({ mode: 'webasm' });
+      try {
+        return Float32Array.from(gpu.createKernel(source, { output: [18], precision: 'single', tactic: 'precision' })(a) as Float32Array);
+      } finally {
+        void gpu.destroy();
+      }
+    };
+    installWasmCodegen(gpujs, false);
+    const stock = compute();
+    installWasmCodegen(gpujs, true);
+    const improved = compute();
+    for (let x = 0; x < 18; x++) {
+      const row = Math.floor(x / 5);
+      expect(stock[x]).toBe(Math.fround(Math.fround((a[x * 3] as number) + (a[row * 7 + x - row * 5] as number)) + (a[x + 1] as number)));
+    }
+    expectSameBits(improved, stock);
+  });
+
+  it('reports why when gpu.js does not have what it patches', () => {
+    expect(installCheckedWasmCodegen({})).toMatch(/no WebAssemblyFunctionNode/);
+    expect(installCheckedWasmCodegen({ WebAssemblyFunctionNode: { prototype: {} } })).toMatch(/no stmtVariableDeclaration/);
+  });
+});
