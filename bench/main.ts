@@ -13,6 +13,8 @@
  *   npm run bench -- --slow-repeats 1      timed runs for the slow rows (PGD-20, resnet20 train step)
  *   npm run bench -- --full-baseline       also time the slow rows on the baseline
  *   npm run bench -- --compare             adds PyTorch's time for each row (bench/compare-pytorch.py)
+ *   npm run bench -- --stock-codegen       also times webasm (1 thread) compiled by stock gpu.js, without
+ *                                          the improved code generator (src/kernels/wasm-codegen.ts)
  *   ROBUSTNORM_ALLOCATOR=default npm run bench   without the CLI's malloc settings (src/cli/allocator.ts)
  *
  * Rows: matmul 512²/1024² and the three conv kernels (GFLOP/s), then for
@@ -30,9 +32,9 @@ import { kernelWorkloads } from './kernels.js';
 import { modelWorkloads } from './models.js';
 import { runPythonJson } from './python.js';
 
-const usage = `usage: npm run bench -- [--json] [--backends ${BACKEND_NAMES.join(',')}] [--only kernels|models] [--filter TEXT] [--repeats N] [--slow-repeats N] [--full-baseline] [--compare]`;
+const usage = `usage: npm run bench -- [--json] [--backends ${BACKEND_NAMES.join(',')}] [--only kernels|models] [--filter TEXT] [--repeats N] [--slow-repeats N] [--full-baseline] [--compare] [--stock-codegen]`;
 
-interface Flags { filter: string | null; json: boolean; repeats: number; slowRepeats: number; backends: BackendName[]; only: 'kernels' | 'models' | null; fullBaseline: boolean; compare: boolean }
+interface Flags { filter: string | null; json: boolean; repeats: number; slowRepeats: number; backends: BackendName[]; only: 'kernels' | 'models' | null; fullBaseline: boolean; compare: boolean; stockCodegen: boolean }
 
 function parseFlags(): Flags {
   try {
@@ -46,6 +48,7 @@ function parseFlags(): Flags {
         'slow-repeats': { type: 'string', default: '1' },
         'full-baseline': { type: 'boolean', default: false },
         compare: { type: 'boolean', default: false },
+        'stock-codegen': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     });
@@ -64,7 +67,7 @@ function parseFlags(): Flags {
     if (values.only !== undefined && values.only !== 'kernels' && values.only !== 'models') throw new Error(`--only must be kernels or models, got "${values.only}"`);
     return {
       filter: values.filter ?? null, json: values.json ?? false, repeats, slowRepeats, backends: wanted as BackendName[], only: (values.only as Flags['only']) ?? null,
-      fullBaseline: values['full-baseline'] ?? false, compare: values.compare ?? false,
+      fullBaseline: values['full-baseline'] ?? false, compare: values.compare ?? false, stockCodegen: values['stock-codegen'] ?? false,
     };
   } catch (error) {
     console.error(`${(error as Error).message}\n${usage}`);
@@ -77,6 +80,8 @@ export interface Row {
   backend: BackendName;
   /** Threads the backend ran on (webasm: the main thread plus its helper; see src/kernels/helper-thread.ts). */
   threads: number;
+  /** webasm only: compiled by the improved code generator or by stock gpu.js (src/kernels/wasm-codegen.ts). */
+  codegen?: 'improved' | 'stock';
   bestMs: number;
   medianMs: number;
   gflops: number | null;
@@ -106,17 +111,18 @@ function pytorchTimes(): Record<string, number> {
   return runPythonJson('compare-pytorch.py', ['--json']) as Record<string, number>;
 }
 
-interface Config { name: BackendName; threads: number }
+interface Config { name: BackendName; threads: number; codegen?: 'improved' | 'stock' }
 
 /** Makes `config` the active backend (webasm is timed with 1 thread and with its default). */
 function activate(config: Config): void {
   disposeBackends();
   process.env.ROBUSTNORM_THREADS = String(config.threads);
+  process.env.ROBUSTNORM_WASM_CODEGEN = config.codegen ?? 'improved';
   setBackend(config.name);
 }
 
 function label(config: Config): string {
-  return config.name === 'webasm' ? `webasm ${config.threads}T` : config.name;
+  return config.name === 'webasm' ? `webasm ${config.threads}T${config.codegen === 'stock' ? ' stock' : ''}` : config.name;
 }
 
 async function main(): Promise<void> {
@@ -126,13 +132,14 @@ async function main(): Promise<void> {
   const defaultThreads = process.env.ROBUSTNORM_THREADS === undefined ? webasmThreads() : Number(process.env.ROBUSTNORM_THREADS);
   const order: Config[] = [{ name: BASELINE, threads: 1 }];
   for (const name of flags.backends.filter((backend) => backend !== BASELINE)) {
+    if (name === 'webasm' && flags.stockCodegen) order.push({ name, threads: 1, codegen: 'stock' });
     if (name === 'webasm' && defaultThreads > 1) order.push({ name, threads: 1 });
     order.push({ name, threads: name === 'webasm' ? defaultThreads : 1 });
   }
   const rows: Row[] = [];
   const note = (row: Row) => {
     rows.push(row);
-    if (!flags.json) process.stderr.write(`  ${row.workload} on ${row.backend} (${row.threads} thread(s)): ${row.bestMs.toFixed(1)} ms\n`);
+    if (!flags.json) process.stderr.write(`  ${row.workload} on ${label({ name: row.backend, threads: row.threads, codegen: row.codegen })}: ${row.bestMs.toFixed(1)} ms\n`);
   };
   if (flags.only !== 'models') {
     for (const workload of kernelWorkloads().filter((w) => flags.filter === null || w.name.includes(flags.filter))) {
@@ -142,7 +149,7 @@ async function main(): Promise<void> {
         const backend = setBackend(config.name);
         const { best, median } = time(() => workload.run(backend), 2, flags.repeats);
         if (config.name === BASELINE) baselineMs = best;
-        note({ workload: workload.name, backend: config.name, threads: config.threads, bestMs: best, medianMs: median, gflops: workload.flops / (best * 1e6), imagesPerSecond: null, vsBaseline: baselineMs === null ? null : baselineMs / best });
+        note({ workload: workload.name, backend: config.name, threads: config.threads, codegen: config.codegen, bestMs: best, medianMs: median, gflops: workload.flops / (best * 1e6), imagesPerSecond: null, vsBaseline: baselineMs === null ? null : baselineMs / best });
       }
     }
   }
@@ -160,7 +167,7 @@ async function main(): Promise<void> {
         const repeats = isBaseline && !flags.fullBaseline ? 1 : workload.slow ? flags.slowRepeats : flags.repeats;
         const { best, median } = time(run, workload.slow || isBaseline ? 1 : 2, repeats);
         if (isBaseline) baselineMs = best;
-        note({ workload: workload.name, backend: config.name, threads: config.threads, bestMs: best, medianMs: median, gflops: null, imagesPerSecond: workload.images / (best / 1000), vsBaseline: baselineMs === null ? null : baselineMs / best });
+        note({ workload: workload.name, backend: config.name, threads: config.threads, codegen: config.codegen, bestMs: best, medianMs: median, gflops: null, imagesPerSecond: workload.images / (best / 1000), vsBaseline: baselineMs === null ? null : baselineMs / best });
       }
     }
   }
@@ -176,7 +183,7 @@ async function main(): Promise<void> {
   }
   const header = ['workload', 'backend', 'best ms', 'median ms', 'GFLOP/s', 'images/s', `× ${BASELINE}`, ...(flags.compare ? ['PyTorch ms', '÷ PyTorch'] : [])];
   const table = rows.map((row) => [
-    row.workload, label({ name: row.backend, threads: row.threads }), row.bestMs.toFixed(1), row.medianMs.toFixed(1),
+    row.workload, label({ name: row.backend, threads: row.threads, codegen: row.codegen }), row.bestMs.toFixed(1), row.medianMs.toFixed(1),
     row.gflops === null ? '' : row.gflops.toFixed(2),
     row.imagesPerSecond === null ? '' : row.imagesPerSecond.toFixed(0),
     row.vsBaseline === null ? '' : `${row.vsBaseline.toFixed(2)}×`,

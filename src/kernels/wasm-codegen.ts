@@ -3,7 +3,7 @@
  * over gpu.js 2.24.1 (pinned exactly in package.json). Written as a patch that
  * could go upstream: it changes what gpu.js emits, never what a kernel means.
  *
- * Why (measured on the project's conv forward kernel, docs/performance.md):
+ * Why (measured on the project's conv forward kernel; README "Performance"):
  * gpu.js declares every `const` and every loop counter as f32. Each array
  * read then does float index arithmetic, a saturating float→int conversion,
  * a clamp and four scalar loads with lane inserts, even when the four lanes
@@ -18,12 +18,18 @@
  *     i < <int>; i++ / i += <int>`) whose body never assigns the counter gets
  *     an i32 counter. Integer arithmetic below 2²⁴ is exact in f32 too, so
  *     the results are bit-identical; above it, i32 is the correct one.
- *  2. Vector loads. In the SIMD walk, a read `a[i]` whose index is provably
- *     `uniform + this.thread.x` (lane k reads element i₀ + k) becomes one
- *     `v128.load` at lane 0's index instead of four scalar loads. The index
- *     is clamped into the array (one unsigned compare and a select), so a
- *     wild index can never read outside it, as gpu.js's gather guarantees.
- *     Only outside divergent branches, where all four lanes are live threads.
+ *  2. Vector loads. In the SIMD walk (four consecutive thread.x per call), a
+ *     read `a[i]` whose four lane indices are consecutive becomes one
+ *     `v128.load` at lane 0's index instead of four scalar loads. Proven at
+ *     compile time where i = uniform + this.thread.x, through const locals
+ *     and `Math.floor(this.thread.x / d)` with d a multiple of 4 (a quad
+ *     never straddles a multiple of d); where it cannot be proven, tested at
+ *     run time (an i32x4 compare), with gpu.js's gather as the other branch;
+ *     where the lanes provably step by another amount, gpu.js's gather as
+ *     before. The vector index is clamped into the array (an unsigned compare
+ *     and a select), so a wild index never reads outside it, as gpu.js's
+ *     gather guarantees. Only outside divergent branches, where all four
+ *     lanes are live threads.
  *
  * gpu.js's scalar and SIMD paths stay bit-identical to each other, and to
  * stock gpu.js: test/wasm-codegen.test.ts runs every kernel both ways on

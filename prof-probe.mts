@@ -1,0 +1,10 @@
+import { modelWorkloads } from './bench/models.ts';
+import { setBackend } from './src/index.ts';
+process.env.ROBUSTNORM_THREADS = '1';
+setBackend('webasm');
+const w = modelWorkloads().find((w) => w.name === 'small-cnn train step')!;
+const run = w.setup();
+for (let i = 0; i < 3; i++) run();
+const t = performance.now();
+for (let i = 0; i < 12; i++) run();
+console.log(((performance.now() - t) / 12).toFixed(1), 'ms/step');
