@@ -166,7 +166,17 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
     this.getDeclaration(declaration.id).valueType = 'Integer';
     this.vSetVaryingScalar(declaration.id.name, 'vi32', 'Integer', () => this.vEmitIndex(declaration.init));
     counts.integerLocals++;
-    if ((varDecNode as { kind?: string }).kind === 'const') laneMap(this).set(declaration.id.name, lanesOf(this, declaration.init));
+    if ((varDecNode as { kind?: string }).kind !== 'const') return;
+    const lanes = lanesOf(this, declaration.init);
+    laneMap(this).set(declaration.id.name, lanes);
+    lane0Map(this).delete(declaration.id.name);
+    if (lanes !== null && this.vMaskDepth === 0) {
+      // keep lane 0's value as a scalar too: vector-load addresses are computed from it
+      const local = this.locals.get(declaration.id.name);
+      const lane0 = this.em.addLocal('i32');
+      this.em.localGet(local.index).i32x4ExtractLane(0).localSet(lane0);
+      lane0Map(this).set(declaration.id.name, lane0);
+    }
   };
 
   proto.stmtFor = function (forNode: { init: { declarations: object[] } | null }) {
@@ -197,6 +207,47 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
       node.__lanesFor = node.em;
     }
     return node.__lanes;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function lane0Map(node: any): Map<string, number> {
+    laneMap(node);
+    if (node.__lane0 === undefined || node.__lane0For !== node.em) {
+      node.__lane0 = new Map();
+      node.__lane0For = node.em;
+    }
+    return node.__lane0;
+  }
+
+  /**
+   * Emits lane 0's value of an integer expression as a scalar i32, with the
+   * same operations the vector code applies lane-wise (so the same value).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function emitLane0(node: any, ast: any): void {
+    const em = node.em;
+    if (!node.vInfo.exprVarying(ast)) {
+      node.emitIndex(ast);
+      return;
+    }
+    if (ast.type === 'Identifier' && lane0Map(node).has(ast.name)) {
+      em.localGet(lane0Map(node).get(ast.name));
+      return;
+    }
+    if (ast.type === 'MemberExpression' && node.getVariableSignature(ast) === 'this.thread.value' && ast.property.name === 'x') {
+      em.globalGet(node.assembler.globals.threadX);
+      return;
+    }
+    const ops: Record<string, string> = { '+': 'i32Add', '-': 'i32Sub', '*': 'i32Mul' };
+    if (ast.type === 'BinaryExpression' && ops[ast.operator] !== undefined && node.getType(ast) === 'Integer') {
+      emitLane0(node, ast.left);
+      emitLane0(node, ast.right);
+      em[ops[ast.operator] as string]();
+      return;
+    }
+    // anything else: the vector value's lane 0
+    node.vEmitIndex(ast);
+    em.i32x4ExtractLane(0);
   }
 
   /** The quad's lane pattern of an integer expression, or null when not provable. */
@@ -254,9 +305,9 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
     const lanes = lanesOf(this, xProperty);
     if (lanes !== null && lanes.step !== 1) return stock.vGather.call(this, table, name, xProperty, yProperty, zProperty, mNode);
     if (lanes !== null) {
-      // proven consecutive: one vector load
-      this.vEmitIndex(xProperty);
-      em.i32x4ExtractLane(0).localSet(lane0);
+      // proven consecutive: one vector load at lane 0's index
+      emitLane0(this, xProperty);
+      em.localSet(lane0);
       vectorLoad();
       return 'vf32';
     }
@@ -279,6 +330,7 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
     em.end();
     return 'vf32';
   };
+
 
   return { installed: true };
 }

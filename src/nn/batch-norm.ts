@@ -24,8 +24,9 @@
  * statistics collapses at batch size 1 (the paper's Figure 4).
  */
 import { formatShape } from '../tensor/shape.js';
-import { ones, zeros, type DType, type Tensor } from '../tensor/tensor.js';
-import { channelNorm } from './channel-norm.js';
+import { record } from '../tensor/autograd.js';
+import { allocate, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
+import { channelNorm, checkedChannelGroups } from './channel-norm.js';
 import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
 import { usesBatchStatistics, type NormStatistics } from './norm-statistics.js';
@@ -52,6 +53,11 @@ export interface BatchNormSettings {
   statistics: NormStatistics;
   eps: number;
   momentum: number;
+  /**
+   * float32 input runs {@link batchNorm2dFused} (the same numbers, faster)
+   * unless this is false; float64 input always runs the readable path.
+   */
+  fused?: boolean;
 }
 
 /**
@@ -64,6 +70,7 @@ export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Batc
   if (settings.training && M < 2) {
     throw new Error(`BatchNorm2d: training needs more than one value per channel to estimate the variance, got input ${formatShape(x.shape)}`);
   }
+  if (x.dtype === 'float32' && settings.fused !== false) return batchNorm2dFused(x, weight, bias, state, settings);
   const { batchMean, batchScale } = usesBatchStatistics(settings.training, settings.statistics);
   const runningMean = state.runningMean.data;
   const runningVar = state.runningVar.data;
@@ -81,6 +88,103 @@ export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Batc
     },
     normalize: standardize,
     backward: standardizeBackward,
+  });
+}
+
+/**
+ * {@link batchNorm2d} for float32 input, fused: the same formulas (file header,
+ * standardize.ts and channel-norm.ts), computed in float64 in the same order,
+ * so the same numbers bit for bit (test/norms-fused.test.ts), but walking each
+ * channel's N runs of H·W values in place. Forward makes 3 passes over a
+ * channel (Σx, Σ(x − μ_B)², then y), backward 2 (the four sums, then ∂L/∂x),
+ * where the readable path copies each channel out and back and makes 6 and 7.
+ */
+export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state: BatchNormState, settings: BatchNormSettings): Tensor {
+  const { channels: C, perChannel: M, runs, runLength, runStride } = checkedChannelGroups('batchNorm2d', x, weight, bias);
+  const { batchMean: meanFromBatch, batchScale: spreadFromBatch } = usesBatchStatistics(settings.training, settings.statistics);
+  const runningMean = state.runningMean.data;
+  const runningVar = state.runningVar.data;
+  const tau = settings.momentum;
+  const input = x.data;
+  const out = allocate(x.dtype, x.size);
+  const centers = new Float64Array(C); // m
+  const invStds = new Float64Array(C); // s = 1/√(v + ε)
+  const batchMeans = new Float64Array(C); // μ_B
+  for (let c = 0; c < C; c++) {
+    let sum = 0;
+    for (let run = 0; run < runs; run++) {
+      const start = run * runStride + c * runLength;
+      for (let i = start; i < start + runLength; i++) sum += input[i] as number;
+    }
+    const batchMean = sum / M; // μ_B
+    let squares = 0;
+    for (let run = 0; run < runs; run++) {
+      const start = run * runStride + c * runLength;
+      for (let i = start; i < start + runLength; i++) squares += ((input[i] as number) - batchMean) ** 2;
+    }
+    const batchVariance = squares / M; // σ²_B
+    const center = meanFromBatch ? batchMean : (runningMean[c] as number);
+    const invStd = 1 / Math.sqrt((spreadFromBatch ? batchVariance : (runningVar[c] as number)) + settings.eps);
+    if (settings.training) {
+      runningMean[c] = (1 - tau) * (runningMean[c] as number) + tau * batchMean;
+      runningVar[c] = (1 - tau) * (runningVar[c] as number) + tau * batchVariance * (M / (M - 1));
+    }
+    centers[c] = center;
+    invStds[c] = invStd;
+    batchMeans[c] = batchMean;
+    const gamma = weight.data[c] as number;
+    const beta = bias.data[c] as number;
+    for (let run = 0; run < runs; run++) {
+      const start = run * runStride + c * runLength;
+      // y = γ · x̂ + β,  x̂ = (x − m) · s
+      for (let i = start; i < start + runLength; i++) out[i] = gamma * (((input[i] as number) - center) * invStd) + beta;
+    }
+  }
+
+  return record('batchNorm2d', new Tensor(out, x.shape), [x, weight, bias], (gradOut, needs) => {
+    const g = gradOut.data;
+    const gradX = allocate(x.dtype, x.size);
+    const gradWeight = allocate(x.dtype, C);
+    const gradBias = allocate(x.dtype, C);
+    for (let c = 0; c < C; c++) {
+      const center = centers[c] as number;
+      const s = invStds[c] as number;
+      const gamma = weight.data[c] as number;
+      let sumGrad = 0; // ∂L/∂β = Σ g
+      let sumGradTimesNormalized = 0; // ∂L/∂γ = Σ g · x̂
+      let sumGradNormalized = 0; // Σ ∂L/∂x̂,           ∂L/∂x̂ = γ · g
+      let sumGradNormalizedTimesCentered = 0; // Σ ∂L/∂x̂ · (x − m)
+      for (let run = 0; run < runs; run++) {
+        const start = run * runStride + c * runLength;
+        for (let i = start; i < start + runLength; i++) {
+          const grad = g[i] as number;
+          const centered = (input[i] as number) - center;
+          sumGrad += grad;
+          sumGradTimesNormalized += grad * (centered * s);
+          const gradNormalized = gamma * grad;
+          sumGradNormalized += gradNormalized;
+          sumGradNormalizedTimesCentered += gradNormalized * centered;
+        }
+      }
+      gradBias[c] = sumGrad;
+      gradWeight[c] = sumGradTimesNormalized;
+      if (!needs[0]) continue;
+      const gradCenter = meanFromBatch ? -s * sumGradNormalized : 0; // ∂L/∂m
+      const gradSpread = spreadFromBatch ? -0.5 * s * s * s * sumGradNormalizedTimesCentered : 0; // ∂L/∂v
+      const batchMean = batchMeans[c] as number;
+      for (let run = 0; run < runs; run++) {
+        const start = run * runStride + c * runLength;
+        // ∂L/∂x = ∂L/∂x̂ · s + ∂L/∂m · (1/M) + ∂L/∂v · 2(x − μ_B)/M
+        for (let i = start; i < start + runLength; i++) {
+          gradX[i] = gamma * (g[i] as number) * s + gradCenter / M + (gradSpread * 2 * ((input[i] as number) - batchMean)) / M;
+        }
+      }
+    }
+    return [
+      needs[0] ? new Tensor(gradX, x.shape) : null,
+      needs[1] ? new Tensor(gradWeight, weight.shape) : null,
+      needs[2] ? new Tensor(gradBias, bias.shape) : null,
+    ];
   });
 }
 

@@ -20,7 +20,7 @@
 import { record } from '../tensor/autograd.js';
 import { formatShape } from '../tensor/shape.js';
 import { allocate, Tensor } from '../tensor/tensor.js';
-import { channelGroups, gather, scatter } from './channel-groups.js';
+import { channelGroups, gather, scatter, type ChannelGroups } from './channel-groups.js';
 
 export interface ChannelNormalizer<Saved> {
   /** Writes x̂ for channel `channel` into `normalized` and returns what backward needs. */
@@ -31,13 +31,20 @@ export interface ChannelNormalizer<Saved> {
   backward(values: Float64Array, gradNormalized: Float64Array, saved: Saved, gradInput: Float64Array): void;
 }
 
-export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: Tensor, normalizer: ChannelNormalizer<Saved>): Tensor {
+/** Where each channel's values lie, after checking that γ and β have one value per channel and that there is something to normalize. */
+export function checkedChannelGroups(op: string, x: Tensor, weight: Tensor, bias: Tensor): ChannelGroups {
   const groups = channelGroups(x.shape, op);
   const { channels, perChannel: M } = groups;
   if (weight.size !== channels || bias.size !== channels) {
     throw new Error(`${op}: input ${formatShape(x.shape)} has ${channels} channels but weight ${formatShape(weight.shape)} and bias ${formatShape(bias.shape)} must have ${channels} values`);
   }
   if (M === 0) throw new Error(`${op}: input ${formatShape(x.shape)} has no values to normalize`);
+  return groups;
+}
+
+export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: Tensor, normalizer: ChannelNormalizer<Saved>): Tensor {
+  const groups = checkedChannelGroups(op, x, weight, bias);
+  const { channels, perChannel: M } = groups;
   const out = allocate(x.dtype, x.size);
   const saved: Saved[] = [];
   const values = new Float64Array(M);

@@ -69,8 +69,9 @@
  *
  * With population statistics both m and r are constants: ∂L/∂x_k = ∂L/∂x̂_k / d.
  */
-import { ones, zeros, type DType, type Tensor } from '../tensor/tensor.js';
-import { channelNorm } from './channel-norm.js';
+import { record } from '../tensor/autograd.js';
+import { allocate, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
+import { channelNorm, checkedChannelGroups } from './channel-norm.js';
 import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
 import { usesBatchStatistics, type NormStatistics } from './norm-statistics.js';
@@ -195,6 +196,11 @@ export interface RobustNormSettings {
   power: number;
   eps: number;
   momentum: number;
+  /**
+   * float32 input runs {@link robustNorm2dFused} (the same numbers, faster)
+   * unless this is false; float64 input always runs the readable path.
+   */
+  fused?: boolean;
 }
 
 /**
@@ -203,6 +209,7 @@ export interface RobustNormSettings {
  */
 export function robustNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: RobustNormState, settings: RobustNormSettings): Tensor {
   nchw(x.shape, 'RobustNorm2d');
+  if (x.dtype === 'float32' && settings.fused !== false) return robustNorm2dFused(x, weight, bias, state, settings);
   const { batchMean, batchScale } = usesBatchStatistics(settings.training, settings.statistics);
   const runningMean = state.runningMean.data;
   const runningRange = state.runningRange.data;
@@ -220,6 +227,114 @@ export function robustNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Rob
     },
     normalize: rangeNormalize,
     backward: (values, gradNormalized, stats, gradInput) => rangeNormalizeBackward(values, gradNormalized, stats, settings.power, gradInput),
+  });
+}
+
+/**
+ * {@link robustNorm2d} for float32 input, fused: the same formulas as the
+ * readable path above (the derivation (★) is in the file header), computed in
+ * float64 in the same order, so the same numbers bit for bit
+ * (test/norms-fused.test.ts), but walking each channel's N runs of H·W values
+ * in place. Forward makes 3 passes over a channel (Σx with max and min, the
+ * tie counts, then y), backward 2 (the four sums, then ∂L/∂x), where the
+ * readable path copies each channel out and back and makes 6 and 7.
+ */
+export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state: RobustNormState, settings: RobustNormSettings): Tensor {
+  const { channels: C, perChannel: M, runs, runLength, runStride } = checkedChannelGroups('robustNorm2d', x, weight, bias);
+  const { batchMean: meanFromBatch, batchScale: rangeFromBatch } = usesBatchStatistics(settings.training, settings.statistics);
+  const { power, eps } = settings;
+  const runningMean = state.runningMean.data;
+  const runningRange = state.runningRange.data;
+  const tau = settings.momentum;
+  const input = x.data;
+  const out = allocate(x.dtype, x.size);
+  const saved: Array<{ center: number; range: number; divisor: number; batchMax: number; batchMin: number; maxCount: number; minCount: number }> = [];
+  for (let c = 0; c < C; c++) {
+    let sum = 0;
+    let batchMax = -Infinity;
+    let batchMin = Infinity;
+    for (let run = 0; run < runs; run++) {
+      const start = run * runStride + c * runLength;
+      for (let i = start; i < start + runLength; i++) {
+        const value = input[i] as number;
+        sum += value;
+        if (value > batchMax) batchMax = value;
+        if (value < batchMin) batchMin = value;
+      }
+    }
+    let maxCount = 0;
+    let minCount = 0;
+    for (let run = 0; run < runs; run++) {
+      const start = run * runStride + c * runLength;
+      for (let i = start; i < start + runLength; i++) {
+        if (input[i] === batchMax) maxCount++;
+        if (input[i] === batchMin) minCount++;
+      }
+    }
+    const batchMean = sum / M; // μ_B
+    const batchRange = batchMax - batchMin; // r_B
+    const center = meanFromBatch ? batchMean : (runningMean[c] as number); // m
+    const range = rangeFromBatch ? batchRange : (runningRange[c] as number); // r
+    const divisor = Math.pow(range, power) + eps; // d = r^p + ε
+    if (settings.training) {
+      runningMean[c] = (1 - tau) * (runningMean[c] as number) + tau * batchMean;
+      runningRange[c] = (1 - tau) * (runningRange[c] as number) + tau * batchRange;
+    }
+    saved.push({ center, range, divisor, batchMax, batchMin, maxCount, minCount });
+    const gamma = weight.data[c] as number;
+    const beta = bias.data[c] as number;
+    for (let run = 0; run < runs; run++) {
+      const start = run * runStride + c * runLength;
+      // y = γ · x̂ + β,  x̂ = (x − m)/d
+      for (let i = start; i < start + runLength; i++) out[i] = gamma * (((input[i] as number) - center) / divisor) + beta;
+    }
+  }
+
+  return record('robustNorm2d', new Tensor(out, x.shape), [x, weight, bias], (gradOut, needs) => {
+    const g = gradOut.data;
+    const gradX = allocate(x.dtype, x.size);
+    const gradWeight = allocate(x.dtype, C);
+    const gradBias = allocate(x.dtype, C);
+    for (let c = 0; c < C; c++) {
+      const { center, range, divisor: d, batchMax, batchMin, maxCount, minCount } = saved[c] as (typeof saved)[number];
+      const gamma = weight.data[c] as number;
+      let sumGrad = 0; // ∂L/∂β = Σ g
+      let sumGradTimesNormalized = 0; // ∂L/∂γ = Σ g · x̂
+      let sumGradNormalized = 0; // Σ ∂L/∂x̂,            ∂L/∂x̂ = γ · g
+      let sumGradNormalizedTimesNormalized = 0; // Σ ∂L/∂x̂ · x̂
+      for (let run = 0; run < runs; run++) {
+        const start = run * runStride + c * runLength;
+        for (let i = start; i < start + runLength; i++) {
+          const grad = g[i] as number;
+          const normalized = ((input[i] as number) - center) / d;
+          sumGrad += grad;
+          sumGradTimesNormalized += grad * normalized;
+          const gradNormalized = gamma * grad;
+          sumGradNormalized += gradNormalized;
+          sumGradNormalizedTimesNormalized += gradNormalized * normalized;
+        }
+      }
+      gradBias[c] = sumGrad;
+      gradWeight[c] = sumGradTimesNormalized;
+      if (!needs[0]) continue;
+      const gradMean = meanFromBatch ? -sumGradNormalized / d : 0; // ∂L/∂m
+      const gradDivisor = -sumGradNormalizedTimesNormalized / d; // ∂L/∂d
+      const gradRange = rangeFromBatch && range > 0 ? gradDivisor * power * Math.pow(range, power - 1) : 0; // ∂L/∂r
+      for (let run = 0; run < runs; run++) {
+        const start = run * runStride + c * runLength;
+        for (let i = start; i < start + runLength; i++) {
+          const value = input[i] as number;
+          const rangeSlope = (value === batchMax ? 1 / maxCount : 0) - (value === batchMin ? 1 / minCount : 0); // ∂r/∂x
+          // (★): direct path + mean path + range path
+          gradX[i] = (gamma * (g[i] as number)) / d + gradMean / M + gradRange * rangeSlope;
+        }
+      }
+    }
+    return [
+      needs[0] ? new Tensor(gradX, x.shape) : null,
+      needs[1] ? new Tensor(gradWeight, weight.shape) : null,
+      needs[2] ? new Tensor(gradBias, bias.shape) : null,
+    ];
   });
 }
 

@@ -78,20 +78,23 @@ export function clamp(x: Tensor, min: number, max: number): Tensor {
 
 /** y = max(x, 0); ∂L/∂x = ∂L/∂y where x > 0, else 0. */
 export function relu(x: Tensor): Tensor {
-  // The hottest element-wise op of a training step: written as its own loops
-  // rather than through map/mapWith, whose shared call of `f` V8 cannot inline
-  // (measured 18.5 → 9.5 ms on a [128, 16, 28, 28] input).
+  // The hottest element-wise op of a training step, so written as its own
+  // loops (map/mapWith's shared call of `f` cannot be inlined), and without a
+  // branch: on activations whose signs look random, `x > 0 ? x : 0` makes the
+  // CPU mispredict every other element (measured 13 → 4 ms on 1.6M values).
+  // x · [x > 0] + 0 is x where x > 0 and +0 elsewhere (the + 0 turns −0 into
+  // +0); a NaN stays NaN, as in PyTorch.
   const input = x.data;
   const out = allocate(x.dtype, x.size);
   for (let i = 0; i < out.length; i++) {
     const value = input[i] as number;
-    out[i] = value > 0 ? value : 0;
+    out[i] = value * Number(value > 0) + 0;
   }
   return record('relu', new Tensor(out, x.shape), [x], (gradOut) => {
-    // y = max(x, 0)  ⇒  ∂L/∂x = ∂L/∂y where x > 0, else 0
+    // y = max(x, 0)  ⇒  ∂L/∂x = ∂L/∂y · [x > 0]
     const g = gradOut.data;
     const gradInput = allocate(gradOut.dtype, gradOut.size);
-    for (let i = 0; i < gradInput.length; i++) gradInput[i] = (input[i] as number) > 0 ? (g[i] as number) : 0;
+    for (let i = 0; i < gradInput.length; i++) gradInput[i] = (g[i] as number) * Number((input[i] as number) > 0) + 0;
     return [new Tensor(gradInput, x.shape)];
   });
 }

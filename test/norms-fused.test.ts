@@ -1,0 +1,81 @@
+/**
+ * The fused float32 BatchNorm and RobustNorm (batchNorm2dFused,
+ * robustNorm2dFused) compute exactly what the readable per-channel path
+ * computes: the same output, the same three gradients and the same running
+ * statistics, bit for bit, in every mode, on odd shapes, with tied extremes
+ * and constant channels.
+ */
+import { describe, expect, it } from 'vitest';
+import { batchNorm2d, robustNorm2d, Tensor, type NormStatistics } from '../src/index.js';
+import { randomTensor } from './helpers.js';
+
+const shapes: Array<[string, number[]]> = [
+  ['N > 1', [3, 5, 4, 3]],
+  ['N = 1', [1, 3, 2, 2]],
+  ['H·W = 1', [4, 3, 1, 1]],
+  ['2-D [N, C]', [6, 3]],
+];
+const modes: NormStatistics[] = ['population', 'batch', 'population-mean'];
+
+/** float32 input with ties: values rounded to quarters, channel 0 constant. */
+function input(shape: number[], seed: number): Tensor {
+  const x = randomTensor(shape, seed).to('float32');
+  const [N, C] = shape as [number, number];
+  const plane = x.size / (N * C);
+  for (let i = 0; i < x.size; i++) {
+    const channel = Math.floor(i / plane) % C;
+    x.data[i] = channel === 0 ? 0.5 : Math.round((x.data[i] as number) * 4) / 4;
+  }
+  return x;
+}
+
+function bits(tensor: Tensor | null): number[] {
+  if (tensor === null) return [];
+  return Array.from(new Uint32Array(Float32Array.from(tensor.data).buffer));
+}
+
+type Layer = (x: Tensor, w: Tensor, b: Tensor, fused: boolean) => { y: Tensor; running: Tensor[] };
+
+function compare(layer: Layer, shape: number[]): void {
+  const C = shape[1] as number;
+  const x = input(shape, 1);
+  const w = randomTensor([C], 2, { offset: 1, scale: 0.3 }).to('float32');
+  const b = randomTensor([C], 3, { scale: 0.5 }).to('float32');
+  const gradOut = randomTensor(shape, 4).to('float32');
+  const run = (fused: boolean) => {
+    const [xl, wl, bl] = [x, w, b].map((t) => t.clone().requireGrad()) as [Tensor, Tensor, Tensor];
+    const { y, running } = layer(xl, wl, bl, fused);
+    y.backward(gradOut);
+    return [y, xl.grad, wl.grad, bl.grad, ...running].map((t) => bits(t ?? null));
+  };
+  const readable = run(false);
+  const fused = run(true);
+  expect(fused).toEqual(readable);
+}
+
+describe.each([true, false])('training %s', (training) => {
+  describe.each(modes)('statistics %s', (statistics) => {
+    it.each(shapes)('BatchNorm, %s', (_, shape) => {
+      compare((x, w, b, fused) => {
+        const C = shape[1] as number;
+        const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningVar: randomTensor([C], 6).abs().add(0.5).to('float32') };
+        return { y: batchNorm2d(x, w, b, state, { training, statistics, eps: 1e-5, momentum: 0.1, fused }), running: [state.runningMean, state.runningVar] };
+      }, shape);
+    });
+
+    it.each(shapes)('RobustNorm, %s', (_, shape) => {
+      compare((x, w, b, fused) => {
+        const C = shape[1] as number;
+        const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningRange: randomTensor([C], 7).abs().add(1.5).to('float32') };
+        return { y: robustNorm2d(x, w, b, state, { training, statistics, power: 0.2, eps: 1e-5, momentum: 0.1, fused }), running: [state.runningMean, state.runningRange] };
+      }, shape);
+    });
+  });
+});
+
+it('reports a γ of the wrong size on the fused path too', () => {
+  const x = input([2, 3, 2, 2], 1);
+  const w = new Tensor(new Float32Array(2), [2]);
+  const state = { runningMean: new Tensor(new Float32Array(3), [3]), runningVar: new Tensor(new Float32Array(3).fill(1), [3]) };
+  expect(() => batchNorm2d(x, w, w, state, { training: true, statistics: 'batch', eps: 1e-5, momentum: 0.1 })).toThrow(/3 channels but weight \[2\]/);
+});
