@@ -18,6 +18,15 @@ export const oddConvShapes: Array<[string, Conv2dShape]> = [
   // Big enough for the webasm backend to split the batch with its helper thread, into unequal parts.
   ['batch 5 split 2 + 3, 6→10 ch, 13×11, stride 2, pad 1', convCase(5, 6, 13, 11, 10, 3, 2, 1)],
   ['batch 3 split 1 + 2, 5→6 ch, 12×10, stride 1, pad 1', convCase(3, 5, 12, 10, 6, 3, 1, 1)],
+  // Batches of 8 or more run in the webasm backend's image-lanes layout (conv2d-image-lanes.ts),
+  // split at a multiple of 4 and padded to whole quads of images.
+  ['image lanes: batch 8, 3→5 ch, 7×5, pad 1', convCase(8, 3, 7, 5, 5, 3, 1, 1)],
+  ['image lanes: batch 9 split 4 + 5, 5→7 ch, 9×6, stride 2, pad 1', convCase(9, 5, 9, 6, 7, 3, 2, 1)],
+  ['image lanes: batch 12, 2→3 ch, 8×8, stride 2, pad 0', convCase(12, 2, 8, 8, 3, 3, 2, 0)],
+  ['image lanes: batch 10, 1×1 kernel, stride 2', convCase(10, 6, 7, 7, 10, 1, 2, 0)],
+  ['image lanes: batch 8, 1×1 kernel, pad 1 (gather form at stride 1)', convCase(8, 3, 5, 5, 4, 1, 1, 1)],
+  ['image lanes: batch 11, 2×3 kernel on 6×5', { ...convCase(11, 3, 6, 5, 2, 3, 1, 0), kernelHeight: 2, kernelWidth: 3, outHeight: 5, outWidth: 3 }],
+  ['image lanes: batch 16, 4→6 ch, 11×9, stride 3, pad 2', convCase(16, 4, 11, 9, 6, 3, 3, 2)],
 ];
 
 /** The models' real layer shapes at batch 128 (where llvmpipe's loop cap once broke grad-weight). */

@@ -1,0 +1,123 @@
+/**
+ * Convolution in the "image lanes" layout, used by the webasm backend for
+ * the forward pass (and the stride-1 input gradient, a forward convolution
+ * of ∂L/∂y) on batches of 8 or more images.
+ *
+ * Why: gpu.js's WebAssembly mode runs four consecutive `thread.x` cells as
+ * one SIMD quad, and a read is one vector load only when its four lanes read
+ * four consecutive floats (see wasm-codegen.ts). In NCHW with thread.x over
+ * output positions that holds only at stride 1 on rows that are a multiple
+ * of 4 wide; stride-2 convolutions, 14×14 and 7×7 maps and the weight
+ * gradient (lanes over taps) gathered four scalars per read. Here the image
+ * index is the innermost (fastest) axis of every activation, and thread.x
+ * walks images, so lane k of a quad always reads image n₀ + k: one vector
+ * load, at any stride, size or padding.
+ *
+ *   xl [C][H + 2p][W + 2p][B]   an input, zero-padded, images innermost
+ *
+ * B is the part's batch rounded up to a multiple of 4 (the extra images are
+ * zeros and their results are dropped), so every quad is four real lanes.
+ * The backend transposes NCHW into this layout in the pass that used to pad
+ * (`toImageLanes`) and back in the pass that used to unpack (`fromImageLanes`).
+ * WebGL keeps the NCHW kernels: it has no SIMD lanes to feed. The weight
+ * gradient and the stride-2 input gradient were also written in this layout
+ * and measured slower (see gpujs-backend.ts), so they stay NCHW.
+ */
+import { quadCount } from './layout.js';
+import type { Conv2dShape } from './shapes.js';
+
+/** Images per part rounded up to whole quads. */
+export function laneBatch(batch: number): number {
+  return 4 * quadCount(batch);
+}
+
+/**
+ * Images [first, first + count) of a [N, C, H, W] array into [C][H + 2·padH][W + 2·padW][B],
+ * B = laneBatch(count), with zeros for the padding and for the images ≥ count.
+ */
+export function toImageLanes(x: Float32Array, first: number, count: number, channels: number, height: number, width: number, padH: number, padW: number): Float32Array {
+  const B = laneBatch(count);
+  const paddedHeight = height + 2 * padH;
+  const paddedWidth = width + 2 * padW;
+  const out = new Float32Array(channels * paddedHeight * paddedWidth * B);
+  const plane = height * width;
+  const image = channels * plane;
+  // Written in order (images innermost); the rows read for one (c, h) are one
+  // row of each image, few enough to stay in the L1 cache across w.
+  for (let c = 0; c < channels; c++) {
+    for (let h = 0; h < height; h++) {
+      const from = (first * channels + c) * plane + h * width;
+      let to = ((c * paddedHeight + h + padH) * paddedWidth + padW) * B;
+      for (let w = 0; w < width; w++, to += B) {
+        for (let n = 0; n < count; n++) out[to + n] = x[from + n * image + w] as number;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A forward-style kernel's result [⌈rows/4⌉][positions][B][4] (value r of a
+ * thread belongs to row 4g + r) into images [first, first + count) of
+ * out [N, rows, positions], dropping padding rows and images.
+ */
+export function fromImageLanes(quads: Float32Array, rows: number, positions: number, first: number, count: number, out: Float32Array): void {
+  const B = laneBatch(count);
+  // Read in order; the writes for one (group, position) go to 4·count rows of
+  // `out`, each advancing by one value per position.
+  let from = 0;
+  for (let group = 0; group < quadCount(rows); group++) {
+    const lanes = Math.min(4, rows - 4 * group);
+    for (let p = 0; p < positions; p++) {
+      for (let n = 0; n < B; n++, from += 4) {
+        if (n >= count) continue;
+        const to = ((first + n) * rows + 4 * group) * positions + p;
+        for (let r = 0; r < lanes; r++) out[to + r * positions] = quads[from + r] as number;
+      }
+    }
+  }
+}
+
+/**
+ * Forward convolution on xl (kernel input sizes: `paddedHeight` × `paddedWidth`):
+ *   y[n, co, oh, ow] = Σ_c Σ_kh Σ_kw xl[c, oh·s + kh, ow·s + kw, n] · w[co, c, kh, kw]
+ *
+ * Thread mapping: output [B, OH·OW, ⌈Co/4⌉], returning Array(4).
+ *   thread.x = n          the image (the SIMD lane axis)
+ *   thread.y = oh·OW + ow one output position
+ *   thread.z = g          output channels 4g … 4g+3
+ * Weights come as wq [⌈Co/4⌉][C·KH·KW][4] (`packForwardWeights`): per tap one
+ * vector load of four images' inputs and four uniform weights.
+ */
+export function conv2dForwardImageLanesSource(shape: Conv2dShape, paddedHeight: number, paddedWidth: number): string {
+  const { batch, inChannels: C, kernelHeight: KH, kernelWidth: KW, stride: S, outWidth: OW } = shape;
+  const B = laneBatch(batch);
+  const taps: string[] = [];
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      const t = kh * KW + kw;
+      taps.push(`    const v${t} = xl[xc + ${(kh * paddedWidth + kw) * B}];
+    y0 += wq[wc + ${4 * t}] * v${t};
+    y1 += wq[wc + ${4 * t + 1}] * v${t};
+    y2 += wq[wc + ${4 * t + 2}] * v${t};
+    y3 += wq[wc + ${4 * t + 3}] * v${t};`);
+    }
+  }
+  return `function (xl, wq) {
+  const oh = Math.floor(this.thread.y / ${OW});
+  const ow = this.thread.y - oh * ${OW};
+  // tap (0, 0) of this output's receptive field, for image thread.x
+  const corner = (oh * ${S * paddedWidth} + ow * ${S}) * ${B} + this.thread.x;
+  const wBase = this.thread.z * ${C * KH * KW * 4};
+  let y0 = 0;
+  let y1 = 0;
+  let y2 = 0;
+  let y3 = 0;
+  for (let c = 0; c < ${C}; c++) {
+    const xc = corner + c * ${paddedHeight * paddedWidth * B};
+    const wc = wBase + c * ${KH * KW * 4};
+${taps.join('\n')}
+  }
+  return [y0, y1, y2, y3];
+}`;
+}
