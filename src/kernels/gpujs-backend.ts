@@ -120,13 +120,23 @@ function flattenOutput(result: KernelOutput, size: number): Float32Array {
  * already has in one `subarray` per cell for Array(n) returns (≈400,000 of
  * them for the first conv of smallCnn, measured ≈10–20 ms a call). Replacing
  * its private `_shapeOutput` on our kernel instances hands back the flat
- * Float32Array instead (a fresh `slice`, so still a new array per call).
+ * Float32Array instead. And that flat array was itself a `slice` (a copy) of
+ * the output region of the kernel's WebAssembly memory: giving the memory's
+ * view its own `slice` that returns a view instead skips that copy (12.8 MB
+ * for a batch-128 forward convolution). The result is then only valid until
+ * the same kernel runs again, which is why every caller here unpacks it at
+ * once (unpackQuads, fromImageLanes, sumChunks, scatterColumns).
  * Checked by the kernel tests on every call path; if a gpu.js upgrade
- * renames the method, this does nothing and flattenOutput copes.
+ * renames these fields, this does nothing and flattenOutput copes.
  */
 function returnFlatOutput(kernel: unknown): void {
-  if (kernel instanceof WebAssemblyKernel && !Object.prototype.hasOwnProperty.call(kernel, '_shapeOutput')) {
+  if (!(kernel instanceof WebAssemblyKernel)) return;
+  if (!Object.prototype.hasOwnProperty.call(kernel, '_shapeOutput')) {
     Object.defineProperty(kernel, '_shapeOutput', { value: (data: Float32Array) => data });
+  }
+  const memory = (kernel as unknown as { _active?: { f32?: Float32Array } })._active?.f32;
+  if (memory instanceof Float32Array && !Object.prototype.hasOwnProperty.call(memory, 'slice')) {
+    Object.defineProperty(memory, 'slice', { value: (begin: number, end: number) => memory.subarray(begin, end) });
   }
 }
 

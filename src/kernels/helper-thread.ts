@@ -53,6 +53,12 @@ parentPort.on('message', (job) => {
       Object.defineProperty(kernel.kernel, '_shapeOutput', { value: (data) => data });
     }
     const result = kernel(...job.args);
+    // and, as there, a view of the output region instead of gpu.js's copy of it
+    // (valid until this kernel runs again; copied out below)
+    const memory = kernel.kernel._active && kernel.kernel._active.f32;
+    if (memory && !Object.prototype.hasOwnProperty.call(memory, 'slice')) {
+      Object.defineProperty(memory, 'slice', { value: (begin, end) => memory.subarray(begin, end) });
+    }
     if (kernel.kernel.constructor.name !== 'WebAssemblyKernel') throw new Error('the helper ran ' + kernel.kernel.constructor.name + ', not webasm');
     // a flat Float32Array (or, before the patch above took, nested rows of per-cell views): copy it out in order
     const out = new Float32Array(job.out);
