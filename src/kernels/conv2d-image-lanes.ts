@@ -33,13 +33,17 @@ export function laneBatch(batch: number): number {
 
 /**
  * Images [first, first + count) of a [N, C, H, W] array into [C][H + 2·padH][W + 2·padW][B],
- * B = laneBatch(count), with zeros for the padding and for the images ≥ count.
+ * B = laneBatch(count), with zeros for the padding and for the images ≥ count,
+ * into a fresh (zero-filled) array from `allocate`.
  */
-export function toImageLanes(x: Float32Array, first: number, count: number, channels: number, height: number, width: number, padH: number, padW: number): Float32Array {
+export function toImageLanes(
+  x: Float32Array, first: number, count: number, channels: number, height: number, width: number, padH: number, padW: number,
+  allocate: (length: number) => Float32Array = (length) => new Float32Array(length),
+): Float32Array {
   const B = laneBatch(count);
   const paddedHeight = height + 2 * padH;
   const paddedWidth = width + 2 * padW;
-  const out = new Float32Array(channels * paddedHeight * paddedWidth * B);
+  const out = allocate(channels * paddedHeight * paddedWidth * B); // zero-filled
   const plane = height * width;
   const image = channels * plane;
   // Written in order (images innermost); the rows read for one (c, h) are one

@@ -178,6 +178,12 @@ export function wasmCodegen(): 'improved' | 'stock' {
   return codegen;
 }
 
+/** Allocates an array a kernel part's input is written into. */
+type Allocate = (length: number) => Float32Array;
+const allocateHere: Allocate = (length) => new Float32Array(length);
+/** In shared memory, which the helper thread reads without a copy (helper-thread.ts). */
+const allocateShared: Allocate = (length) => new Float32Array(new SharedArrayBuffer(4 * length));
+
 /**
  * Convolutions with fewer multiply-adds than this run in one piece: splitting
  * them costs more in copies and hand-over than the second core gains.
@@ -252,27 +258,23 @@ class GpuJsBackend implements KernelBackend {
    * result. Every output value is computed exactly as in one piece; only the
    * weight gradient adds two half-batch sums.
    */
-  private inParts(op: string, shape: Conv2dShape, plan: (part: Conv2dShape, first: number) => { job: KernelJob; finish: (quads: Float32Array) => void }): void {
+  private inParts(op: string, shape: Conv2dShape, plan: (part: Conv2dShape, first: number, allocate: Allocate) => { job: KernelJob; finish: (quads: Float32Array) => void }): void {
     const N = shape.batch;
     const work = N * shape.outChannels * shape.outHeight * shape.outWidth * shape.inChannels * shape.kernelHeight * shape.kernelWidth;
-    if (this.helper === null || N < 2 || work < MIN_WORK_TO_SPLIT) {
-      const whole = plan(shape, 0);
-      whole.finish(this.run(op, whole.job));
-      return;
-    }
     // in the image-lanes layout each part is padded to whole quads of images: split at a multiple of 4
     const half = this.imageLanes(shape) ? 4 * Math.floor(N / 8) : Math.floor(N / 2);
-    if (half === 0) {
-      const whole = plan(shape, 0);
+    if (this.helper === null || half === 0 || work < MIN_WORK_TO_SPLIT) {
+      const whole = plan(shape, 0, allocateHere);
       whole.finish(this.run(op, whole.job));
       return;
     }
-    const theirs = plan({ ...shape, batch: half }, 0);
-    const mine = plan({ ...shape, batch: N - half }, half);
+    // The helper's part is prepared first, straight into shared memory, and
+    // started; this thread prepares and runs its own part meanwhile.
+    const theirs = plan({ ...shape, batch: half }, 0, allocateShared);
     const wait = this.helper.start(theirs.job);
-    let quads: Float32Array;
     try {
-      quads = this.run(op, mine.job);
+      const mine = plan({ ...shape, batch: N - half }, half, allocateHere);
+      mine.finish(this.run(op, mine.job));
     } catch (error) {
       // never leave the helper writing into buffers the next call will reuse
       try {
@@ -282,7 +284,6 @@ class GpuJsBackend implements KernelBackend {
       }
       throw error;
     }
-    mine.finish(quads);
     theirs.finish(wait());
   }
 
@@ -313,8 +314,8 @@ class GpuJsBackend implements KernelBackend {
     const { inChannels: C, height: H, width: W, outChannels: CO, padding: P, outHeight: OH, outWidth: OW } = shape;
     const wq = packForwardWeights(w, shape);
     const y = new Float32Array(shape.batch * CO * OH * OW);
-    this.inParts('conv2dForward', shape, (part, first) => {
-      const xl = toImageLanes(x, first, part.batch, C, H, W, P, P);
+    this.inParts('conv2dForward', shape, (part, first, allocate) => {
+      const xl = toImageLanes(x, first, part.batch, C, H, W, P, P, allocate);
       return {
         job: {
           key: shapeKey('conv2dForwardLanes', part),
@@ -334,12 +335,12 @@ class GpuJsBackend implements KernelBackend {
     const dx = new Float32Array(shape.batch * C * H * W);
     const { shape: t, padHeight, padWidth } = transposed;
     const wq = packForwardWeights(flipWeights(w, shape), t);
-    this.inParts('conv2dGradInput', shape, (part, first) => ({
+    this.inParts('conv2dGradInput', shape, (part, first, allocate) => ({
       job: {
         key: shapeKey('conv2dGradInputLanes', part),
         source: () => conv2dForwardImageLanesSource({ ...t, batch: part.batch }, OH + 2 * padHeight, OW + 2 * padWidth),
         output: [laneBatch(part.batch), H * W, quadCount(C)],
-        args: [toImageLanes(gradOut, first, part.batch, CO, OH, OW, padHeight, padWidth), wq],
+        args: [toImageLanes(gradOut, first, part.batch, CO, OH, OW, padHeight, padWidth, allocate), wq],
       },
       finish: (quads) => fromImageLanes(quads, C, H * W, first, part.batch, dx),
     }));

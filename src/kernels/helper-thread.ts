@@ -107,7 +107,8 @@ export class HelperThread {
 
   /** Starts `job` on the helper; call the returned function to wait for its flat result. */
   start(job: KernelJob): () => Float32Array {
-    const args = job.args.map((arg, i) => sharedCopy(this.buffers, `${job.key}:arg${i}`, arg));
+    // arguments already in shared memory go as they are; others are copied there
+    const args = job.args.map((arg, i) => (arg.buffer instanceof SharedArrayBuffer ? arg : sharedCopy(this.buffers, `${job.key}:arg${i}`, arg)));
     const size = 4 * job.output.reduce((product, dim) => product * dim, 1);
     let out = this.buffers.get(`${job.key}:out`);
     if (out === undefined) {
