@@ -54,7 +54,7 @@ export interface BatchNormSettings {
   eps: number;
   momentum: number;
   /**
-   * float32 input runs {@link batchNorm2dFused} (the same numbers, faster)
+   * float32 input runs `batchNorm2dFused` (the same numbers, faster)
    * unless this is false; float64 input always runs the readable path.
    */
   fused?: boolean;

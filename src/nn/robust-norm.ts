@@ -197,7 +197,7 @@ export interface RobustNormSettings {
   eps: number;
   momentum: number;
   /**
-   * float32 input runs {@link robustNorm2dFused} (the same numbers, faster)
+   * float32 input runs `robustNorm2dFused` (the same numbers, faster)
    * unless this is false; float64 input always runs the readable path.
    */
   fused?: boolean;
