@@ -272,9 +272,53 @@ class GpuJsBackend implements KernelBackend {
     // started; this thread prepares and runs its own part meanwhile.
     const theirs = plan({ ...shape, batch: half }, 0, allocateShared);
     const wait = this.helper.start(theirs.job);
-    try {
+    this.whileHelperRuns(wait, () => {
       const mine = plan({ ...shape, batch: N - half }, half, allocateHere);
       mine.finish(this.run(op, mine.job));
+    });
+    theirs.finish(wait());
+  }
+
+  matmul(a: Float32Array, b: Float32Array, shape: MatmulShape): Float32Array {
+    if (shape.k > MAX_LOOP_ITERATIONS_PER_THREAD && this.name === 'webgl') {
+      throw new Error(`matmul: inner dimension ${shape.k} exceeds ${MAX_LOOP_ITERATIONS_PER_THREAD}, the per-thread loop limit kept for software GL`);
+    }
+    const { m, k, n, transA, transB } = shape;
+    const out = new Float32Array(m * n);
+    const job = (part: MatmulShape, aPart: Float32Array, bPart: Float32Array): KernelJob => ({
+      key: shapeKey('matmul', part), source: () => matmulKernelSource(part), output: [part.n, quadCount(part.m)], args: [aPart, bPart],
+    });
+    const split = this.helper !== null && m * k * n >= MIN_WORK_TO_SPLIT;
+    if (split && !transA && m >= 8) {
+      // two cores: the helper computes rows [0, top) of C, this thread the rest (A's rows are contiguous)
+      const top = 4 * Math.floor(m / 8);
+      const theirs = { ...shape, m: top };
+      const mine = { ...shape, m: m - top };
+      const wait = (this.helper as HelperThread).start(job(theirs, a.subarray(0, top * k), b));
+      const quads = this.whileHelperRuns(wait, () => this.run('matmul', job(mine, a.subarray(top * k), b)));
+      unpackQuads(quads, mine.m, 1, n, out.subarray(top * n));
+      unpackQuads(wait(), top, 1, n, out.subarray(0, top * n));
+      return out;
+    }
+    if (split && transA && !transB && k >= 2) {
+      // Aᵀ·B (a weight gradient): split the sum over p; A's and B's rows p are contiguous
+      const top = Math.floor(k / 2);
+      const theirs = { ...shape, k: top };
+      const mine = { ...shape, k: k - top };
+      const wait = (this.helper as HelperThread).start(job(theirs, a.subarray(0, top * m), b.subarray(0, top * n)));
+      const quads = this.whileHelperRuns(wait, () => this.run('matmul', job(mine, a.subarray(top * m), b.subarray(top * n))));
+      unpackQuads(quads, m, 1, n, out);
+      const theirSums = unpackQuads(wait(), m, 1, n, new Float32Array(m * n));
+      for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (theirSums[i] as number);
+      return out;
+    }
+    return unpackQuads(this.run('matmul', job(shape, a, b)), m, 1, n, out);
+  }
+
+  /** Does this thread's share of the work while the helper runs its part; on an error, waits for the helper before rethrowing. */
+  private whileHelperRuns<T>(wait: () => Float32Array, work: () => T): T {
+    try {
+      return work();
     } catch (error) {
       // never leave the helper writing into buffers the next call will reuse
       try {
@@ -284,15 +328,6 @@ class GpuJsBackend implements KernelBackend {
       }
       throw error;
     }
-    theirs.finish(wait());
-  }
-
-  matmul(a: Float32Array, b: Float32Array, shape: MatmulShape): Float32Array {
-    if (shape.k > MAX_LOOP_ITERATIONS_PER_THREAD && this.name === 'webgl') {
-      throw new Error(`matmul: inner dimension ${shape.k} exceeds ${MAX_LOOP_ITERATIONS_PER_THREAD}, the per-thread loop limit kept for software GL`);
-    }
-    const job: KernelJob = { key: shapeKey('matmul', shape), source: () => matmulKernelSource(shape), output: [shape.n, quadCount(shape.m)], args: [a, b] };
-    return unpackQuads(this.run('matmul', job), shape.m, 1, shape.n, new Float32Array(shape.m * shape.n));
   }
 
   /**

@@ -55,17 +55,19 @@ export interface WasmCodegenStatus {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatus {
   const proto = gpujs?.WebAssemblyFunctionNode?.prototype;
-  const methods = ['stmtVariableDeclaration', 'vDeclareVarying', 'stmtFor', 'vstmtFor', 'vGather', 'vEmitIndex', 'setScalarLocal', 'vSetVaryingScalar'];
+  const methods = ['stmtVariableDeclaration', 'vDeclareVarying', 'stmtFor', 'vstmtFor', 'vGather', 'vEmitIndex', 'setScalarLocal', 'vSetVaryingScalar', 'emitFlatLoad'];
   const missing = proto === undefined ? ['WebAssemblyFunctionNode'] : methods.filter((name) => typeof proto[name] !== 'function');
   if (missing.length > 0) return { installed: false, reason: `gpu.js has no ${missing.join(', ')} (not version 2.24.1?)` };
   const stock = proto.__stockCodegen ?? (proto.__stockCodegen = Object.fromEntries(methods.map((name) => [name, proto[name]])));
   for (const name of methods) proto[name] = stock[name];
   if (!enabled) return { installed: false, reason: 'turned off' };
   // what the improved paths emitted, read by the start-up self-test
-  const counts = (proto.__codegenCounts = { integerLocals: 0, vectorLoads: 0 });
+  const counts = (proto.__codegenCounts = { integerLocals: 0, vectorLoads: 0, foldedOffsets: 0 });
 
   // declarators of counting loops' counters (marked by the loop, read by the declaration)
   const counters = new WeakSet<object>();
+  // of those, the ones that start at 0 or more and only count up
+  const risingCounters = new WeakSet<object>();
 
   // ---- which expressions are integer-valued ----------------------------------
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -133,7 +135,45 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
     const isCounter = (ast: { type: string; name?: string }) => ast.type === 'Identifier' && ast.name === name;
     const byUpdate = update?.type === 'UpdateExpression' && isCounter(update.argument);
     const byStep = update?.type === 'AssignmentExpression' && (update.operator === '+=' || update.operator === '-=') && isCounter(update.left) && update.right.type === 'Literal' && Number.isInteger(update.right.value);
-    return (byUpdate || byStep) && !assigns(forNode.body, name);
+    const counting = (byUpdate || byStep) && !assigns(forNode.body, name);
+    const rising = byUpdate ? update.operator === '++' : update.operator === '+=' && update.right.value >= 0;
+    if (counting && rising && declarator.init.value >= 0) risingCounters.add(declarator);
+    return counting;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function nonNegativeNames(node: any): Set<string> {
+    if (node.__nonNegative === undefined || node.__nonNegativeFor !== node.em) {
+      node.__nonNegative = new Set();
+      node.__nonNegativeFor = node.em;
+    }
+    return node.__nonNegative;
+  }
+
+  /** Whether an integer-valued expression is provably ≥ 0 (thread ids, rising counters, sums and products of those). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function isNonNegative(node: any, ast: any): boolean {
+    switch (ast.type) {
+      case 'Literal':
+        return typeof ast.value === 'number' && ast.value >= 0;
+      case 'Identifier':
+        return nonNegativeNames(node).has(ast.name);
+      case 'MemberExpression': {
+        const signature = node.getVariableSignature(ast);
+        return signature === 'this.thread.value' || signature === 'this.output.value';
+      }
+      case 'BinaryExpression':
+        return (ast.operator === '+' || ast.operator === '*') && isNonNegative(node, ast.left) && isNonNegative(node, ast.right);
+      case 'CallExpression': {
+        const name = ast.callee?.object?.name === 'Math' ? ast.callee.property?.name : null;
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        if (name === 'min' || name === 'max') return ast.arguments.every((argument: any) => isNonNegative(node, argument));
+        const quotient = ast.arguments[0];
+        return name === 'floor' && quotient?.type === 'BinaryExpression' && quotient.operator === '/' && isNonNegative(node, quotient.left) && quotient.right.type === 'Literal' && quotient.right.value > 0;
+      }
+      default:
+        return false;
+    }
   }
 
   /** A declarator that becomes an i32: an integer-valued `const`, or a counting loop's counter. */
@@ -154,6 +194,8 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
       }
       const { id, init } = declaration as { id: { name: string }; init: unknown };
       this.getDeclaration(id).valueType = 'Integer';
+      if (risingCounters.has(declaration as object) || isNonNegative(this, init)) nonNegativeNames(this).add(id.name);
+      else nonNegativeNames(this).delete(id.name);
       // emitIndex leaves any integer-valued expression as an i32 (exactly: f32 results here are whole numbers)
       this.setScalarLocal(id.name, 'i32', 'Integer', () => this.emitIndex(init));
       counts.integerLocals++;
@@ -166,6 +208,7 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
     this.getDeclaration(declaration.id).valueType = 'Integer';
     this.vSetVaryingScalar(declaration.id.name, 'vi32', 'Integer', () => this.vEmitIndex(declaration.init));
     counts.integerLocals++;
+    nonNegativeNames(this).delete(declaration.id.name);
     if ((varDecNode as { kind?: string }).kind !== 'const') return;
     const lanes = lanesOf(this, declaration.init);
     laneMap(this).set(declaration.id.name, lanes);
@@ -331,6 +374,26 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
     return 'vf32';
   };
 
+
+
+  // ---- 3. constant offsets in the load instruction -------------------------------
+  // A read a[b + L] with b an i32 local that is provably ≥ 0 and L a
+  // non-negative integer literal loads from address b·4 with L·4 added to the
+  // instruction's constant offset: the same address gpu.js computes, one add
+  // fewer (a kernel reads a tap's four weights as w[wc], w[wc + 1], …).
+  proto.emitFlatLoad = function (table: string, name: string, xProperty: any, yProperty: unknown, zProperty: unknown, mNode: unknown) {
+    const layout = this.assembler?.layout[table][name];
+    const plain = layout && !yProperty && !zProperty && !(this.vec && this.vMaskDepth > 0);
+    const [base, offset] = xProperty?.type === 'BinaryExpression' && xProperty.operator === '+' && xProperty.left.type === 'Identifier' &&
+      xProperty.right.type === 'Literal' && Number.isInteger(xProperty.right.value) && xProperty.right.value >= 0 ? [xProperty.left, xProperty.right.value as number] : [null, 0];
+    const local = base === null ? undefined : this.locals.get(base.name);
+    if (!plain || local === undefined || local.kind !== 'scalar' || local.wtype !== 'i32' || !nonNegativeNames(this).has(base.name)) {
+      return stock.emitFlatLoad.call(this, table, name, xProperty, yProperty, zProperty, mNode);
+    }
+    this.em.localGet(local.index).i32Const(2).i32Shl().f32Load(layout.offset + 4 * offset);
+    counts.foldedOffsets++;
+    return 'f32';
+  };
 
   return { installed: true };
 }
