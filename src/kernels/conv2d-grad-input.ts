@@ -146,21 +146,32 @@ export function scatterColumns(quads: Float32Array, shape: Conv2dShape, out: Flo
   const { batch: N, inChannels: C, height: H, width: W, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
   const paddedHeight = H + 2 * P;
   const paddedWidth = W + 2 * P;
-  const cells = N * OH * OW;
-  const padded = P === 0 ? out : new Float32Array(N * C * paddedHeight * paddedWidth);
+  const plane = paddedHeight * paddedWidth;
+  const J = C * KH * KW;
+  const padded = P === 0 ? out : new Float32Array(N * C * plane);
   padded.fill(0);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const planeBase = (n * C + c) * paddedHeight * paddedWidth;
-      for (let kh = 0; kh < KH; kh++) {
-        for (let kw = 0; kw < KW; kw++) {
-          const j = (c * KH + kh) * KW + kw;
-          const from = ((j >> 2) * cells + n * OH * OW) * 4 + (j & 3);
-          for (let oh = 0; oh < OH; oh++) {
-            const to = planeBase + (oh * S + kh) * paddedWidth + kw;
-            const row = from + oh * OW * 4;
-            for (let ow = 0; ow < OW; ow++) padded[to + ow * S] = (padded[to + ow * S] as number) + (quads[row + 4 * ow] as number);
-          }
+  // The four rows j = 4g … 4g+3 of a group are read together, in the order
+  // they lie in `quads`; each goes to its own (c, kh, kw) place in the image.
+  const targets = [0, 0, 0, 0];
+  for (let g = 0; g < quadCount(J); g++) {
+    const rows = Math.min(4, J - 4 * g);
+    for (let r = 0; r < rows; r++) {
+      const j = 4 * g + r;
+      const c = Math.floor(j / (KH * KW));
+      const kh = Math.floor((j - c * KH * KW) / KW);
+      const kw = j - c * KH * KW - kh * KW;
+      targets[r] = c * plane + kh * paddedWidth + kw;
+    }
+    const [t0, t1, t2, t3] = targets as [number, number, number, number];
+    let from = g * N * OH * OW * 4;
+    for (let n = 0; n < N; n++) {
+      for (let oh = 0; oh < OH; oh++) {
+        let at = n * C * plane + oh * S * paddedWidth;
+        for (let ow = 0; ow < OW; ow++, at += S, from += 4) {
+          padded[at + t0] = (padded[at + t0] as number) + (quads[from] as number);
+          if (rows > 1) padded[at + t1] = (padded[at + t1] as number) + (quads[from + 1] as number);
+          if (rows > 2) padded[at + t2] = (padded[at + t2] as number) + (quads[from + 2] as number);
+          if (rows > 3) padded[at + t3] = (padded[at + t3] as number) + (quads[from + 3] as number);
         }
       }
     }
