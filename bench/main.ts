@@ -9,6 +9,7 @@
  *   npm run bench -- --backends webasm     only some backends (comma-separated)
  *   npm run bench -- --only kernels        kernels | models
  *   npm run bench -- --filter small-cnn    only rows whose name contains this
+ *   npm run bench -- --skip "PGD"          leave out rows whose name contains this
  *   npm run bench -- --repeats 5           timed runs per row (the best is reported)
  *   npm run bench -- --slow-repeats 1      timed runs for the slow rows (PGD-20, resnet20 train step)
  *   npm run bench -- --full-baseline       also time the slow rows on the baseline
@@ -32,9 +33,9 @@ import { kernelWorkloads } from './kernels.js';
 import { modelWorkloads } from './models.js';
 import { runPythonJson } from './python.js';
 
-const usage = `usage: npm run bench -- [--json] [--backends ${BACKEND_NAMES.join(',')}] [--only kernels|models] [--filter TEXT] [--repeats N] [--slow-repeats N] [--full-baseline] [--compare] [--stock-codegen]`;
+const usage = `usage: npm run bench -- [--json] [--backends ${BACKEND_NAMES.join(',')}] [--only kernels|models] [--filter TEXT] [--skip TEXT] [--repeats N] [--slow-repeats N] [--full-baseline] [--compare] [--stock-codegen]`;
 
-interface Flags { filter: string | null; json: boolean; repeats: number; slowRepeats: number; backends: BackendName[]; only: 'kernels' | 'models' | null; fullBaseline: boolean; compare: boolean; stockCodegen: boolean }
+interface Flags { filter: string | null; skip: string | null; json: boolean; repeats: number; slowRepeats: number; backends: BackendName[]; only: 'kernels' | 'models' | null; fullBaseline: boolean; compare: boolean; stockCodegen: boolean }
 
 function parseFlags(): Flags {
   try {
@@ -44,6 +45,7 @@ function parseFlags(): Flags {
         backends: { type: 'string' },
         only: { type: 'string' },
         filter: { type: 'string' },
+        skip: { type: 'string' },
         repeats: { type: 'string', default: '3' },
         'slow-repeats': { type: 'string', default: '1' },
         'full-baseline': { type: 'boolean', default: false },
@@ -66,7 +68,7 @@ function parseFlags(): Flags {
     }
     if (values.only !== undefined && values.only !== 'kernels' && values.only !== 'models') throw new Error(`--only must be kernels or models, got "${values.only}"`);
     return {
-      filter: values.filter ?? null, json: values.json ?? false, repeats, slowRepeats, backends: wanted as BackendName[], only: (values.only as Flags['only']) ?? null,
+      filter: values.filter ?? null, skip: values.skip ?? null, json: values.json ?? false, repeats, slowRepeats, backends: wanted as BackendName[], only: (values.only as Flags['only']) ?? null,
       fullBaseline: values['full-baseline'] ?? false, compare: values.compare ?? false, stockCodegen: values['stock-codegen'] ?? false,
     };
   } catch (error) {
@@ -90,6 +92,11 @@ export interface Row {
   vsBaseline: number | null;
   /** PyTorch's best time for the same workload, from bench/compare-pytorch.py (with --compare). */
   pytorchMs?: number | null;
+}
+
+/** Whether a row is selected by --filter and not left out by --skip. */
+function wanted(flags: Flags, name: string): boolean {
+  return (flags.filter === null || name.includes(flags.filter)) && (flags.skip === null || !name.includes(flags.skip));
 }
 
 function time(run: () => unknown, warmups: number, repeats: number): { best: number; median: number } {
@@ -142,7 +149,7 @@ async function main(): Promise<void> {
     if (!flags.json) process.stderr.write(`  ${row.workload} on ${label({ name: row.backend, threads: row.threads, codegen: row.codegen })}: ${row.bestMs.toFixed(1)} ms\n`);
   };
   if (flags.only !== 'models') {
-    for (const workload of kernelWorkloads().filter((w) => flags.filter === null || w.name.includes(flags.filter))) {
+    for (const workload of kernelWorkloads().filter((w) => wanted(flags, w.name))) {
       let baselineMs: number | null = null;
       for (const config of order) {
         activate(config);
@@ -154,7 +161,7 @@ async function main(): Promise<void> {
     }
   }
   if (flags.only !== 'kernels') {
-    for (const workload of modelWorkloads().filter((w) => flags.filter === null || w.name.includes(flags.filter))) {
+    for (const workload of modelWorkloads().filter((w) => wanted(flags, w.name))) {
       let baselineMs: number | null = null;
       for (const config of order) {
         const isBaseline = config.name === BASELINE;
