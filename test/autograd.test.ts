@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromArray, noGrad, ones, setDetectAnomaly, Tensor, zeros } from '../src/index.js';
+import { fromArray, noGrad, ones, relu, setDetectAnomaly, Tensor, zeros } from '../src/index.js';
 import { record } from '../src/tensor/autograd.js';
 
 const leaf = (values: number[], shape?: number[]) => fromArray(values, shape ?? [values.length], { dtype: 'float64', requiresGrad: true });
@@ -138,5 +138,17 @@ describe('max/min tie rule: the gradient is split equally among tied extremes', 
 describe('zeros', () => {
   it('creates float32 by default', () => {
     expect(zeros([2]).dtype).toBe('float32');
+  });
+});
+
+describe('relu on float32 (branch-free, on the bits)', () => {
+  it('maps −∞, −0 and negatives to +0, keeps NaN, and passes the gradient only where x > 0', () => {
+    const x = fromArray([-Infinity, -2, -0, 0, 1.5, Infinity, NaN], [7]).requireGrad();
+    const y = relu(x);
+    expect(Array.from(y.data)).toEqual([0, 0, 0, 0, 1.5, Infinity, NaN]);
+    expect(Object.is(y.data[2], 0)).toBe(true); // +0, not −0
+    const finite = fromArray([-3, -0, 0, 2, 1e-40], [5]).requireGrad();
+    relu(finite).backward(fromArray([7, 7, 7, 7, 7], [5]));
+    expect(Array.from(finite.grad?.data ?? [])).toEqual([0, 0, 0, 7, 7]);
   });
 });

@@ -114,6 +114,58 @@ describe.skipIf(!hasWebasm)('improved wasm code generator', () => {
     expectSameBits(improved, stock);
   });
 
+  it.each([
+    ['an early return that only some lanes take', 16, `function (a) {
+  if (this.thread.x >= 15) {
+    return 0;
+  }
+  return a[this.thread.x + 1] - a[this.thread.x];
+}`],
+    ['a name reused for a non-integer value', 64, `function (a) {
+  let s = 0;
+  for (let i = 0; i < 2; i++) {
+    const j = this.thread.x;
+    s += a[j];
+  }
+  for (let i = 0; i < 2; i++) {
+    const j = this.thread.x * 1.5;
+    const m = Math.floor(j / 4);
+    s += a[m * 4 + this.thread.x];
+  }
+  return s;
+}`],
+    ['rounding data (NaN, ±∞, −0 stay as they are)', 16, `function (a) {
+  const q = Math.round(a[this.thread.x] * 3);
+  return q;
+}`],
+    ['a loop counter name reused for a negative value', 16, `function (a) {
+  let s = 0;
+  for (let j = 0; j < 3; j++) {
+    s += a[j];
+  }
+  let j = -1;
+  s += a[j + 1];
+  return s;
+}`],
+  ])('keeps %s exact', (_, length: number, source: string) => {
+    const a = values(length, 7);
+    a[1] = NaN;
+    a[2] = Infinity;
+    a[3] = -0.1;
+    const compute = () => {
+      const gpu = new gpujs.GPU({ mode: 'webasm' });
+      try {
+        return Float32Array.from(gpu.createKernel(source, { output: [16], precision: 'single', tactic: 'precision' })(a) as Float32Array);
+      } finally {
+        void gpu.destroy();
+      }
+    };
+    installWasmCodegen(gpujs, false);
+    const stock = compute();
+    installWasmCodegen(gpujs, true);
+    expectSameBits(compute(), stock);
+  });
+
   it('reports why when gpu.js does not have what it patches', () => {
     expect(installCheckedWasmCodegen({})).toMatch(/no WebAssemblyFunctionNode/);
     expect(installCheckedWasmCodegen({ WebAssemblyFunctionNode: { prototype: {} } })).toMatch(/no stmtVariableDeclaration/);

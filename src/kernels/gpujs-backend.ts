@@ -230,7 +230,8 @@ class GpuJsBackend implements KernelBackend {
   /**
    * Runs a kernel job (compiling its source on first use) and returns its
    * output as one flat array of the output's cells × 4 values (every kernel
-   * here returns Array(4)).
+   * here returns Array(4)). On webasm that array is a view of the kernel's
+   * memory (returnFlatOutput): read it before the same kernel runs again.
    */
   private run(op: string, job: KernelJob): Float32Array {
     let kernel = this.kernels.get(job.key);
@@ -256,7 +257,9 @@ class GpuJsBackend implements KernelBackend {
    * [h, N) here. `plan` makes the job for a run of images starting at `first`
    * (the same kernel generator, for a smaller batch) and what to do with its
    * result. Every output value is computed exactly as in one piece; only the
-   * weight gradient adds two half-batch sums.
+   * weight gradient adds two half-batch sums, so its last bits depend on
+   * whether the helper runs (ROBUSTNORM_THREADS, the number of cores), as do
+   * those of matmul's Aᵀ·B split (see matmul).
    */
   private inParts(op: string, shape: Conv2dShape, plan: (part: Conv2dShape, first: number, allocate: Allocate) => { job: KernelJob; finish: (quads: Float32Array) => void }): void {
     const N = shape.batch;

@@ -31,17 +31,25 @@ const WORKER_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const errors = workerData.errors;
 require('node:v8').setFlagsFromString('--no-liftoff');
-const gpujs = require(workerData.gpuPath);
-// the main thread's code generator (wasm-codegen.ts), from its source text;
-// __name stands in for the helper a TypeScript loader may add to that text
+// __name stands in for the helper a TypeScript loader may add to the code generator's source text
 const __name = (target) => target;
-(${installWasmCodegen.toString()})(gpujs, workerData.codegen === 'improved');
-const { GPU } = gpujs;
-const gpu = new GPU({ mode: 'webasm' });
+let gpu = null;
+let startupError = null;
+try {
+  const gpujs = require(workerData.gpuPath);
+  // the main thread's code generator (wasm-codegen.ts), from its source text
+  const codegen = (${installWasmCodegen.toString()})(gpujs, workerData.codegen === 'improved');
+  if (workerData.codegen === 'improved' && !codegen.installed) throw new Error('the improved code generator did not install: ' + codegen.reason);
+  gpu = new gpujs.GPU({ mode: 'webasm' });
+} catch (error) {
+  // answered on every job below, so the main thread never waits on a helper that cannot work
+  startupError = error;
+}
 const kernels = new Map();
 parentPort.on('message', (job) => {
   const status = new Int32Array(job.status);
   try {
+    if (startupError !== null) throw startupError;
     let kernel = kernels.get(job.key);
     if (kernel === undefined) {
       kernel = gpu.createKernel(job.source, { output: job.output, precision: 'single', tactic: 'precision' });

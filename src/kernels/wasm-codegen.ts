@@ -13,11 +13,15 @@
  * What it changes:
  *  1. Integer locals. A `const` whose initializer is integer-valued
  *     (`this.thread.*`, integer literals and constants, `Math.floor/ceil/
- *     round/trunc`, `Math.min/max` of integers, and `+ - *` of those) becomes
- *     an i32 local, converted once. A counting `for` loop (`let i = <int>;
- *     i < <int>; i++ / i += <int>`) whose body never assigns the counter gets
- *     an i32 counter. Integer arithmetic below 2²⁴ is exact in f32 too, so
- *     the results are bit-identical; above it, i32 is the correct one.
+ *     round/trunc` of an integer or of an integer divided by a literal,
+ *     `Math.min/max` of integers, and `+ - *` of those) becomes an i32 local,
+ *     converted once. A counting `for (let i = <int>; i < <int>; i++ /
+ *     i += <int>)` whose body never assigns the counter gets an i32 counter.
+ *     Integer arithmetic below 2²⁴ is exact in f32 too, so indices and the
+ *     values computed from them are the same; the one difference in bits is
+ *     that an integer const equal to zero after a negative product is +0
+ *     where f32 gave −0. (Helper functions called with such a value see an
+ *     Integer argument.)
  *  2. Vector loads. In the SIMD walk (four consecutive thread.x per call), a
  *     read `a[i]` whose four lane indices are consecutive becomes one
  *     `v128.load` at lane 0's index instead of four scalar loads. Proven at
@@ -28,8 +32,10 @@
  *     where the lanes provably step by another amount, gpu.js's gather as
  *     before. The vector index is clamped into the array (an unsigned compare
  *     and a select), so a wild index never reads outside it, as gpu.js's
- *     gather guarantees. Only outside divergent branches, where all four
- *     lanes are live threads.
+ *     gather guarantees. Only where all four lanes are live threads: outside
+ *     divergent branches, in kernels without a lane-divergent early return.
+ *  3. Constant offsets in the load instruction, for reads `a[b + L]` whose
+ *     base b is provably ≥ 0 (the address is the same).
  *
  * gpu.js's scalar and SIMD paths stay bit-identical to each other, and to
  * stock gpu.js: test/wasm-codegen.test.ts runs every kernel both ways on
@@ -87,13 +93,16 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
       }
       case 'BinaryExpression':
         return (ast.operator === '+' || ast.operator === '-' || ast.operator === '*') && isIntegerValued(node, ast.left) && isIntegerValued(node, ast.right);
-      case 'UnaryExpression':
-        return ast.operator === '-' && isIntegerValued(node, ast.argument);
       case 'CallExpression': {
         const callee = ast.callee;
         if (callee?.type !== 'MemberExpression' || callee.object?.name !== 'Math') return false;
         const name = callee.property?.name;
-        if (name === 'floor' || name === 'ceil' || name === 'round' || name === 'trunc') return true;
+        // rounding an integer, or an integer divided by a literal (Math.floor(i / 28)); rounding
+        // arbitrary data stays f32, where NaN, ±∞ and −0 keep their values
+        const argument = ast.arguments[0];
+        const isQuotient = argument?.type === 'BinaryExpression' && argument.operator === '/' && isIntegerValued(node, argument.left) &&
+          argument.right.type === 'Literal' && Number.isInteger(argument.right.value) && argument.right.value !== 0;
+        if (name === 'floor' || name === 'ceil' || name === 'round' || name === 'trunc') return ast.arguments.length === 1 && (isQuotient || isIntegerValued(node, argument));
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
         if (name === 'min' || name === 'max') return ast.arguments.length > 0 && ast.arguments.every((argument: any) => isIntegerValued(node, argument));
         return false;
@@ -122,7 +131,7 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   function isCountingLoop(node: any, forNode: any): boolean {
     const init = forNode.init;
-    if (init?.type !== 'VariableDeclaration' || init.declarations.length !== 1) return false;
+    if (init?.type !== 'VariableDeclaration' || init.kind !== 'let' || init.declarations.length !== 1) return false;
     const declarator = init.declarations[0];
     if (declarator.id.type !== 'Identifier' || !isIntegerValued(node, declarator.init ?? { type: 'None' }) || declarator.init.type !== 'Literal') return false;
     const name = declarator.id.name;
@@ -185,17 +194,26 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
   }
 
   // ---- 1. integer locals --------------------------------------------------------
+  /** Drops what was proven about an earlier variable of this name (gpu.js reuses one local per name). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  function forget(node: any, name: string): void {
+    laneMap(node).delete(name);
+    lane0Map(node).delete(name);
+    nonNegativeNames(node).delete(name);
+  }
+
   proto.stmtVariableDeclaration = function (varDecNode: { declarations: unknown[] }) {
     for (const declaration of varDecNode.declarations) {
       const single = { ...varDecNode, declarations: [declaration] };
+      const id = (declaration as { id: { type: string; name: string } }).id;
+      if (id.type === 'Identifier') forget(this, id.name);
       if (!isIntegerDeclaration(this, single, declaration)) {
         stock.stmtVariableDeclaration.call(this, single);
         continue;
       }
-      const { id, init } = declaration as { id: { name: string }; init: unknown };
+      const { init } = declaration as { init: unknown };
       this.getDeclaration(id).valueType = 'Integer';
       if (risingCounters.has(declaration as object) || isNonNegative(this, init)) nonNegativeNames(this).add(id.name);
-      else nonNegativeNames(this).delete(id.name);
       // emitIndex leaves any integer-valued expression as an i32 (exactly: f32 results here are whole numbers)
       this.setScalarLocal(id.name, 'i32', 'Integer', () => this.emitIndex(init));
       counts.integerLocals++;
@@ -204,15 +222,14 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
   };
 
   proto.vDeclareVarying = function (declaration: { id: { name: string }; init: unknown }, varDecNode: object) {
+    forget(this, declaration.id.name);
     if (!isIntegerDeclaration(this, varDecNode, declaration)) return stock.vDeclareVarying.call(this, declaration, varDecNode);
     this.getDeclaration(declaration.id).valueType = 'Integer';
     this.vSetVaryingScalar(declaration.id.name, 'vi32', 'Integer', () => this.vEmitIndex(declaration.init));
     counts.integerLocals++;
-    nonNegativeNames(this).delete(declaration.id.name);
     if ((varDecNode as { kind?: string }).kind !== 'const') return;
     const lanes = lanesOf(this, declaration.init);
-    laneMap(this).set(declaration.id.name, lanes);
-    lane0Map(this).delete(declaration.id.name);
+    if (lanes !== null) laneMap(this).set(declaration.id.name, lanes);
     if (lanes !== null && this.vMaskDepth === 0) {
       // keep lane 0's value as a scalar too: vector-load addresses are computed from it
       const local = this.locals.get(declaration.id.name);
@@ -333,7 +350,11 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
 
   proto.vGather = function (table: string, name: string, xProperty: unknown, yProperty: unknown, zProperty: unknown, mNode: unknown) {
     const layout = this.assembler.layout[table][name];
-    const flatIndex = layout && !yProperty && !zProperty && this.vMaskDepth === 0 && layout.flatLength >= 4 && this.getType(xProperty) === 'Integer';
+    // Only where all four lanes are live threads: outside divergent branches, and in kernels with
+    // no lane-divergent early return (after one, retired lanes run on at depth 0 with wild indices,
+    // and a clamped vector load would shift the live lanes' window)
+    const allLanesLive = this.vMaskDepth === 0 && this.vRetMask === -1;
+    const flatIndex = layout && !yProperty && !zProperty && allLanesLive && layout.flatLength >= 4 && this.getType(xProperty) === 'Integer';
     if (!flatIndex) return stock.vGather.call(this, table, name, xProperty, yProperty, zProperty, mNode);
     const em = this.em;
     const last = layout.flatLength - 4; // lane 0's largest in-bounds index for a vector load

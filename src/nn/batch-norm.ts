@@ -101,6 +101,9 @@ export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Batc
  */
 export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state: BatchNormState, settings: BatchNormSettings): Tensor {
   const { channels: C, perChannel: M, runs, runLength, runStride } = checkedChannelGroups('batchNorm2d', x, weight, bias);
+  if (settings.training && M < 2) {
+    throw new Error(`BatchNorm2d: training needs more than one value per channel to estimate the variance, got input ${formatShape(x.shape)}`);
+  }
   const { batchMean: meanFromBatch, batchScale: spreadFromBatch } = usesBatchStatistics(settings.training, settings.statistics);
   const runningMean = state.runningMean.data;
   const runningVar = state.runningVar.data;
