@@ -36,14 +36,15 @@ function bits(tensor: Tensor | null): number[] {
 
 type Layer = (x: Tensor, w: Tensor, b: Tensor, fused: boolean) => { y: Tensor; running: Tensor[] };
 
-function compare(layer: Layer, shape: number[]): void {
+/** `frozen`: γ and β do not require grad (an attack on a model in eval mode), so only ∂L/∂x is computed. */
+function compare(layer: Layer, shape: number[], frozen = false): void {
   const C = shape[1] as number;
   const x = input(shape, 1);
   const w = randomTensor([C], 2, { offset: 1, scale: 0.3 }).to('float32');
   const b = randomTensor([C], 3, { scale: 0.5 }).to('float32');
   const gradOut = randomTensor(shape, 4).to('float32');
   const run = (fused: boolean) => {
-    const [xl, wl, bl] = [x, w, b].map((t) => t.clone().requireGrad()) as [Tensor, Tensor, Tensor];
+    const [xl, wl, bl] = [x, w, b].map((t, i) => t.clone().requireGrad(i === 0 || !frozen)) as [Tensor, Tensor, Tensor];
     const { y, running } = layer(xl, wl, bl, fused);
     y.backward(gradOut);
     return [y, xl.grad, wl.grad, bl.grad, ...running].map((t) => bits(t ?? null));
@@ -70,6 +71,16 @@ describe.each([true, false])('training %s', (training) => {
         return { y: robustNorm2d(x, w, b, state, { training, statistics, power: 0.2, eps: 1e-5, momentum: 0.1, fused }), running: [state.runningMean, state.runningRange] };
       }, shape);
     });
+  });
+});
+
+describe.each(modes)('frozen γ and β, inference with %s statistics', (statistics) => {
+  it.each(shapes)('BatchNorm, %s', (_, shape) => {
+    compare((x, w, b, fused) => {
+      const C = shape[1] as number;
+      const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningVar: randomTensor([C], 6).abs().add(0.5).to('float32') };
+      return { y: batchNorm2d(x, w, b, state, { training: false, statistics, eps: 1e-5, momentum: 0.1, fused }), running: [state.runningMean, state.runningVar] };
+    }, shape, true);
   });
 });
 

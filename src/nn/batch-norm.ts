@@ -113,7 +113,16 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
   const centers = new Float64Array(C); // m
   const invStds = new Float64Array(C); // s = 1/√(v + ε)
   const batchMeans = new Float64Array(C); // μ_B
+  // With population statistics at inference (every attack on a BatchNorm model
+  // in eval mode) y needs neither μ_B nor σ²_B: skip their two passes.
+  const needsBatchStatistics = settings.training || meanFromBatch || spreadFromBatch;
   for (let c = 0; c < C; c++) {
+    if (!needsBatchStatistics) {
+      centers[c] = runningMean[c] as number;
+      invStds[c] = 1 / Math.sqrt((runningVar[c] as number) + settings.eps);
+      writeAffine(input, out, c, centers[c] as number, invStds[c] as number, weight.data[c] as number, bias.data[c] as number);
+      continue;
+    }
     let sum = 0;
     for (let run = 0; run < runs; run++) {
       const start = run * runStride + c * runLength;
@@ -135,12 +144,14 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
     centers[c] = center;
     invStds[c] = invStd;
     batchMeans[c] = batchMean;
-    const gamma = weight.data[c] as number;
-    const beta = bias.data[c] as number;
+    writeAffine(input, out, c, center, invStd, weight.data[c] as number, bias.data[c] as number);
+  }
+
+  /** y = γ · x̂ + β,  x̂ = (x − m) · s, for channel c. */
+  function writeAffine(from: ArrayLike<number>, to: Float32Array | Float64Array, c: number, center: number, invStd: number, gamma: number, beta: number): void {
     for (let run = 0; run < runs; run++) {
       const start = run * runStride + c * runLength;
-      // y = γ · x̂ + β,  x̂ = (x − m) · s
-      for (let i = start; i < start + runLength; i++) out[i] = gamma * (((input[i] as number) - center) * invStd) + beta;
+      for (let i = start; i < start + runLength; i++) to[i] = gamma * (((from[i] as number) - center) * invStd) + beta;
     }
   }
 
@@ -153,6 +164,17 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
       const center = centers[c] as number;
       const s = invStds[c] as number;
       const gamma = weight.data[c] as number;
+      if (!needs[1] && !needs[2] && !meanFromBatch && !spreadFromBatch) {
+        // Frozen γ, β and constant m, v (an attack on a model in eval mode):
+        // ∂L/∂x = γ · g · s, and the four sums below are not needed.
+        // (+ 0 keeps the result bit-identical to the full formula's, whose
+        // ∂L/∂m and ∂L/∂v terms are +0 here.)
+        for (let run = 0; run < runs; run++) {
+          const start = run * runStride + c * runLength;
+          for (let i = start; i < start + runLength; i++) gradX[i] = gamma * (g[i] as number) * s + 0;
+        }
+        continue;
+      }
       let sumGrad = 0; // ∂L/∂β = Σ g
       let sumGradTimesNormalized = 0; // ∂L/∂γ = Σ g · x̂
       let sumGradNormalized = 0; // Σ ∂L/∂x̂,           ∂L/∂x̂ = γ · g
