@@ -60,6 +60,15 @@ describe('the reproduction, end to end on tiny data', () => {
     expect(results.figure7!.rows).toHaveLength(3 * 4);
     expect(results.table4!.rows.map((row) => row.training)).toEqual(['normal', 'adversarial']);
     expect(results.metadata.models.map((model) => model.key).sort()).toEqual(['bn', 'bn-pgd', 'ln', 'none', 'rn', 'rn-p1']);
+    // the strong Carlini–Wagner rows (the smoke preset runs 3 steps on 4 images)
+    expect(t1.strongCw?.map((row) => row.statistics)).toEqual(['population', 'batch']);
+    expect(results.figure3!.strongCw?.map((row) => `${row.model}/${row.statistics}`)).toEqual(['bn/population', 'rn/batch', 'rn/population-mean']);
+    for (const row of [...t1.strongCw!, ...results.figure3!.strongCw!]) {
+      expect(row.images).toBe(4);
+      expect(isFraction(row.accuracy)).toBe(true);
+      expect(row.meanL2).toBeGreaterThanOrEqual(0);
+    }
+    expect(results.figure3!.strongCw![0]).toEqual(t1.strongCw![0]); // BN with P is measured once
   });
 
   it('resumes: a second run with the same settings reuses models and results', async () => {
@@ -69,7 +78,36 @@ describe('the reproduction, end to end on tiny data', () => {
   }, 120_000);
 });
 
+describe('several seeds', () => {
+  it('runs each seed into its own folder and reports means with their spread', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'robustnorm-seeds-'));
+    const settings = { ...tinySettings(), experiments: [1 as const], seeds: [3, 4] };
+    const merged = await runReproduction(settings, { out, quiet: true, command: 'test' });
+    expect(readdirSync(out)).toEqual(expect.arrayContaining(['seed-3', 'seed-4', 'results.json', 'report.md', 'table1.svg']));
+    const perSeed = [3, 4].map((seed) => JSON.parse(readFileSync(join(out, `seed-${seed}`, 'results.json'), 'utf8')) as ReproductionResults);
+    expect(perSeed.map((results) => results.metadata.seed)).toEqual([3, 4]);
+    const pgd = perSeed.map((results) => results.table1!.rows[0]!.attacks.pgd as number);
+    expect(merged.table1!.rows[0]!.attacks.pgd).toBeCloseTo((pgd[0]! + pgd[1]!) / 2, 12);
+    expect(merged.table1!.rows[0]!.spread?.attacks.pgd).toBeCloseTo(Math.abs(pgd[0]! - pgd[1]!) / Math.SQRT2, 12);
+    expect(merged.metadata.seeds).toEqual([3, 4]);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('3, 4 (initialization, shuffling, flips, PGD starts)');
+  }, 300_000);
+});
+
 describe('report rendering', () => {
+  it('counts only differences whose 95% intervals are apart', () => {
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/results-tiny.json', import.meta.url), 'utf8')) as ReproductionResults;
+    const [population, batch] = fixture.table1!.rows as [AccuracyRow, AccuracyRow];
+    population.images = batch.images = 512;
+    for (const attack of ATTACK_NAMES) {
+      population.attacks[attack] = 0.5;
+      batch.attacks[attack] = 0.52; // +2 points: inside ±4.3
+    }
+    batch.attacks.pgd = 0.7; // +20 points: clear
+    expect(renderReport(fixture)).toContain('with batch statistics the model is clearly more accurate under 1 of 5 attacks (95% intervals apart) than with population statistics, by +5.6 points on average');
+    expect(renderReport(fixture)).toContain('| **this run** B | 0.0 (0.0–0.7) | 52.0 (47.6–56.3) |');
+  });
+
   it('renders a fixed results file to the expected Markdown', () => {
     const fixture = JSON.parse(readFileSync(new URL('./fixtures/results-tiny.json', import.meta.url), 'utf8')) as ReproductionResults;
     const expected = readFileSync(new URL('./fixtures/report-tiny.md', import.meta.url), 'utf8');

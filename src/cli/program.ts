@@ -62,6 +62,13 @@ function integerList(value: string): number[] {
   return value.split(',').map((part) => nonNegativeInteger(part.trim()));
 }
 
+function seedList(value: string): number[] {
+  const seeds = integerList(value);
+  if (seeds.length === 0) throw new InvalidArgumentError('expected at least one seed, e.g. 0,1,2');
+  if (new Set(seeds).size !== seeds.length) throw new InvalidArgumentError(`a seed is listed twice in "${value}"`);
+  return seeds;
+}
+
 function experimentList(value: string): ExperimentNumber[] {
   try {
     return parseExperimentList(value);
@@ -180,6 +187,7 @@ program
   .option('--eps <eps>', "ε in the paper's normalized units (ε_pixel = 0.3081·ε)", positiveNumber)
   .option('--experiments <list>', `comma-separated experiment numbers: ${Object.entries(EXPERIMENTS).map(([n, name]) => `${n} ${name.split(':')[0]}`).join(', ')}`, experimentList)
   .option('--seed <n>', 'seed for everything random', nonNegativeInteger)
+  .option('--seeds <list>', 'comma-separated seeds: train and attack once per seed (into OUT/seed-<n>/) and report mean ± spread', seedList)
   .action(async (options) => {
     applyBackend(program.opts().backend);
     await runReproduceCommand(options, `robustnorm ${process.argv.slice(2).join(' ')}`);

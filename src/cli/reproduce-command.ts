@@ -20,6 +20,7 @@ export interface ReproduceCommandOptions {
   eps?: number;
   experiments?: ExperimentNumber[];
   seed?: number;
+  seeds?: number[];
 }
 
 /** The preset's settings with the flags that were given laid over them. */
@@ -34,8 +35,10 @@ export function reproductionSettings(options: ReproduceCommandOptions): Reproduc
     ...(options.sweepLimit !== undefined ? { sweepLimit: options.sweepLimit } : {}),
     ...(options.eps !== undefined ? { eps: options.eps, advEps: options.eps } : {}),
     ...(options.experiments !== undefined ? { experiments: options.experiments } : {}),
-    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed, seeds: [options.seed] } : {}),
+    ...(options.seeds !== undefined ? { seed: options.seeds[0] as number, seeds: options.seeds } : {}),
   };
+  if (options.seed !== undefined && options.seeds !== undefined) throw new Error('reproduce: give --seed or --seeds, not both');
   return { ...settings, ...overrides };
 }
 

@@ -35,18 +35,23 @@ export interface BarDatum {
   series: string;
   /** Percent. */
   value: number;
+  /** The 95% interval of `value`, percent: drawn as an error bar. */
+  low: number;
+  high: number;
 }
 
-/** Grouped bars: one group per attack, one bar per model. */
+/** Grouped bars with 95% error bars: one group per attack, one bar per model. */
 export function groupedBars(title: string, data: BarDatum[], groupOrder: string[]): TopLevelSpec {
+  const x = { field: 'series', type: 'nominal', axis: null, sort: null };
   return vegaLite({
-    title, data: { values: data }, width: { step: 14 }, height: 220,
-    mark: 'bar',
-    encoding: {
-      column: { field: 'group', type: 'nominal', title: null, sort: groupOrder },
-      x: { field: 'series', type: 'nominal', axis: null, sort: null },
-      y: { field: 'value', ...percent },
-      color: { field: 'series', type: 'nominal', title: null, sort: null },
+    title, data: { values: data },
+    facet: { column: { field: 'group', type: 'nominal', title: null, sort: groupOrder } },
+    spec: {
+      width: { step: 14 }, height: 220,
+      layer: [
+        { mark: 'bar', encoding: { x, y: { field: 'value', ...percent }, color: { field: 'series', type: 'nominal', title: null, sort: null } } },
+        { mark: { type: 'rule', color: 'black' }, encoding: { x, y: { field: 'low', ...percent }, y2: { field: 'high' } } },
+      ],
     },
   });
 }
@@ -55,21 +60,24 @@ export interface LineDatum {
   x: number;
   /** Percent. */
   y: number;
+  /** The 95% interval of `y`, percent: drawn as an error bar. */
+  low: number;
+  high: number;
   series: string;
   /** One small chart per panel (an attack), or '' for one chart. */
   panel: string;
 }
 
-/** Lines with points, one colour per series, optionally one panel per attack. */
+/** Lines with points and 95% error bars, one colour per series, optionally one panel per attack. */
 export function lines(title: string, data: LineDatum[], xTitle: string, options: { logX?: boolean; panels?: string[] } = {}): TopLevelSpec {
+  const x = { field: 'x', type: 'quantitative', title: xTitle, ...(options.logX ? { scale: { type: 'log', base: 2 } } : {}) };
+  const color = { field: 'series', type: 'nominal', title: null, sort: null };
   const layer = {
     width: 220, height: 160,
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'x', type: 'quantitative', title: xTitle, ...(options.logX ? { scale: { type: 'log', base: 2 } } : {}) },
-      y: { field: 'y', ...percent },
-      color: { field: 'series', type: 'nominal', title: null, sort: null },
-    },
+    layer: [
+      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'y', ...percent }, color } },
+      { mark: { type: 'rule', opacity: 0.6 }, encoding: { x, y: { field: 'low', ...percent }, y2: { field: 'high' }, color } },
+    ],
   };
   const base = { title, data: { values: data } };
   if (options.panels === undefined) return vegaLite({ ...base, ...layer });

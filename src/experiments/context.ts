@@ -7,7 +7,7 @@
 import { evaluateRobustness } from '../attacks/evaluate.js';
 import type { AttackConfig, AttackName } from '../attacks/registry.js';
 import { epsToPixel, PAPER_INPUT_STD } from '../attacks/units.js';
-import type { Dataset } from '../data/datasets.js';
+import { limitDataset, type Dataset } from '../data/datasets.js';
 import type { NormStatistics } from '../nn/norm-statistics.js';
 import type { ModelSpec, ModelStore } from './models.js';
 import { evaluationPasses, type RunProgress } from './progress.js';
@@ -26,6 +26,30 @@ export interface AccuracyRow {
   attacks: Partial<Record<AttackName, number>>;
   /** Attack time per 1,000 images. */
   secondsPer1000: Partial<Record<AttackName, number>>;
+  /**
+   * Set on rows merged over several seeds (seeds.ts): the number of seeds, and
+   * the sample standard deviation over seeds of each accuracy. `clean` and
+   * `attacks` are then means over seeds and `images` counts the images of
+   * every seed together.
+   */
+  seeds?: number;
+  spread?: { clean: number; attacks: Partial<Record<AttackName, number>> };
+}
+
+/** One model in one statistics mode under the strong Carlini–Wagner attack (settings.strongCw). */
+export interface StrongCwRow {
+  model: string;
+  label: string;
+  statistics: NormStatistics;
+  images: number;
+  clean: number;
+  accuracy: number;
+  /** Mean over images of ‖x_adv − x‖₂, pixel units (0 where the attack found nothing). */
+  meanL2: number;
+  secondsPer1000: number;
+  /** Merged over seeds (seeds.ts): their number and standard deviations over seeds. */
+  seeds?: number;
+  spread?: { clean: number; accuracy: number; meanL2: number };
 }
 
 /** What every experiment gets: settings, test images, the trained models and cached robustness measurements. */
@@ -39,6 +63,8 @@ export interface ExperimentContext {
   progress: RunProgress;
   /** Clean and adversarial accuracy of a model in a statistics mode (computed once per distinct request). */
   robustness(spec: ModelSpec, statistics: NormStatistics, options?: RobustnessRequest): AccuracyRow;
+  /** The strong Carlini–Wagner row of a model in a statistics mode, or null when settings.strongCw is unset. */
+  strongCw(spec: ModelSpec, statistics: NormStatistics): StrongCwRow | null;
 }
 
 /** Overrides of a robustness measurement: ε (paper units), attacks, images, inference batch size. */
@@ -66,6 +92,7 @@ export function paperAttackConfig(settings: ReproductionSettings, epsPaper: numb
 /** Creates the context that caches robustness measurements across experiments. */
 export function createContext(settings: ReproductionSettings, test: Dataset, sweepTest: Dataset, models: ModelStore, progress: RunProgress): ExperimentContext {
   const memo = new Map<string, AccuracyRow>();
+  const strongMemo = new Map<string, StrongCwRow>();
   const context: ExperimentContext = {
     settings, test, sweepTest, models, progress,
     robustness(spec, statistics, request = {}) {
@@ -91,6 +118,32 @@ export function createContext(settings: ReproductionSettings, test: Dataset, swe
         secondsPer1000: Object.fromEntries(result.attacks.map((attack) => [attack.attack, attack.secondsPer1000])),
       };
       memo.set(key, row);
+      return row;
+    },
+    strongCw(spec, statistics) {
+      const strong = settings.strongCw;
+      if (strong === undefined) return null;
+      const key = JSON.stringify(['strong-cw', spec.key, statistics]);
+      const known = strongMemo.get(key);
+      if (known !== undefined) return known;
+      const data = limitDataset(test, strong.images);
+      const { model } = models.get(spec);
+      const batches = Math.ceil(data.count / settings.batchSize);
+      const stage = progress.stage(`strong CW ${spec.label} (${statistics})`, batches, (data.count * (strong.binarySearchSteps * strong.maxIterations + 1)) / batches);
+      let ticks = 0;
+      const paper = paperAttackConfig(settings, settings.eps);
+      const result = evaluateRobustness(model, data, {
+        ...paper, cw: { ...paper.cw, learningRate: strong.learningRate, binarySearchSteps: strong.binarySearchSteps, maxIterations: strong.maxIterations },
+        attacks: ['cw'], statistics, batchSize: settings.batchSize, seed: settings.seed,
+        onBatch: (_done, _total, attack) => { if (attack !== 'clean') stage.tick(++ticks); },
+      });
+      stage.end();
+      const cw = result.attacks[0] as (typeof result.attacks)[number];
+      const row: StrongCwRow = {
+        model: spec.key, label: spec.label, statistics, images: result.images, clean: result.cleanAccuracy,
+        accuracy: cw.accuracy, meanL2: cw.meanL2, secondsPer1000: cw.secondsPer1000,
+      };
+      strongMemo.set(key, row);
       return row;
     },
   };

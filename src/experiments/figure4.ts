@@ -16,6 +16,11 @@ export interface BatchSizeRow {
   batchSize: number;
   clean: number;
   pgd: number;
+  /** Images the accuracies were measured on (over every seed, when merged). */
+  images: number;
+  /** Merged over seeds: their number and the standard deviations over seeds. */
+  seeds?: number;
+  spread?: { clean: number; pgd: number };
 }
 
 /** Experiment 5 (Figure 4): accuracy at small inference batch sizes. */
@@ -25,7 +30,7 @@ export function figure4(context: ExperimentContext): { rows: BatchSizeRow[] } {
   for (const batchSize of context.settings.batchSizes) {
     for (const { spec, statistics, label } of configs) {
       const row = context.robustness(spec, statistics, { attacks: ['pgd'], data: context.sweepTest, batchSize });
-      rows.push({ label, model: spec.key, statistics, batchSize, clean: row.clean, pgd: row.attacks.pgd ?? Number.NaN });
+      rows.push({ label, model: spec.key, statistics, batchSize, clean: row.clean, pgd: row.attacks.pgd ?? Number.NaN, images: row.images });
     }
   }
   return { rows };

@@ -14,6 +14,11 @@ export interface EpsRow {
   /** Paper units. */
   eps: number;
   accuracy: number;
+  /** Images the accuracy was measured on (over every seed, when merged). */
+  images: number;
+  /** Merged over seeds: their number and the standard deviation over seeds. */
+  seeds?: number;
+  spread?: number;
 }
 
 /** Experiment 7 (Figure 7): accuracy as ε grows, BatchNorm against RobustNorm. */
@@ -24,7 +29,7 @@ export function figure7(context: ExperimentContext): { rows: EpsRow[] } {
   for (const eps of context.settings.epsSweep) {
     for (const { spec, statistics, label } of configs) {
       const result = context.robustness(spec, statistics, { eps, attacks, data: context.sweepTest });
-      for (const attack of attacks) rows.push({ label, attack, eps, accuracy: result.attacks[attack] ?? Number.NaN });
+      for (const attack of attacks) rows.push({ label, attack, eps, accuracy: result.attacks[attack] ?? Number.NaN, images: result.images });
     }
   }
   return { rows };

@@ -6,16 +6,29 @@
 import { ATTACK_NAMES } from '../attacks/registry.js';
 import { groupedBars, heatmap, lines, renderSvg, type BarDatum, type CellDatum } from './charts.js';
 import type { AccuracyRow } from './context.js';
+import { accuracyInterval } from './intervals.js';
 import type { ReproductionResults } from './results.js';
 
 const ATTACK_LABELS: Record<string, string> = { clean: 'clean', fgsm: 'FGSM', bim: 'BIM', mim: 'MIM', cw: 'CW', pgd: 'PGD' };
 const GROUPS = ['clean', ...ATTACK_NAMES].map((name) => ATTACK_LABELS[name] as string);
 
-/** A row's clean and per-attack accuracies as bars of one series. */
+/** An accuracy in percent with its 95% interval over `images` images, in percent. */
+function percentWithInterval(fraction: number, images: number): { value: number; low: number; high: number } {
+  const { low, high } = accuracyInterval(fraction, images);
+  return { value: 100 * fraction, low: 100 * low, high: 100 * high };
+}
+
+/** A row's clean and per-attack accuracies as bars of one series, with their intervals. */
 function barsOf(row: AccuracyRow, series: string): BarDatum[] {
-  const bars: BarDatum[] = [{ group: 'clean', series, value: 100 * row.clean }];
-  for (const [attack, accuracy] of Object.entries(row.attacks)) bars.push({ group: ATTACK_LABELS[attack] ?? attack, series, value: 100 * (accuracy ?? 0) });
+  const bars: BarDatum[] = [{ group: 'clean', series, ...percentWithInterval(row.clean, row.images) }];
+  for (const [attack, accuracy] of Object.entries(row.attacks)) bars.push({ group: ATTACK_LABELS[attack] ?? attack, series, ...percentWithInterval(accuracy ?? 0, row.images) });
   return bars;
+}
+
+/** A point of a line chart with its interval. */
+function point(x: number, fraction: number, images: number, series: string, panel: string) {
+  const { value, low, high } = percentWithInterval(fraction, images);
+  return { x, y: value, low, high, series, panel };
 }
 
 const STATISTICS_LABELS: Record<string, string> = { population: 'P', batch: 'B', 'population-mean': 'μ̂_P' };
@@ -23,6 +36,8 @@ const STATISTICS_LABELS: Record<string, string> = { population: 'P', batch: 'B',
 /** File name → SVG text. */
 export async function renderFigures(results: ReproductionResults): Promise<Map<string, string>> {
   const figures = new Map<string, string>();
+  // rows of results written before rows recorded their image counts
+  const sweepImages = results.metadata.dataset.sweepImages;
   const add = async (file: string, spec: Parameters<typeof renderSvg>[0]) => figures.set(file, await renderSvg(spec));
   if (results.table1) {
     const bars = results.table1.rows.flatMap((row) => barsOf(row, `BatchNorm, ${STATISTICS_LABELS[row.statistics]}`));
@@ -48,20 +63,20 @@ export async function renderFigures(results: ReproductionResults): Promise<Map<s
   }
   if (results.figure4) {
     const points = results.figure4.rows.flatMap((row) => [
-      { x: row.batchSize, y: 100 * row.clean, series: row.label, panel: 'clean' },
-      { x: row.batchSize, y: 100 * row.pgd, series: row.label, panel: 'PGD' },
+      point(row.batchSize, row.clean, row.images ?? sweepImages, row.label, 'clean'),
+      point(row.batchSize, row.pgd, row.images ?? sweepImages, row.label, 'PGD'),
     ]);
     await add('figure4.svg', lines('Figure 4: accuracy vs inference batch size', points, 'inference batch size', { logX: true, panels: ['clean', 'PGD'] }));
   }
   if (results.figure6) {
     const points = results.figure6.rows.flatMap(({ power, row }) =>
-      Object.entries(row.attacks).map(([attack, accuracy]) => ({ x: power, y: 100 * (accuracy ?? 0), series: row.statistics === 'batch' ? 'RN' : 'RN w/ μ̂_P', panel: ATTACK_LABELS[attack] ?? attack })),
+      Object.entries(row.attacks).map(([attack, accuracy]) => point(power, accuracy ?? 0, row.images, row.statistics === 'batch' ? 'RN' : 'RN w/ μ̂_P', ATTACK_LABELS[attack] ?? attack)),
     );
     const panels = [...new Set(points.map((point) => point.panel))];
     await add('figure6.svg', lines('Figure 6: RobustNorm power p', points, 'p', { logX: true, panels }));
   }
   if (results.figure7) {
-    const points = results.figure7.rows.map((row) => ({ x: row.eps, y: 100 * row.accuracy, series: row.label, panel: ATTACK_LABELS[row.attack] ?? row.attack }));
+    const points = results.figure7.rows.map((row) => point(row.eps, row.accuracy, row.images ?? sweepImages, row.label, ATTACK_LABELS[row.attack] ?? row.attack));
     const panels = [...new Set(points.map((point) => point.panel))];
     await add('figure7.svg', lines('Figure 7: accuracy vs ε (paper units)', points, 'ε (paper units)', { panels }));
   }

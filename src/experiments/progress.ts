@@ -37,6 +37,12 @@ export function estimatePasses(settings: ReproductionSettings, trainImages: numb
   if (run.has(6)) (settings.powers.forEach((p) => models.add(`rn${p}`)), (passes += 2 * settings.powers.length * evaluationPasses(sweep, attacks)));
   if (run.has(7)) (['bn', 'rn'].forEach((m) => models.add(m)), (passes += 3 * settings.epsSweep.length * evaluationPasses(sweep, linf)));
   if (run.has(8)) (['bn', 'bn-pgd'].forEach((m) => models.add(m)), (passes += 4 * evaluationPasses(test, attacks)));
+  const strong = settings.strongCw;
+  if (strong !== undefined) {
+    // Table 1: BN with P and B; Figure 3 adds RN and RN w/ μ̂_P (BN with P is shared)
+    const rows = (run.has(1) ? 2 : 0) + (run.has(3) ? (run.has(1) ? 2 : 3) : 0);
+    passes += rows * Math.min(strong.images, test) * (strong.binarySearchSteps * strong.maxIterations + 2 / 3);
+  }
   for (const model of models) passes += trainingPasses(settings, trainImages, model === 'bn-pgd');
   return passes;
 }

@@ -7,15 +7,33 @@
  */
 import { ATTACK_NAMES, type AttackName } from '../attacks/registry.js';
 import { PAPER_INPUT_STD } from '../attacks/units.js';
-import type { AccuracyRow } from './context.js';
+import type { AccuracyRow, StrongCwRow } from './context.js';
 import { FIGURE_CLAIMS, PAPER_TABLE1, PAPER_TABLE3, PAPER_TABLE4, type PaperAccuracyRow } from './paper-results.js';
+import type { EpsRow } from './figure7.js';
 import type { ReproductionResults } from './results.js';
+import { accuracyInterval, clearDifference, type Interval } from './intervals.js';
 import { formatDuration } from './progress.js';
 import { EXPERIMENTS } from './settings.js';
 
 const ATTACK_TITLES: Record<AttackName, string> = { fgsm: 'FGSM', bim: 'BIM', mim: 'MIM', cw: 'CW', pgd: 'PGD' };
 
 const pct = (fraction: number | undefined): string => (fraction === undefined || Number.isNaN(fraction) ? '–' : (100 * fraction).toFixed(1));
+
+/**
+ * An accuracy with its 95% Wilson interval over the images it was measured
+ * on, "97.3 (95.5–98.4)"; with several seeds, the spread (sample standard
+ * deviation) over seeds too: "97.3 ±0.4 (96.6–97.8)", the interval then over
+ * the images of every seed pooled (intervals.ts).
+ */
+function withInterval(fraction: number | undefined, images: number, spread?: number, unit = ''): string {
+  if (fraction === undefined || Number.isNaN(fraction)) return '–';
+  const { low, high } = accuracyInterval(fraction, images);
+  const seeds = spread === undefined ? '' : ` ±${(100 * spread).toFixed(1)}`;
+  return `${pct(fraction)}${unit}${seeds} (${pct(low)}–${pct(high)})`;
+}
+
+const rowInterval = (row: AccuracyRow, attack: AttackName | 'clean'): Interval =>
+  accuracyInterval(attack === 'clean' ? row.clean : (row.attacks[attack] ?? Number.NaN), row.images);
 const signed = (points: number): string => `${points >= 0 ? '+' : ''}${points.toFixed(1)}`;
 const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
 
@@ -33,17 +51,31 @@ function accuracyTable(results: ReproductionResults, ours: Array<[string, Accura
   const attacks = attacksOf(results);
   const header = ['', 'clean', ...attacks.map((attack) => ATTACK_TITLES[attack])];
   const rows = [
-    ...ours.map(([name, row]) => [`**this run** ${name}`, pct(row.clean), ...attacks.map((attack) => pct(row.attacks[attack]))]),
+    ...ours.map(([name, row]) => [
+      `**this run** ${name}`,
+      withInterval(row.clean, row.images, row.spread?.clean),
+      ...attacks.map((attack) => withInterval(row.attacks[attack], row.images, row.spread?.attacks[attack])),
+    ]),
     ...paper.map(([name, row]) => [`paper ${name}`, row.clean.toFixed(1), ...attacks.map((attack) => row[attack].toFixed(1))]),
   ];
   return table(header, rows);
 }
 
-/** Under how many attacks `better` beats `worse`, and by how many points on average. */
-function compare(results: ReproductionResults, better: AccuracyRow, worse: AccuracyRow): { wins: number; total: number; meanPoints: number } {
+/**
+ * Under how many attacks `better` is clearly more accurate than `worse` (their
+ * 95% intervals apart), under how many clearly less, and by how many points
+ * on average.
+ */
+function compare(results: ReproductionResults, better: AccuracyRow, worse: AccuracyRow): { wins: number; losses: number; total: number; meanPoints: number } {
   const attacks = attacksOf(results);
   const differences = attacks.map((attack) => 100 * ((better.attacks[attack] ?? 0) - (worse.attacks[attack] ?? 0)));
-  return { wins: differences.filter((d) => d > 0).length, total: attacks.length, meanPoints: mean(differences) };
+  const clear = attacks.map((attack) => clearDifference(rowInterval(better, attack), rowInterval(worse, attack)));
+  return { wins: clear.filter((d) => d > 0).length, losses: clear.filter((d) => d < 0).length, total: attacks.length, meanPoints: mean(differences) };
+}
+
+/** "clearly more accurate under 3 of 5 attacks, clearly less under 1" */
+function clearCount(c: { wins: number; losses: number; total: number }): string {
+  return `clearly more accurate under ${c.wins} of ${c.total} attacks${c.losses > 0 ? `, clearly less under ${c.losses}` : ''} (95% intervals apart)`;
 }
 
 function paperCompare(results: ReproductionResults, better: PaperAccuracyRow, worse: PaperAccuracyRow): number {
@@ -54,6 +86,33 @@ function verdict(wins: number, total: number): string {
   if (wins === total) return 'shows the paper\'s effect under every attack';
   if (wins === 0) return 'does **not** show the paper\'s effect under any attack';
   return `shows the paper's effect under ${wins} of ${total} attacks only`;
+}
+
+/**
+ * Why the paper's CW row sits near clean accuracy, in two sentences (the
+ * arithmetic is in research/attacks.md and src/attacks/cw.ts).
+ */
+const PAPER_CW_NOTE = 'The paper\'s CW row sits near clean accuracy because its settings barely move an image: Adam\'s rate is ε/10 in tanh space, and each of the 3 binary-search rounds restarts from zero and takes 10 steps (advertorch never evaluates the last), so no pixel moves more than about 9 rates in tanh space. ' +
+  'Most MNIST pixels are exactly 0 or 1, where tanh is saturated and such a move changes them by almost nothing, so few images change class.';
+
+/** The strong-CW rows: accuracy with its interval, and the mean L2 size of the perturbation. */
+function strongCwTable(rows: Array<[string, StrongCwRow]>): string {
+  return table(['', 'images', 'clean', 'strong CW', 'mean ‖δ‖₂ (pixels)'], rows.map(([name, row]) => [
+    `**this run** ${name}`, String(row.images),
+    withInterval(row.clean, row.images, row.spread?.clean),
+    withInterval(row.accuracy, row.images, row.spread?.accuracy),
+    `${row.meanL2.toFixed(2)}${row.spread ? ` ±${row.spread.meanL2.toFixed(2)}` : ''}`,
+  ]));
+}
+
+function strongCwSection(results: ReproductionResults, rows: Array<[string, StrongCwRow]>): string {
+  const strong = results.settings.strongCw;
+  if (strong === undefined || rows.length === 0) return '';
+  return `
+**Carlini–Wagner run to convergence** (this project's addition; the paper has no such row): ${strong.binarySearchSteps} binary-search round(s) × ${strong.maxIterations} Adam steps at rate ${strong.learningRate} in tanh space, c = ${results.settings.cwConst}, on the first ${rows[0]?.[1].images ?? strong.images} test images. CW-L2 has no ε: an image counts as robust only if the attack finds no misclassified image at any distance, so read the mean perturbation size beside the accuracy.
+
+${strongCwTable(rows)}
+`;
 }
 
 function settingsSection(results: ReproductionResults): string {
@@ -69,7 +128,8 @@ function settingsSection(results: ReproductionResults): string {
 | input | pixels in [0, 1], normalized by the model's first layer with mean 0.1307, std 0.3081 (the paper's code did this in its data loader) |
 | attacks | L∞, ε = ${s.eps} in the paper's normalized units = ${epsPixel} in pixels; step ε/10, 20 iterations; PGD from a uniform random start; MIM decay 1.0; CW-L2 with 3 binary-search steps × 10 Adam iterations, c = ${s.cwConst}, learning rate ε/10; summed cross-entropy; box [0, 1] |
 | inference | attacks run in inference mode with the statistics named in each row; with batch statistics the attack's gradient flows through them; inference batch ${s.batchSize} unless a figure varies it |
-${results.table4 ? `| adversarial training | PGD with ε = ${s.advEps} (paper units), step ε/4, ${s.advIter} iterations, examples made with the model in training mode as the paper's code did (Table 4 only; the paper's training script defaulted to ε = 0.03) |\n` : ''}| seed | ${m.seed} (initialization, shuffling, flips, PGD starts) |
+${results.table4 ? `| adversarial training | PGD with ε = ${s.advEps} (paper units), step ε/4, ${s.advIter} iterations, examples made with the model in training mode as the paper's code did (Table 4 only; the paper's training script defaulted to ε = 0.03) |\n` : ''}| seed | ${m.seeds ? `${m.seeds.join(', ')} (initialization, shuffling, flips, PGD starts): each seed trains its own models and runs its own attacks (its report is in \`seed-<n>/\`); an accuracy here is the mean over seeds ± their standard deviation, with the 95% Wilson interval of the mean over the ${m.dataset.testImages} test images (the same images for every seed)` : `${m.seed} (initialization, shuffling, flips, PGD starts)`} |
+| uncertainty | every accuracy carries its 95% Wilson interval over the test images it was measured on, "97.3 (95.5–98.4)"; the effect sentences count a difference only where the two intervals do not overlap |
 | backend | ${m.backend}; robustnorm ${m.versions.robustnorm}, Node ${m.versions.node}, gpu.js ${m.versions.gpujs} |
 | wall time | ${formatDuration(m.wallSeconds)} |
 ${s.note ? `\n**Why these settings.** ${s.note}\n` : ''}
@@ -79,8 +139,8 @@ and RobustNorm by r^p + ε with r = max − min per channel and p = ${0.2} unles
 
 ### Models trained in this run
 
-${table(['model', 'epochs', 'test accuracy', 'final train loss', 'training time', 'time per step'], m.models.map((model) => [
-    model.label, String(model.epochs), pct(model.testAccuracy), model.trainLoss.toFixed(4), formatDuration(model.trainSeconds), `${(1000 * model.secondsPerStep).toFixed(0)} ms`,
+${table(['model', 'epochs', 'test accuracy (inference mode)', 'final train loss', 'training time', 'time per step'], m.models.map((model) => [
+    model.label, String(model.epochs), withInterval(model.testAccuracy, m.dataset.testImages, model.testAccuracySpread), model.trainLoss.toFixed(4), formatDuration(model.trainSeconds), `${(1000 * model.secondsPerStep).toFixed(0)} ms`,
   ]))}
 `;
 }
@@ -102,7 +162,9 @@ Paper: ${paper.source}, ${paper.settings}.
 
 ![Table 1](table1.svg)
 
-This run ${verdict(ours.wins, ours.total)}: batch statistics beat population statistics under ${ours.wins} of ${ours.total} attacks, by ${signed(ours.meanPoints)} points on average (the paper: ${signed(paperCompare(results, paperB, paperP))}). Clean accuracy: ${pct(population.clean)}% with P, ${pct(batch.clean)}% with B.
+${PAPER_CW_NOTE}
+${strongCwSection(results, (result.strongCw ?? []).map((row): [string, StrongCwRow] => [row.statistics === 'population' ? 'P' : 'B', row]))}
+This run ${verdict(ours.wins, ours.total)}: with batch statistics the model is ${clearCount(ours)} than with population statistics, by ${signed(ours.meanPoints)} points on average (the paper: ${signed(paperCompare(results, paperB, paperP))}). Clean accuracy: ${withInterval(population.clean, population.images, population.spread?.clean, '%')} with P, ${withInterval(batch.clean, batch.images, batch.spread?.clean, '%')} with B.
 `;
 }
 
@@ -112,7 +174,7 @@ function table3Section(results: ReproductionResults): string {
   const [none, layerNorm, batchNorm] = result.rows as [AccuracyRow, AccuracyRow, AccuracyRow];
   const lines = [none, layerNorm].map((row) => {
     const c = compare(results, row, batchNorm);
-    return `${row.label} ${c.wins === c.total ? 'beats' : c.wins === 0 ? 'does not beat' : `beats under ${c.wins} of ${c.total} attacks`} BatchNorm (P) (${signed(c.meanPoints)} points on average)`;
+    return `${row.label} is ${clearCount(c)} than BatchNorm (P) (${signed(c.meanPoints)} points on average)`;
   });
   const paperRows = PAPER_TABLE3.rows.map((row): [string, PaperAccuracyRow] => [row.row, row]);
   return `## ${EXPERIMENTS[2]}
@@ -138,10 +200,10 @@ function figure3Section(results: ReproductionResults): string {
 ${accuracyTable(results, [['BN (P)', batchNorm], ['RN', robust], ['RN w/ μ̂_P', robustMean]], [])}
 
 ![Figure 3](figure3.svg)
-
+${strongCwSection(results, (result.strongCw ?? []).map((row, i): [string, StrongCwRow] => [['BN (P)', 'RN', 'RN w/ μ̂_P'][i] ?? row.label, row]))}
 ${FIGURE_CLAIMS.figure3}
 
-This run: RobustNorm (batch statistics) ${verdict(rn.wins, rn.total)} (${signed(rn.meanPoints)} points over BatchNorm on average); RobustNorm with the population mean ${verdict(rnMean.wins, rnMean.total)} (${signed(rnMean.meanPoints)} points). Clean accuracy: BN ${pct(batchNorm.clean)}%, RN ${pct(robust.clean)}%, RN w/ μ̂_P ${pct(robustMean.clean)}%.
+This run: RobustNorm (batch statistics) ${verdict(rn.wins, rn.total)}: it is ${clearCount(rn)} than BatchNorm (${signed(rn.meanPoints)} points on average). RobustNorm with the population mean ${verdict(rnMean.wins, rnMean.total)}: ${clearCount(rnMean)} (${signed(rnMean.meanPoints)} points). Clean accuracy: BN ${withInterval(batchNorm.clean, batchNorm.images, batchNorm.spread?.clean, '%')}, RN ${withInterval(robust.clean, robust.images, robust.spread?.clean, '%')}, RN w/ μ̂_P ${withInterval(robustMean.clean, robustMean.images, robustMean.spread?.clean, '%')}.
 `;
 }
 
@@ -183,7 +245,8 @@ function figure4Section(results: ReproductionResults): string {
   const labels = [...new Set(result.rows.map((row) => row.label))];
   const cell = (label: string, size: number) => {
     const row = result.rows.find((r) => r.label === label && r.batchSize === size);
-    return row ? `${pct(row.clean)} / ${pct(row.pgd)}` : '–';
+    const images = row?.images ?? results.metadata.dataset.sweepImages;
+    return row ? `${withInterval(row.clean, images, row.spread?.clean)} / ${withInterval(row.pgd, images, row.spread?.pgd)}` : '–';
   };
   const smallest = Math.min(...sizes);
   const largest = Math.max(...sizes);
@@ -208,7 +271,11 @@ function figure6Section(results: ReproductionResults): string {
   const result = results.figure6;
   if (!result) return '';
   const attacks = attacksOf(results);
-  const rows = result.rows.map(({ power, row }) => [`p = ${power}, ${row.statistics === 'batch' ? 'RN' : 'RN w/ μ̂_P'}`, pct(row.clean), ...attacks.map((attack) => pct(row.attacks[attack]))]);
+  const rows = result.rows.map(({ power, row }) => [
+    `p = ${power}, ${row.statistics === 'batch' ? 'RN' : 'RN w/ μ̂_P'}`,
+    withInterval(row.clean, row.images, row.spread?.clean),
+    ...attacks.map((attack) => withInterval(row.attacks[attack], row.images, row.spread?.attacks[attack])),
+  ]);
   const pgdOf = (statistics: string) => result.rows.filter(({ row }) => row.statistics === statistics).map(({ power, row }) => ({ power, pgd: row.attacks.pgd ?? 0 }));
   const best = (statistics: string) => pgdOf(statistics).reduce((a, b) => (b.pgd > a.pgd ? b : a), { power: Number.NaN, pgd: -1 });
   return `## ${EXPERIMENTS[6]}
@@ -230,9 +297,16 @@ function figure7Section(results: ReproductionResults): string {
   const labels = [...new Set(result.rows.map((row) => row.label))];
   const attacks = [...new Set(result.rows.map((row) => row.attack))];
   const header = ['attack', 'model', ...epsValues.map((eps) => `ε ${eps}`)];
-  const rows = attacks.flatMap((attack) => labels.map((label) => [ATTACK_TITLES[attack], label, ...epsValues.map((eps) => pct(result.rows.find((r) => r.attack === attack && r.label === label && r.eps === eps)?.accuracy))]));
+  const cell = (attack: AttackName, label: string, eps: number): string => {
+    const row = result.rows.find((r) => r.attack === attack && r.label === label && r.eps === eps);
+    return row ? withInterval(row.accuracy, row.images ?? results.metadata.dataset.sweepImages, row.spread) : '–';
+  };
+  const rows = attacks.flatMap((attack) => labels.map((label) => [ATTACK_TITLES[attack], label, ...epsValues.map((eps) => cell(attack, label, eps))]));
   const pairs = result.rows.filter((row) => row.label === 'RN').map((rn) => ({ rn, bn: result.rows.find((row) => row.label === 'BN' && row.attack === rn.attack && row.eps === rn.eps) }));
-  const wins = pairs.filter(({ rn, bn }) => bn !== undefined && rn.accuracy > bn.accuracy).length;
+  const interval = (row: EpsRow) => accuracyInterval(row.accuracy, row.images ?? results.metadata.dataset.sweepImages);
+  const clear = pairs.map(({ rn, bn }) => (bn === undefined ? 0 : clearDifference(interval(rn), interval(bn))));
+  const wins = clear.filter((d) => d > 0).length;
+  const losses = clear.filter((d) => d < 0).length;
   return `## ${EXPERIMENTS[7]}
 
 Accuracy (%) against ε (paper units; pixels = ε × ${PAPER_INPUT_STD}).
@@ -243,7 +317,7 @@ ${table(header, rows)}
 
 ${FIGURE_CLAIMS.figure7}
 
-This run: RobustNorm is more accurate than BatchNorm at ${wins} of ${pairs.length} (attack, ε) points.
+This run: RobustNorm is clearly more accurate than BatchNorm at ${wins} of ${pairs.length} (attack, ε) points${losses > 0 ? ` and clearly less at ${losses}` : ''} (95% intervals apart).
 `;
 }
 
@@ -275,6 +349,35 @@ This run: ${finding}.
 `;
 }
 
+/**
+ * "What this run shows": the main findings in a few sentences, each computed
+ * from the numbers below it (only clear differences, 95% intervals apart, count).
+ */
+function summarySection(results: ReproductionResults): string {
+  const findings: string[] = [];
+  if (results.table1) {
+    const [population, batch] = results.table1.rows as [AccuracyRow, AccuracyRow];
+    const c = compare(results, batch, population);
+    const paper = PAPER_TABLE1[results.settings.dataset === 'fashion-mnist' ? 'fashion-mnist' : 'mnist'];
+    const cleanGap = clearDifference(rowInterval(batch, 'clean'), rowInterval(population, 'clean'));
+    findings.push(`**Batch vs population statistics (Table 1).** With batch statistics, BatchNorm is ${clearCount(c)} than with population statistics, by ${signed(c.meanPoints)} points on average; the paper reports ${signed(paperCompare(results, paper.rows[1] as PaperAccuracyRow, paper.rows[0] as PaperAccuracyRow))}. ` +
+      `On clean images the two are ${withInterval(population.clean, population.images, population.spread?.clean, '%')} (P) and ${withInterval(batch.clean, batch.images, batch.spread?.clean, '%')} (B)${cleanGap === 0 ? ', not clearly different, so a gap under attack is not a gap in clean accuracy' : `, ${cleanGap > 0 ? 'B clearly ahead' : 'P clearly ahead'} already on clean images, which accounts for part of any gap under attack`}.`);
+  }
+  if (results.figure3) {
+    const [batchNorm, robust, robustMean] = results.figure3.rows as [AccuracyRow, AccuracyRow, AccuracyRow];
+    const rn = compare(results, robust, batchNorm);
+    const rnMean = compare(results, robustMean, batchNorm);
+    findings.push(`**RobustNorm vs BatchNorm (Figure 3).** RobustNorm is ${clearCount(rn)} than BatchNorm with population statistics (${signed(rn.meanPoints)} points on average); RobustNorm with the population mean is ${clearCount(rnMean)} (${signed(rnMean.meanPoints)} points). The paper: RobustNorm more accurate under every attack.`);
+  }
+  const strong = results.table1?.strongCw;
+  if (strong !== undefined && strong.length === 2) {
+    const [population, batch] = strong as [StrongCwRow, StrongCwRow];
+    findings.push(`**Carlini–Wagner run to convergence.** ${pct(population.accuracy)}% (P) and ${pct(batch.accuracy)}% (B) of the images survive, with mean perturbations ‖δ‖₂ of ${population.meanL2.toFixed(2)} and ${batch.meanL2.toFixed(2)} pixels; the paper's CW settings leave accuracy near clean (see Table 1).`);
+  }
+  if (findings.length === 0) return '';
+  return `## What this run shows\n\n${findings.join('\n\n')}\n`;
+}
+
 /** report.md's Markdown for a run's results: settings, models, and each experiment beside the paper's numbers. */
 export function renderReport(results: ReproductionResults): string {
   const { metadata: m } = results;
@@ -285,6 +388,7 @@ This report was written by \`${m.command}\` on ${m.startedAt.slice(0, 10)} from 
 the code computed on that run; the paper's numbers are in \`src/experiments/paper-results.ts\` with the table they come from.
 This run is small (${m.model}, ${m.epochs} epoch(s), ${m.dataset.testImages} test images) next to the paper's (ResNet20, 50 epochs, the full test set), so read it for the direction of each effect rather than its size.
 `,
+    summarySection(results),
     settingsSection(results),
     table1Section(results),
     table3Section(results),

@@ -22,6 +22,7 @@ import { renderFigures } from './figures.js';
 import { ModelStore, type TrainedModel } from './models.js';
 import { estimatePasses, RunProgress, trainingPasses } from './progress.js';
 import { renderReport } from './report.js';
+import { mergeSeeds } from './seeds.js';
 import type { ModelRecord, ReproductionResults, RunMetadata } from './results.js';
 import { EXPERIMENTS, type ExperimentNumber, type ReproductionSettings } from './settings.js';
 import { table1 } from './table1.js';
@@ -85,11 +86,34 @@ function modelRecord(trained: TrainedModel): ModelRecord {
   };
 }
 
+/** Writes results.json, the SVG figures and report.md of `results` into `out`. */
+async function writeOutputs(results: ReproductionResults, out: string): Promise<void> {
+  writeAtomically(join(out, 'results.json'), JSON.stringify(results, null, 1));
+  for (const [file, svg] of await renderFigures(results)) writeAtomically(join(out, file), svg);
+  writeAtomically(join(out, 'report.md'), renderReport(results));
+}
+
 /**
  * Runs the experiments `settings` selects (training each model once, resuming from OUT), and writes
- * OUT/results.json, the SVG figures and OUT/report.md.
+ * OUT/results.json, the SVG figures and OUT/report.md. With several `seeds`, runs them one after
+ * another, each into OUT/seed-<n>/ (with its own report), and writes the merged results (seeds.ts) into OUT.
  */
 export async function runReproduction(settings: ReproductionSettings, options: ReproduceOptions): Promise<ReproductionResults> {
+  const seeds = settings.seeds ?? [settings.seed];
+  if (seeds.length <= 1) return runOneSeed({ ...settings, seed: seeds[0] ?? settings.seed }, options);
+  const perSeed: ReproductionResults[] = [];
+  for (const [i, seed] of seeds.entries()) {
+    if (!options.quiet) process.stderr.write(`\nseed ${seed} (${i + 1} of ${seeds.length})\n`);
+    perSeed.push(await runOneSeed({ ...settings, seed, seeds: [seed] }, { ...options, out: join(options.out, `seed-${seed}`) }));
+  }
+  const merged = mergeSeeds(perSeed);
+  merged.settings = settings;
+  await writeOutputs(merged, options.out);
+  return merged;
+}
+
+/** One seed's run: {@link runReproduction} for a single seed. */
+async function runOneSeed(settings: ReproductionSettings, options: ReproduceOptions): Promise<ReproductionResults> {
   const startedAt = new Date();
   mkdirSync(options.out, { recursive: true });
   const resultsFile = join(options.out, 'results.json');
@@ -134,8 +158,6 @@ export async function runReproduction(settings: ReproductionSettings, options: R
     writeAtomically(resultsFile, JSON.stringify(results(), null, 1));
   }
   const final = results();
-  writeAtomically(resultsFile, JSON.stringify(final, null, 1));
-  for (const [file, svg] of await renderFigures(final)) writeAtomically(join(options.out, file), svg);
-  writeAtomically(join(options.out, 'report.md'), renderReport(final));
+  await writeOutputs(final, options.out);
   return final;
 }

@@ -23,6 +23,9 @@ export interface ModelRecord {
   trainLoss: number;
   trainSeconds: number;
   secondsPerStep: number;
+  /** Merged over seeds (seeds.ts): their number and the standard deviation of the test accuracy over them. */
+  seeds?: number;
+  testAccuracySpread?: number;
 }
 
 /** How, when and where a reproduction ran. */
@@ -32,6 +35,8 @@ export interface RunMetadata {
   startedAt: string;
   wallSeconds: number;
   seed: number;
+  /** Results merged over several seeds (seeds.ts): the seeds; `seed` is then the first. */
+  seeds?: number[];
   backend: string;
   versions: { robustnorm: string; node: string; gpujs: string };
   dataset: { name: string; trainImages: number; testImages: number; sweepImages: number };

@@ -6,7 +6,7 @@
  * no better on clean images.
  */
 import { epsToPixel } from '../attacks/units.js';
-import type { AccuracyRow, ExperimentContext } from './context.js';
+import type { AccuracyRow, ExperimentContext, StrongCwRow } from './context.js';
 import { modelSpec } from './models.js';
 
 /** Table 1's rows: BatchNorm with population and with batch statistics. */
@@ -16,14 +16,19 @@ export interface Table1Result {
   epsPixel: number;
   /** P then B. */
   rows: AccuracyRow[];
+  /** P then B under the strong Carlini–Wagner attack (when settings.strongCw is set). */
+  strongCw?: StrongCwRow[];
 }
 
 /** Experiment 1 (Table 1): accuracy of the BatchNorm model under each attack with population vs batch statistics. */
 export function table1(context: ExperimentContext): Table1Result {
   const batchNorm = modelSpec(context.settings, 'bn');
+  const rows = [context.robustness(batchNorm, 'population'), context.robustness(batchNorm, 'batch')];
+  const strongCw = (['population', 'batch'] as const).map((statistics) => context.strongCw(batchNorm, statistics));
   return {
     eps: context.settings.eps,
     epsPixel: epsToPixel(context.settings.eps, 'paper'),
-    rows: [context.robustness(batchNorm, 'population'), context.robustness(batchNorm, 'batch')],
+    rows,
+    ...(strongCw.every((row) => row !== null) ? { strongCw: strongCw as StrongCwRow[] } : {}),
   };
 }

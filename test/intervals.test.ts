@@ -1,0 +1,85 @@
+/**
+ * The report's uncertainty: Wilson intervals, the "clearly different" rule,
+ * and the merging of several seeds' results.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AccuracyRow } from '../src/experiments/context.js';
+import { accuracyInterval, clearDifference, wilsonInterval } from '../src/experiments/intervals.js';
+import { meanAndSpread, mergeAccuracyRows, mergeSeeds } from '../src/experiments/seeds.js';
+import type { ReproductionResults } from '../src/experiments/results.js';
+
+describe('wilsonInterval', () => {
+  it('matches the textbook values', () => {
+    // 5 of 10: (0.2366, 0.7634); 0 of 10: (0, z²/(n + z²)) = (0, 0.2775)
+    const half = wilsonInterval(5, 10);
+    expect(half.low).toBeCloseTo(0.23659, 4);
+    expect(half.high).toBeCloseTo(0.76341, 4);
+    const none = wilsonInterval(0, 10);
+    expect(none.low).toBe(0);
+    expect(none.high).toBeCloseTo(0.27753, 4);
+    const all = wilsonInterval(10, 10);
+    expect(all.high).toBeCloseTo(1, 12);
+    expect(all.low).toBeCloseTo(1 - 0.27753, 4);
+  });
+
+  it('narrows with more images: ±4.3 points at 50% of 512', () => {
+    const { low, high } = wilsonInterval(256, 512);
+    expect((high - low) / 2).toBeCloseTo(0.0431, 3);
+  });
+
+  it('rejects counts that are not a proportion', () => {
+    expect(() => wilsonInterval(11, 10)).toThrow(/11 correct out of 10/);
+  });
+
+  it('accuracyInterval rounds the fraction to a count of images', () => {
+    expect(accuracyInterval(0.5, 10)).toEqual(wilsonInterval(5, 10));
+    expect(Number.isNaN(accuracyInterval(Number.NaN, 10).low)).toBe(true);
+  });
+});
+
+describe('clearDifference', () => {
+  it('counts a difference only when the intervals are apart', () => {
+    const high = wilsonInterval(90, 100);
+    const low = wilsonInterval(10, 100);
+    const close = wilsonInterval(85, 100);
+    expect(clearDifference(high, low)).toBe(1);
+    expect(clearDifference(low, high)).toBe(-1);
+    expect(clearDifference(high, close)).toBe(0);
+  });
+});
+
+function row(clean: number, pgd: number): AccuracyRow {
+  return { model: 'bn', label: 'BatchNorm', statistics: 'batch', eps: 0.2, images: 100, batchSize: 128, clean, attacks: { pgd }, secondsPer1000: { pgd: 1 } };
+}
+
+describe('merging seeds', () => {
+  it('meanAndSpread gives the mean and the sample standard deviation', () => {
+    expect(meanAndSpread([1, 2, 3])).toEqual({ mean: 2, spread: 1 });
+    expect(meanAndSpread([4])).toEqual({ mean: 4, spread: 0 });
+  });
+
+  it('a merged row holds means, spreads, and one seed\'s image count', () => {
+    const merged = mergeAccuracyRows([row(0.9, 0.2), row(0.8, 0.4)]);
+    expect(merged.clean).toBeCloseTo(0.85);
+    expect(merged.attacks.pgd).toBeCloseTo(0.3);
+    expect(merged.spread?.attacks.pgd).toBeCloseTo(Math.SQRT2 * 0.1);
+    expect(merged.seeds).toBe(2);
+    expect(merged.images).toBe(100);
+  });
+
+  it('mergeSeeds merges every table and refuses seeds that ran different rows', () => {
+    const results = (pgd: number, seed: number) => ({
+      metadata: { seed, wallSeconds: 10, models: [{ key: 'bn', label: 'BatchNorm', epochs: 1, testAccuracy: pgd, trainLoss: 1, trainSeconds: 1, secondsPerStep: 1 }] },
+      settings: {},
+      table1: { eps: 0.2, epsPixel: 0.0616, rows: [row(0.9, pgd), row(0.9, pgd + 0.1)] },
+    }) as unknown as ReproductionResults;
+    const merged = mergeSeeds([results(0.2, 0), results(0.4, 1)]);
+    expect(merged.metadata.seeds).toEqual([0, 1]);
+    expect(merged.metadata.wallSeconds).toBe(20);
+    expect(merged.metadata.models[0]?.testAccuracy).toBeCloseTo(0.3);
+    expect(merged.table1?.rows[1]?.attacks.pgd).toBeCloseTo(0.4);
+    const short = results(0.2, 2);
+    short.table1!.rows.pop();
+    expect(() => mergeSeeds([results(0.2, 0), short])).toThrow(/different numbers of rows \(2, 1\)/);
+  });
+});
