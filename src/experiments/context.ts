@@ -7,6 +7,7 @@
 import { evaluateRobustness } from '../attacks/evaluate.js';
 import type { AttackConfig, AttackName } from '../attacks/registry.js';
 import { epsToPixel, PAPER_INPUT_STD } from '../attacks/units.js';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { limitDataset, type Dataset } from '../data/datasets.js';
 import type { NormStatistics } from '../nn/norm-statistics.js';
 import type { ModelSpec, ModelStore } from './models.js';
@@ -89,10 +90,32 @@ export function paperAttackConfig(settings: ReproductionSettings, epsPaper: numb
   };
 }
 
-/** Creates the context that caches robustness measurements across experiments. */
-export function createContext(settings: ReproductionSettings, test: Dataset, sweepTest: Dataset, models: ModelStore, progress: RunProgress): ExperimentContext {
-  const memo = new Map<string, AccuracyRow>();
-  const strongMemo = new Map<string, StrongCwRow>();
+/**
+ * The rows measured so far, kept in `file` (OUT/rows.json) as each is
+ * finished, so that a stopped run resumes from its last finished row, not
+ * from the start of an experiment. Rows of other settings are not reused.
+ */
+function rowStore(file: string | undefined, settings: ReproductionSettings) {
+  const rows = new Map<string, AccuracyRow | StrongCwRow>();
+  const stamp = JSON.stringify(settings);
+  if (file !== undefined && existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { settings: string; rows: Array<[string, AccuracyRow | StrongCwRow]> };
+    if (saved.settings === stamp) for (const [key, row] of saved.rows) rows.set(key, row);
+  }
+  return {
+    get: (key: string) => rows.get(key),
+    set(key: string, row: AccuracyRow | StrongCwRow): void {
+      rows.set(key, row);
+      if (file === undefined) return;
+      writeFileSync(`${file}.partial`, JSON.stringify({ settings: stamp, rows: [...rows] }));
+      renameSync(`${file}.partial`, file);
+    },
+  };
+}
+
+/** Creates the context that caches robustness measurements across experiments (and, given `rowsFile`, across runs). */
+export function createContext(settings: ReproductionSettings, test: Dataset, sweepTest: Dataset, models: ModelStore, progress: RunProgress, rowsFile?: string): ExperimentContext {
+  const store = rowStore(rowsFile, settings);
   const context: ExperimentContext = {
     settings, test, sweepTest, models, progress,
     robustness(spec, statistics, request = {}) {
@@ -101,9 +124,10 @@ export function createContext(settings: ReproductionSettings, test: Dataset, swe
       const data = request.data ?? test;
       const batchSize = request.batchSize ?? settings.batchSize;
       const key = JSON.stringify([spec.key, statistics, eps, attacks, data.count, batchSize]);
-      const known = memo.get(key);
-      if (known !== undefined) return known;
+      // the model first, even for a saved row: loading a finished one is quick, and it puts the model in the report
       const { model } = models.get(spec);
+      const known = store.get(key) as AccuracyRow | undefined;
+      if (known !== undefined) return known;
       const steps = Math.ceil(data.count / batchSize) * (attacks.length + 1);
       const stage = progress.stage(`attack ${spec.label} (${statistics}, ε ${eps}, batch ${batchSize})`, steps, evaluationPasses(data.count, attacks) / steps);
       let ticks = 0;
@@ -117,17 +141,17 @@ export function createContext(settings: ReproductionSettings, test: Dataset, swe
         attacks: Object.fromEntries(result.attacks.map((attack) => [attack.attack, attack.accuracy])),
         secondsPer1000: Object.fromEntries(result.attacks.map((attack) => [attack.attack, attack.secondsPer1000])),
       };
-      memo.set(key, row);
+      store.set(key, row);
       return row;
     },
     strongCw(spec, statistics) {
       const strong = settings.strongCw;
       if (strong === undefined) return null;
       const key = JSON.stringify(['strong-cw', spec.key, statistics]);
-      const known = strongMemo.get(key);
+      const { model } = models.get(spec);
+      const known = store.get(key) as StrongCwRow | undefined;
       if (known !== undefined) return known;
       const data = limitDataset(test, strong.images);
-      const { model } = models.get(spec);
       const batches = Math.ceil(data.count / settings.batchSize);
       const stage = progress.stage(`strong CW ${spec.label} (${statistics})`, batches, (data.count * (strong.binarySearchSteps * strong.maxIterations + 1)) / batches);
       let ticks = 0;
@@ -143,7 +167,7 @@ export function createContext(settings: ReproductionSettings, test: Dataset, swe
         model: spec.key, label: spec.label, statistics, images: result.images, clean: result.cleanAccuracy,
         accuracy: cw.accuracy, meanL2: cw.meanL2, secondsPer1000: cw.secondsPer1000,
       };
-      strongMemo.set(key, row);
+      store.set(key, row);
       return row;
     },
   };

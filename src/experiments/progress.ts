@@ -107,5 +107,6 @@ export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '–';
   const whole = Math.round(seconds);
   const minutes = Math.floor(whole / 60);
+  if (minutes >= 60) return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
   return minutes > 0 ? `${minutes}m ${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
 }

@@ -23,6 +23,7 @@ import { ModelStore, type TrainedModel } from './models.js';
 import { estimatePasses, RunProgress, trainingPasses } from './progress.js';
 import { renderReport } from './report.js';
 import { mergeSeeds } from './seeds.js';
+import { estimateLine } from './estimate.js';
 import type { ModelRecord, ReproductionResults, RunMetadata } from './results.js';
 import { EXPERIMENTS, type ExperimentNumber, type ReproductionSettings } from './settings.js';
 import { table1 } from './table1.js';
@@ -100,6 +101,10 @@ async function writeOutputs(results: ReproductionResults, out: string): Promise<
  */
 export async function runReproduction(settings: ReproductionSettings, options: ReproduceOptions): Promise<ReproductionResults> {
   const seeds = settings.seeds ?? [settings.seed];
+  if (!options.quiet) {
+    const data = loadDataset(settings.dataset, settings.dataDir !== undefined ? { dataDir: settings.dataDir } : {});
+    process.stderr.write(`${estimateLine(settings, limitDataset(data.train, settings.trainLimit).count)}\n`);
+  }
   if (seeds.length <= 1) return runOneSeed({ ...settings, seed: seeds[0] ?? settings.seed }, options);
   const perSeed: ReproductionResults[] = [];
   for (const [i, seed] of seeds.entries()) {
@@ -134,7 +139,7 @@ async function runOneSeed(settings: ReproductionSettings, options: ReproduceOpti
     else models.push(record);
     progress.complete(trainingPasses(settings, train.count, trained.spec.adversarial));
   });
-  const context = createContext(settings, test, sweepTest, store, progress);
+  const context = createContext(settings, test, sweepTest, store, progress, join(options.out, 'rows.json'));
 
   const results = (): ReproductionResults => ({
     metadata: {

@@ -248,7 +248,20 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
   const tau = settings.momentum;
   const input = x.data;
   const out = allocate(x.dtype, x.size);
-  const saved: Array<{ center: number; range: number; divisor: number; batchMax: number; batchMin: number; maxCount: number; minCount: number }> = [];
+  const saved: Array<{ center: number; range: number; divisor: number; batchMax: number; batchMin: number }> = [];
+  /** How many values of channel c equal its max and its min (ties share ∂r/∂x); counted only when a backward pass needs them. */
+  const countExtremes = (c: number, batchMax: number, batchMin: number): { maxCount: number; minCount: number } => {
+    let maxCount = 0;
+    let minCount = 0;
+    for (let run = 0; run < runs; run++) {
+      const start = run * runStride + c * runLength;
+      for (let i = start; i < start + runLength; i++) {
+        if (input[i] === batchMax) maxCount++;
+        if (input[i] === batchMin) minCount++;
+      }
+    }
+    return { maxCount, minCount };
+  };
   for (let c = 0; c < C; c++) {
     let sum = 0;
     let batchMax = -Infinity;
@@ -262,15 +275,6 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
         if (value < batchMin) batchMin = value;
       }
     }
-    let maxCount = 0;
-    let minCount = 0;
-    for (let run = 0; run < runs; run++) {
-      const start = run * runStride + c * runLength;
-      for (let i = start; i < start + runLength; i++) {
-        if (input[i] === batchMax) maxCount++;
-        if (input[i] === batchMin) minCount++;
-      }
-    }
     const batchMean = sum / M; // μ_B
     const batchRange = batchMax - batchMin; // r_B
     const center = meanFromBatch ? batchMean : (runningMean[c] as number); // m
@@ -280,7 +284,7 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
       runningMean[c] = (1 - tau) * (runningMean[c] as number) + tau * batchMean;
       runningRange[c] = (1 - tau) * (runningRange[c] as number) + tau * batchRange;
     }
-    saved.push({ center, range, divisor, batchMax, batchMin, maxCount, minCount });
+    saved.push({ center, range, divisor, batchMax, batchMin });
     const gamma = weight.data[c] as number;
     const beta = bias.data[c] as number;
     for (let run = 0; run < runs; run++) {
@@ -296,7 +300,7 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
     const gradWeight = allocate(x.dtype, C);
     const gradBias = allocate(x.dtype, C);
     for (let c = 0; c < C; c++) {
-      const { center, range, divisor: d, batchMax, batchMin, maxCount, minCount } = saved[c] as (typeof saved)[number];
+      const { center, range, divisor: d, batchMax, batchMin } = saved[c] as (typeof saved)[number];
       const gamma = weight.data[c] as number;
       let sumGrad = 0; // ∂L/∂β = Σ g
       let sumGradTimesNormalized = 0; // ∂L/∂γ = Σ g · x̂
@@ -320,6 +324,8 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
       const gradMean = meanFromBatch ? -sumGradNormalized / d : 0; // ∂L/∂m
       const gradDivisor = -sumGradNormalizedTimesNormalized / d; // ∂L/∂d
       const gradRange = rangeFromBatch && range > 0 ? gradDivisor * power * Math.pow(range, power - 1) : 0; // ∂L/∂r
+      // With ∂L/∂r = 0 the range path adds ±0 whatever ∂r/∂x is, so the ties need not be counted.
+      const { maxCount, minCount } = gradRange !== 0 ? countExtremes(c, batchMax, batchMin) : { maxCount: 1, minCount: 1 };
       for (let run = 0; run < runs; run++) {
         const start = run * runStride + c * runLength;
         for (let i = start; i < start + runLength; i++) {
