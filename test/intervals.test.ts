@@ -83,3 +83,16 @@ describe('merging seeds', () => {
     expect(() => mergeSeeds([results(0.2, 0), short])).toThrow(/different numbers of rows \(2, 1\)/);
   });
 });
+
+describe('the time estimate printed before a run', () => {
+  it('is the planned passes times the measured step, once per seed', async () => {
+    const { estimateRunSeconds } = await import('../src/experiments/estimate.js');
+    const { estimatePasses } = await import('../src/experiments/progress.js');
+    const { presetSettings } = await import('../src/experiments/settings.js');
+    const quick = presetSettings('quick');
+    const oneSeed = estimateRunSeconds(quick, 8000, 0.95);
+    // a training image is 1.5 passes: a step of 128 images is 192 passes
+    expect(oneSeed).toBeCloseTo((estimatePasses(quick, 8000) * 0.95) / 192, 6);
+    expect(estimateRunSeconds({ ...quick, seeds: [0, 1, 2] }, 8000, 0.95)).toBeCloseTo(3 * oneSeed, 6);
+  });
+});
