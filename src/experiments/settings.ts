@@ -123,7 +123,7 @@ const shortTraining = { ...paperTraining, flip: false };
  * the report repeats why.
  * `smoke`: a run of about a minute for CI and lesson 10; its numbers mean nothing.
  * `mnist` / `fashion-mnist`: ResNet8 on 20,000 training images, three seeds,
- * Tables 1 and 3 and Figures 2, 3 and 7 (a few hours; the run prints its estimate).
+ * Tables 1 and 3 and Figures 2, 3 and 7 (about 8 hours for the three seeds on a 2-core machine; the run prints its estimate).
  * `paper` / `paper-fashion-mnist`: the paper's full budget: ResNet20, 50 epochs,
  * the full training and test sets, every experiment (days on a CPU; the run
  * prints its estimate, and resumes where it stopped).
