@@ -56,7 +56,7 @@ const normal = tinyCnn('bn', 0);
 timed('normal training', () => fit(normal));
 
 heading(`Adversarial training: every batch replaced by PGD examples (ε = ${EPS}, 3 steps of ε/4)`);
-// As the paper's code (and src/cli/train-command.ts): the examples are made in training mode,
+// As the paper's code (and src/attacks/adversarial-training.ts): the examples are made in training mode,
 // so PGD's forward passes use the batch's statistics and also update the running averages.
 const random = new Random(1);
 const adversarial = tinyCnn('bn', 0);

@@ -43,6 +43,8 @@ export { batches, batchCount, type Batch, type BatchOptions } from './data/loade
 export { saveCheckpoint, loadCheckpoint, restoreMomentum, type CheckpointMetadata, type LoadedCheckpoint } from './checkpoint/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors } from './checkpoint/safetensors.js';
 export { trainEpoch, evaluate, countCorrect, type EpochOptions, type EvaluateOptions, type BatchProgress } from './training/train.js';
+export { trainingRun, type TrainingRunOptions, type TrainingReporting, type TrainingPerturbation, type EpochRecord } from './training/run.js';
+export { noProgress, type Progress, type StartProgress } from './training/progress.js';
 export { fgsm } from './attacks/fgsm.js';
 export { bim, iterateSignSteps } from './attacks/bim.js';
 export { pgd } from './attacks/pgd.js';
@@ -72,4 +74,4 @@ export { figure3, type Figure3Result } from './experiments/figure3.js';
 export { figure4, type BatchSizeRow } from './experiments/figure4.js';
 export { figure6, type PowerRow } from './experiments/figure6.js';
 export { figure7, type EpsRow } from './experiments/figure7.js';
-export { pgdTrainingPerturbation, type AdversarialTrainingSettings } from './attacks/adversarial-training.js';
+export { pgdTrainingPerturbation, adversarialTraining, type AdversarialTrainingSettings, type AdversarialTrainingOptions } from './attacks/adversarial-training.js';

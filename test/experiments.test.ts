@@ -28,7 +28,7 @@ describe('the reproduction, end to end on tiny data', () => {
   let results: ReproductionResults;
 
   it('runs every experiment and writes results, figures and a report', async () => {
-    results = await runReproduction(tinySettings(), { out, quiet: true, command: 'test' });
+    results = await runReproduction(tinySettings(), { out, command: 'test' });
     const files = readdirSync(out).sort();
     expect(files).toEqual(expect.arrayContaining(['results.json', 'report.md', 'table1.svg', 'table3.svg', 'figure2-mean.svg', 'figure2-variance.svg', 'figure3.svg', 'figure4.svg', 'figure6.svg', 'figure7.svg']));
     for (const file of files.filter((name) => name.endsWith('.svg'))) {
@@ -72,7 +72,7 @@ describe('the reproduction, end to end on tiny data', () => {
   });
 
   it('resumes: a second run with the same settings reuses models and results', async () => {
-    const again = await runReproduction(tinySettings(), { out, quiet: true, command: 'test' });
+    const again = await runReproduction(tinySettings(), { out, command: 'test' });
     expect(again.table1).toEqual(results.table1);
     expect(again.figure7).toEqual(results.figure7);
   }, 120_000);
@@ -82,7 +82,7 @@ describe('several seeds', () => {
   it('runs each seed into its own folder and reports means with their spread', async () => {
     const out = mkdtempSync(join(tmpdir(), 'robustnorm-seeds-'));
     const settings = { ...tinySettings(), experiments: [1 as const], seeds: [3, 4] };
-    const merged = await runReproduction(settings, { out, quiet: true, command: 'test' });
+    const merged = await runReproduction(settings, { out, command: 'test' });
     expect(readdirSync(out)).toEqual(expect.arrayContaining(['seed-3', 'seed-4', 'results.json', 'report.md', 'table1.svg']));
     const perSeed = [3, 4].map((seed) => JSON.parse(readFileSync(join(out, `seed-${seed}`, 'results.json'), 'utf8')) as ReproductionResults);
     expect(perSeed.map((results) => results.metadata.seed)).toEqual([3, 4]);

@@ -18,9 +18,11 @@
  * those would then see only the adversarial batches the optimizer trains on.
  */
 import type { Module } from '../nn/module.js';
-import type { Random } from '../random.js';
+import { Random } from '../random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { TrainingPerturbation } from '../training/run.js';
 import { pgd } from './pgd.js';
+import { epsToPaper, epsToPixel, type EpsUnits } from './units.js';
 
 /** PGD settings for adversarial training (see {@link pgdTrainingPerturbation}). */
 export interface AdversarialTrainingSettings {
@@ -38,5 +40,41 @@ export function pgdTrainingPerturbation(settings: AdversarialTrainingSettings, r
   return (model, images, labels) => {
     model.train();
     return pgd(model, images, labels, resolved, random);
+  };
+}
+
+/** Adversarial training as the command line's `train` flags ask for it. */
+export interface AdversarialTrainingOptions {
+  /** Train on PGD examples (Madry et al.) instead of clean images. */
+  adversarial?: 'pgd';
+  /** ε, step and iterations of the training attack, in `epsUnits` (defaults: the paper's 0.03, ε/4, 10, 'paper'). */
+  advEps?: number;
+  advEpsIter?: number;
+  advIter?: number;
+  epsUnits?: EpsUnits;
+  /** The run's seed: each epoch's random starts come from (seed, epoch). */
+  seed: number;
+}
+
+/** The training attack in pixel units. */
+function adversarialSettings(options: AdversarialTrainingOptions): Required<AdversarialTrainingSettings> {
+  const units = options.epsUnits ?? 'paper';
+  const eps = epsToPixel(options.advEps ?? 0.03, units);
+  const epsIter = options.advEpsIter !== undefined ? epsToPixel(options.advEpsIter, units) : eps / 4;
+  return { eps, epsIter, nbIter: options.advIter ?? 10 };
+}
+
+/**
+ * The training run's perturbation for these options (none unless
+ * `adversarial` is set): one generator per epoch, seeded from (seed, epoch),
+ * so a resumed run draws the same random starts.
+ */
+export function adversarialTraining(options: AdversarialTrainingOptions): TrainingPerturbation | undefined {
+  if (options.adversarial !== 'pgd') return undefined;
+  const settings = adversarialSettings(options);
+  const { eps, epsIter, nbIter } = settings;
+  return {
+    description: `on PGD examples (ε = ${epsToPaper(eps).toFixed(4)} paper units = ${eps.toFixed(4)} pixels, step ${epsIter.toFixed(4)} pixels, ${nbIter} steps, model in training mode)`,
+    forEpoch: (epoch) => pgdTrainingPerturbation(settings, new Random(((options.seed + 1) * 7919 + epoch) >>> 0)),
   };
 }

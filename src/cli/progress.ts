@@ -3,13 +3,9 @@
  * plain line every few seconds when stderr is not a terminal (CI, logs).
  */
 import cliProgress from 'cli-progress';
+import type { Progress, StartProgress } from '../training/progress.js';
 
-export interface Progress {
-  update(value: number, fields: Record<string, string>): void;
-  stop(): void;
-}
-
-export function startProgress(label: string, total: number): Progress {
+export const startProgress: StartProgress = (label: string, total: number): Progress => {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       { format: `${label} |{bar}| {value}/{total} {unit} | {status} | ETA {eta_formatted}`, barsize: 24, hideCursor: true, stream: process.stderr, etaBuffer: 20 },
@@ -28,4 +24,4 @@ export function startProgress(label: string, total: number): Progress {
     },
     stop: () => undefined,
   };
-}
+};

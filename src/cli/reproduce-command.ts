@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { runReproduction } from '../experiments/reproduce.js';
 import { presetSettings, type ExperimentNumber, type ReproductionSettings } from '../experiments/settings.js';
-import { formatDuration } from '../experiments/progress.js';
+import { formatDuration } from '../experiments/run-progress.js';
+import { startProgress } from './progress.js';
 
 export interface ReproduceCommandOptions {
   preset: string;
@@ -46,6 +47,6 @@ export async function runReproduceCommand(options: ReproduceCommandOptions, comm
   const settings = reproductionSettings(options);
   const out = options.out ?? join('reports', settings.preset);
   process.stderr.write(`reproducing the paper, preset "${settings.preset}": ${settings.model} on ${settings.dataset}, experiments ${settings.experiments.join(', ')}; writing to ${out}\n`);
-  const results = await runReproduction(settings, { out, command });
+  const results = await runReproduction(settings, { out, command, startProgress, log: (message) => process.stderr.write(`${message}\n`) });
   console.log(`\nreport: ${join(out, 'report.md')} (${formatDuration(results.metadata.wallSeconds)}; numbers in ${join(out, 'results.json')})`);
 }

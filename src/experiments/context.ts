@@ -11,7 +11,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { limitDataset, type Dataset } from '../data/datasets.js';
 import type { NormStatistics } from '../nn/norm-statistics.js';
 import type { ModelSpec, ModelStore } from './models.js';
-import { evaluationPasses, type RunProgress } from './progress.js';
+import { evaluationPasses, type RunProgress } from './run-progress.js';
 import type { ReproductionSettings } from './settings.js';
 
 /** One model in one statistics mode: clean accuracy and accuracy under each attack (fractions in [0, 1]). */

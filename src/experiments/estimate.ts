@@ -1,6 +1,6 @@
 /**
  * How long a reproduction will take, said before it starts: the run's planned
- * forward+backward passes (progress.ts) times the time of one, measured here
+ * forward+backward passes (run-progress.ts) times the time of one, measured here
  * and now on a few training steps of the run's model with BatchNorm.
  *
  * Rough by design: RobustNorm's steps are slower than BatchNorm's (≈1.5× in
@@ -12,7 +12,7 @@ import { crossEntropy } from '../ops/loss.js';
 import { SGD } from '../optim/sgd.js';
 import { Random } from '../random.js';
 import { rand } from '../tensor/tensor.js';
-import { estimatePasses, formatDuration } from './progress.js';
+import { estimatePasses, formatDuration } from './run-progress.js';
 import type { ReproductionSettings } from './settings.js';
 
 /**
@@ -42,7 +42,7 @@ export function measureStepSeconds(settings: ReproductionSettings): number {
 
 /** The estimated wall time of the whole run (every seed), in seconds, from a measured step time. */
 export function estimateRunSeconds(settings: ReproductionSettings, trainImages: number, stepSeconds: number): number {
-  // a training image is 1.5 passes (progress.ts), so a pass of one image takes stepSeconds / (1.5 · batch)
+  // a training image is 1.5 passes (run-progress.ts), so a pass of one image takes stepSeconds / (1.5 · batch)
   const secondsPerPass = stepSeconds / (1.5 * settings.batchSize);
   const seeds = settings.seeds?.length ?? 1;
   return seeds * estimatePasses(settings, trainImages) * secondsPerPass;

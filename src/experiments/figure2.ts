@@ -20,7 +20,7 @@ import { noGrad } from '../tensor/autograd.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { paperAttackConfig, type ExperimentContext } from './context.js';
 import { modelSpec } from './models.js';
-import { evaluationPasses } from './progress.js';
+import { evaluationPasses } from './run-progress.js';
 
 /** Per batch (rows) and channel (columns): the batch statistic minus the population one. */
 export interface ShiftMatrices {

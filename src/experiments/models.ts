@@ -6,7 +6,8 @@
  * from its last epoch.
  */
 import { join } from 'node:path';
-import { runTrain, type EpochRecord } from '../cli/train-command.js';
+import { adversarialTraining } from '../attacks/adversarial-training.js';
+import { trainingRun, type EpochRecord, type TrainingReporting } from '../training/run.js';
 import type { Module } from '../nn/module.js';
 import type { NormKind } from '../nn/norm-factory.js';
 import type { NormStatistics } from '../nn/norm-statistics.js';
@@ -57,6 +58,8 @@ export class ModelStore {
   constructor(
     private readonly settings: ReproductionSettings,
     private readonly directory: string,
+    /** Where each training run's progress and lines go (see training/run.ts). */
+    private readonly reporting: Omit<TrainingReporting, 'onEpoch'> = {},
     private readonly onTrained: (model: TrainedModel) => void = () => undefined,
   ) {}
 
@@ -65,16 +68,19 @@ export class ModelStore {
     const known = this.trained.get(spec.key);
     if (known !== undefined) return known;
     const settings = this.settings;
-    const { model, history } = runTrain({
+    const perturbation = adversarialTraining({
+      ...(spec.adversarial ? { adversarial: 'pgd' as const } : {}), advEps: settings.advEps, advIter: settings.advIter, epsUnits: 'paper', seed: settings.seed,
+    });
+    const log = this.reporting.log;
+    const { model, history } = trainingRun({
       dataset: settings.dataset, ...(settings.dataDir !== undefined ? { dataDir: settings.dataDir } : {}),
       model: settings.model, norm: spec.norm, power: spec.power, epochs: settings.epochs, batchSize: settings.batchSize,
       lr: spec.lr, momentum: settings.momentum, weightDecay: settings.weightDecay, nesterov: false,
       milestones: settings.milestones, gamma: settings.gamma, seed: settings.seed,
       ...(settings.trainLimit !== undefined ? { limit: settings.trainLimit } : {}), testLimit: settings.testLimit,
       flip: settings.flip, out: join(this.directory, spec.key), saveEveryEpoch: false, resume: true,
-      ...(spec.adversarial ? { adversarial: 'pgd' as const } : {}),
-      advEps: settings.advEps, advIter: settings.advIter, epsUnits: 'paper',
-    });
+      ...(perturbation ? { perturbation } : {}),
+    }, { ...this.reporting, ...(log ? { onEpoch: (record: EpochRecord) => log(JSON.stringify(record)) } : {}) });
     // The training set's size is what the epoch record implies: images/s × seconds.
     const first = history[0];
     const trainImages = first ? Math.round(first.imagesPerSecond * first.seconds) : 0;

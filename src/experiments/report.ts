@@ -12,7 +12,7 @@ import { FIGURE_CLAIMS, PAPER_TABLE1, PAPER_TABLE3, PAPER_TABLE4, type PaperAccu
 import type { EpsRow } from './figure7.js';
 import type { ReproductionResults } from './results.js';
 import { accuracyInterval, clearDifference, type Interval } from './intervals.js';
-import { formatDuration } from './progress.js';
+import { formatDuration } from './run-progress.js';
 import { EXPERIMENTS } from './settings.js';
 
 const ATTACK_TITLES: Record<AttackName, string> = { fgsm: 'FGSM', bim: 'BIM', mim: 'MIM', cw: 'CW', pgd: 'PGD' };

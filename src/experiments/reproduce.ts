@@ -20,7 +20,8 @@ import { figure6 } from './figure6.js';
 import { figure7 } from './figure7.js';
 import { renderFigures } from './figures.js';
 import { ModelStore, type TrainedModel } from './models.js';
-import { estimatePasses, RunProgress, trainingPasses } from './progress.js';
+import { estimatePasses, RunProgress, trainingPasses } from './run-progress.js';
+import type { StartProgress } from '../training/progress.js';
 import { renderReport } from './report.js';
 import { mergeSeeds } from './seeds.js';
 import { estimateLine } from './estimate.js';
@@ -35,8 +36,10 @@ export interface ReproduceOptions {
   out: string;
   /** How the run was started, for the report. */
   command?: string;
-  /** No progress output (tests). */
-  quiet?: boolean;
+  /** Progress bars for training epochs and experiment stages (default: none; the command line passes a terminal bar). */
+  startProgress?: StartProgress;
+  /** Lines of text about the run: the time estimate, each experiment, each trained epoch (default: none). */
+  log?: (message: string) => void;
 }
 
 type ExperimentResults = Omit<ReproductionResults, 'metadata' | 'settings'>;
@@ -101,14 +104,14 @@ async function writeOutputs(results: ReproductionResults, out: string): Promise<
  */
 export async function runReproduction(settings: ReproductionSettings, options: ReproduceOptions): Promise<ReproductionResults> {
   const seeds = settings.seeds ?? [settings.seed];
-  if (!options.quiet) {
+  if (options.log) {
     const data = loadDataset(settings.dataset, settings.dataDir !== undefined ? { dataDir: settings.dataDir } : {});
-    process.stderr.write(`${estimateLine(settings, limitDataset(data.train, settings.trainLimit).count)}\n`);
+    options.log(estimateLine(settings, limitDataset(data.train, settings.trainLimit).count));
   }
   if (seeds.length <= 1) return runOneSeed({ ...settings, seed: seeds[0] ?? settings.seed }, options);
   const perSeed: ReproductionResults[] = [];
   for (const [i, seed] of seeds.entries()) {
-    if (!options.quiet) process.stderr.write(`\nseed ${seed} (${i + 1} of ${seeds.length})\n`);
+    options.log?.(`\nseed ${seed} (${i + 1} of ${seeds.length})`);
     perSeed.push(await runOneSeed({ ...settings, seed, seeds: [seed] }, { ...options, out: join(options.out, `seed-${seed}`) }));
   }
   const merged = mergeSeeds(perSeed);
@@ -126,13 +129,14 @@ async function runOneSeed(settings: ReproductionSettings, options: ReproduceOpti
   const train = limitDataset(data.train, settings.trainLimit);
   const test = limitDataset(data.test, settings.testLimit);
   const sweepTest = limitDataset(data.test, settings.sweepLimit);
-  const progress = new RunProgress(estimatePasses(settings, train.count), options.quiet ?? false);
+  const progress = new RunProgress(estimatePasses(settings, train.count), options.startProgress, options.log);
   const earlier = earlierResults(resultsFile, settings);
   const experiments = earlier.experiments;
   const models: ModelRecord[] = earlier.models;
   // Models of other settings (another architecture, training set or seed) live in their own folder.
   const modelFolder = `${settings.model}-${settings.dataset}-${train.count}-seed${settings.seed}`;
-  const store = new ModelStore(settings, join(options.out, 'models', modelFolder), (trained) => {
+  const training = { ...(options.startProgress ? { startProgress: options.startProgress } : {}), ...(options.log ? { log: options.log } : {}) };
+  const store = new ModelStore(settings, join(options.out, 'models', modelFolder), training, (trained) => {
     const record = modelRecord(trained);
     const known = models.findIndex((model) => model.key === record.key);
     if (known >= 0) models[known] = record;

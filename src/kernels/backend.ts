@@ -29,50 +29,8 @@ import { matmulReference } from './matmul.js';
 import type { Conv2dShape, FloatArray, MatmulShape } from './shapes.js';
 import { createGpuJsBackend, glRenderer, isGpuJsModeAvailable } from './gpujs-backend.js';
 
-/** The four kernel backends; see docs/backends.md. */
-export type BackendName = 'webgl' | 'webasm' | 'cpu' | 'reference';
-/** A backend name, or `auto` (see {@link resolveAuto}). */
-export type BackendChoice = BackendName | 'auto';
-/** Every backend name, in the order `auto` prefers them. */
-export const BACKEND_NAMES: readonly BackendName[] = ['webgl', 'webasm', 'cpu', 'reference'];
-
-/**
- * The four kernels every backend provides, on flat row-major buffers;
- * each returns a new buffer (see the kernel files in src/kernels/ for the formulas).
- */
-export interface KernelBackend<T extends FloatArray = Float32Array> {
-  readonly name: BackendName;
-  /** C = op(A) · op(B); see kernels/matmul.ts. */
-  matmul(a: T, b: T, shape: MatmulShape): T;
-  /** y = conv(x, w) without bias; see kernels/conv2d-forward.ts. */
-  conv2dForward(x: T, w: T, shape: Conv2dShape): T;
-  /** ∂L/∂x from ∂L/∂y and w; see kernels/conv2d-grad-input.ts. */
-  conv2dGradInput(gradOut: T, w: T, shape: Conv2dShape): T;
-  /** ∂L/∂w from x and ∂L/∂y; see kernels/conv2d-grad-weight.ts. */
-  conv2dGradWeight(x: T, gradOut: T, shape: Conv2dShape): T;
-  /** Frees compiled kernels and GPU contexts. */
-  dispose(): void;
-}
-
-/** Which backend really executed the most recent kernel call. */
-export interface KernelRun {
-  op: string;
-  requested: BackendName;
-  executedOn: BackendName;
-  /** gpu.js's kernel class, or "reference". */
-  kernelClass: string;
-}
-
-let lastRun: KernelRun | null = null;
-
-/** The backend that actually ran the last kernel (gpu.js can swap kernels on a first call). */
-export function lastKernelRun(): KernelRun | null {
-  return lastRun;
-}
-
-export function noteKernelRun(run: KernelRun): void {
-  lastRun = run;
-}
+export { BACKEND_NAMES, lastKernelRun, noteKernelRun, type BackendChoice, type BackendName, type KernelBackend, type KernelRun } from './kernel-backend.js';
+import { BACKEND_NAMES, noteKernelRun, type BackendChoice, type BackendName, type KernelBackend } from './kernel-backend.js';
 
 /** The TypeScript twins, in float32 or float64. */
 export function createReferenceBackend<T extends FloatArray>(allocate: (size: number) => T): KernelBackend<T> {

@@ -7,6 +7,12 @@
  *
  * The methods are thin: each one calls the op of the same name in `src/ops/`,
  * where the forward computation and its derivative sit side by side.
+ *
+ * The one import cycle in src/: this file imports the ops (for the methods)
+ * and every op imports `Tensor` back. It is safe because neither side uses the
+ * other while its module loads, only inside functions, which run after both
+ * have loaded. Anything else that imports upwards or in a circle fails
+ * test/layers.test.ts.
  */
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';

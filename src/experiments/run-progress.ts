@@ -6,7 +6,7 @@
  * elapsed time × remaining passes / passes done. It is an estimate (CW may stop
  * early, training costs ~1.5 passes per image), good to a factor, not a second.
  */
-import { startProgress, type Progress } from '../cli/progress.js';
+import { noProgress, type Progress, type StartProgress } from '../training/progress.js';
 import type { AttackName } from '../attacks/registry.js';
 import type { ReproductionSettings } from './settings.js';
 
@@ -58,8 +58,15 @@ export class RunProgress {
   private passesDone = 0;
   private stages = 0;
 
-  /** `plannedPasses` from estimatePasses; `quiet` prints nothing (tests). */
-  constructor(private plannedPasses: number, private readonly quiet = false) {}
+  /**
+   * `plannedPasses` from estimatePasses; each stage's bar comes from
+   * `startProgress` and each note goes to `log` (by default, nowhere).
+   */
+  constructor(
+    private plannedPasses: number,
+    private readonly startProgress: StartProgress = noProgress,
+    private readonly log: (message: string) => void = () => undefined,
+  ) {}
 
   /** Counts work finished outside a stage bar (a model's training). */
   complete(passes: number): void {
@@ -82,8 +89,7 @@ export class RunProgress {
   /** A bar for `total` steps; `passesPerStep` feeds the run's ETA. */
   stage(label: string, total: number, passesPerStep = 0): StageProgress {
     this.stages++;
-    if (this.quiet) return { tick: () => undefined, end: () => this.complete(total * passesPerStep) };
-    const bar: Progress = startProgress(`[${this.stages}] ${label}`, total);
+    const bar: Progress = this.startProgress(`[${this.stages}] ${label}`, total);
     let last = 0;
     return {
       tick: (done) => {
@@ -97,9 +103,9 @@ export class RunProgress {
     };
   }
 
-  /** A line on stderr (nothing when quiet). */
+  /** A line about the run. */
   note(message: string): void {
-    if (!this.quiet) process.stderr.write(`${message}\n`);
+    this.log(message);
   }
 }
 

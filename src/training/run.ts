@@ -1,0 +1,152 @@
+/**
+ * A whole training run: epochs of SGD with a step schedule, a test accuracy
+ * after each epoch, per-epoch metrics as JSON lines (OUT/metrics.jsonl), and a
+ * checkpoint (OUT/checkpoint.safetensors, and per epoch with `saveEveryEpoch`)
+ * holding the weights, the momentum and the history. `resume` continues from
+ * the checkpoint; as each epoch's randomness comes from (seed, epoch)
+ * (train.ts), a resumed run is bit-identical to an uninterrupted one.
+ *
+ * What the run reports goes through `reporting` (a progress bar per epoch, a
+ * line of text, the metrics line), so this module prints nothing itself: the
+ * command line (cli/train-command.ts) and the experiments
+ * (experiments/models.ts) each say where it goes.
+ */
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCheckpoint, restoreMomentum, saveCheckpoint } from '../checkpoint/checkpoint.js';
+import { limitDataset, loadDataset, type DatasetName } from '../data/datasets.js';
+import { getBackend } from '../kernels/backend.js';
+import { buildModel, modelConfig, type ModelConfig } from '../models/build.js';
+import type { Module } from '../nn/module.js';
+import { SGD } from '../optim/sgd.js';
+import { multiStepLR } from '../optim/schedules.js';
+import { noProgress, type StartProgress } from './progress.js';
+import { evaluate, trainEpoch, type EpochOptions } from './train.js';
+
+/**
+ * Replaces each training batch by the images to train on, one generator per
+ * epoch (adversarial training; see attacks/adversarial-training.ts).
+ */
+export interface TrainingPerturbation {
+  /** What it does, for the run's first line. */
+  description: string;
+  /** The perturbation for epoch `epoch` (0-based). */
+  forEpoch(epoch: number): NonNullable<EpochOptions['perturb']>;
+}
+
+/** The settings of a training run (the command line's `train` flags). */
+export interface TrainingRunOptions {
+  dataset: DatasetName;
+  dataDir?: string;
+  model: string;
+  norm: string;
+  power: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** Epochs after which the learning rate is multiplied by `gamma`. */
+  milestones: number[];
+  gamma: number;
+  seed: number;
+  /** Train on the first `limit` training images only. */
+  limit?: number;
+  /** Test on the first `testLimit` test images only. */
+  testLimit?: number;
+  /** Random horizontal flips, as the paper's code did. */
+  flip: boolean;
+  /** The run's folder: checkpoint and metrics. */
+  out: string;
+  saveEveryEpoch: boolean;
+  resume: boolean;
+  /** Train on perturbed batches instead of clean ones. */
+  perturbation?: TrainingPerturbation;
+}
+
+/** One epoch's line in metrics.jsonl and in the checkpoint's history. */
+export interface EpochRecord {
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+/** Where a run's reports go (each defaults to nowhere). */
+export interface TrainingReporting {
+  /** A progress display per epoch. */
+  startProgress?: StartProgress;
+  /** A line of text about the run (what is trained, a resume). */
+  log?: (message: string) => void;
+  /** Each epoch's record, as soon as it is known. */
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+/** Runs (or resumes) the training `options` describe; returns the model and every epoch's record. */
+export function trainingRun(options: TrainingRunOptions, reporting: TrainingReporting = {}): { model: Module; history: EpochRecord[] } {
+  const startProgress = reporting.startProgress ?? noProgress;
+  const log = reporting.log ?? (() => undefined);
+  const data = loadDataset(options.dataset, options.dataDir ? { dataDir: options.dataDir } : {});
+  const train = limitDataset(data.train, options.limit);
+  const test = limitDataset(data.test, options.testLimit);
+  mkdirSync(options.out, { recursive: true });
+  const checkpointFile = join(options.out, 'checkpoint.safetensors');
+  const metricsFile = join(options.out, 'metrics.jsonl');
+
+  let model: Module;
+  let config: ModelConfig = modelConfig(options.model, options.norm, options.power);
+  let history: EpochRecord[] = [];
+  let momentum = new Map();
+  if (options.resume && existsSync(checkpointFile)) {
+    const loaded = loadCheckpoint(checkpointFile);
+    if (loaded.metadata.model.architecture !== config.architecture || loaded.metadata.model.norm.kind !== config.norm.kind) {
+      throw new Error(`--resume: ${checkpointFile} holds a ${loaded.metadata.model.architecture} with ${loaded.metadata.model.norm.kind}, not the ${config.architecture} with ${config.norm.kind} asked for`);
+    }
+    model = loaded.model;
+    config = loaded.metadata.model;
+    history = (loaded.metadata.training.history as EpochRecord[] | undefined) ?? [];
+    momentum = loaded.momentum;
+    log(`resuming from ${checkpointFile} after epoch ${history.length}`);
+  } else {
+    model = buildModel(config, options.seed);
+  }
+  const optimizer = new SGD(model.parameters(), { lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay, nesterov: options.nesterov });
+  restoreMomentum(optimizer, model, momentum);
+  const schedule = multiStepLR(options.lr, options.milestones, options.gamma);
+  const { perturbation, ...settings } = options;
+  const perturbationNote = perturbation ? ` ${perturbation.description}` : '';
+  log(`training ${config.architecture} (${config.norm.kind}) on ${train.count} ${options.dataset} images${perturbationNote}, testing on ${test.count}, backend ${getBackend().name}`);
+
+  for (let epoch = history.length; epoch < options.epochs; epoch++) {
+    optimizer.lr = schedule(epoch);
+    const bar = startProgress(`epoch ${epoch + 1}/${options.epochs}`, Math.ceil(train.count / options.batchSize));
+    const result = trainEpoch(model, optimizer, train, {
+      batchSize: options.batchSize, seed: options.seed, epoch, flip: options.flip,
+      ...(perturbation ? { perturb: perturbation.forEpoch(epoch) } : {}),
+      onBatch: (p) => bar.update(p.batch, { unit: 'batches', status: `loss ${p.loss.toFixed(4)} | acc ${(100 * p.accuracy).toFixed(1)}% | lr ${optimizer.lr} | ${p.imagesPerSecond.toFixed(0)} img/s` }),
+    });
+    bar.stop();
+    const testAccuracy = evaluate(model, test, { batchSize: options.batchSize });
+    const record: EpochRecord = {
+      epoch: epoch + 1, lr: optimizer.lr, trainLoss: result.loss, trainAccuracy: result.accuracy, testAccuracy,
+      seconds: result.seconds, imagesPerSecond: train.count / result.seconds,
+    };
+    history.push(record);
+    reporting.onEpoch?.(record);
+    appendFileSync(metricsFile, `${JSON.stringify(record)}\n`);
+    const metadata = {
+      model: config, seed: options.seed,
+      training: {
+        dataset: options.dataset, trainCount: train.count, testCount: test.count, epochsDone: epoch + 1,
+        settings: { ...settings, ...(perturbation ? { perturbation: perturbation.description } : {}) }, history, backend: getBackend().name,
+      },
+    };
+    saveCheckpoint(checkpointFile, model, metadata, optimizer);
+    if (options.saveEveryEpoch) saveCheckpoint(join(options.out, `epoch-${epoch + 1}.safetensors`), model, metadata, optimizer);
+  }
+  return { model, history };
+}
