@@ -36,6 +36,7 @@ export { ResNet, BasicBlock, type ResNetOptions } from './models/resnet.js';
 export { SmallCnn, type SmallCnnOptions } from './models/small-cnn.js';
 export { buildModel, modelConfig, MNIST_NORMALIZATION, type ModelConfig } from './models/build.js';
 export { SGD, type SgdOptions } from './optim/sgd.js';
+export { Adam, type AdamOptions } from './optim/adam.js';
 export { constantLR, stepLR, multiStepLR, type Schedule } from './optim/schedules.js';
 export { readIdx, parseIdx, type IdxArray } from './data/idx.js';
 export { loadDataset, limitDataset, parseDatasetName, DATASET_NAMES, FASHION_MNIST_CLASSES, type Dataset, type DatasetSplit, type DatasetName } from './data/datasets.js';

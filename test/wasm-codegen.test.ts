@@ -68,9 +68,9 @@ describe.skipIf(!hasWebasm)('improved wasm code generator', () => {
     expectSameBits(improved, stock);
   });
 
-  it('emits integer locals and vector loads for the conv kernel, and none with stock', () => {
+  it('emits integer locals, vector loads and bottom-tested loops for the conv kernel, and none with stock', () => {
     const shape = layerConvShapes[1]?.[1] as Conv2dShape;
-    const counts = () => ({ ...(gpujs.WebAssemblyFunctionNode.prototype as unknown as { __codegenCounts: { integerLocals: number; vectorLoads: number } }).__codegenCounts });
+    const counts = () => ({ ...(gpujs.WebAssemblyFunctionNode.prototype as unknown as { __codegenCounts: { integerLocals: number; vectorLoads: number; bottomTestedLoops: number } }).__codegenCounts });
     const x = values(2 * shape.inChannels * shape.height * shape.width, 1);
     const w = values(shape.outChannels * shape.inChannels * 9, 2);
     withGenerator('improved', () => {
@@ -79,6 +79,7 @@ describe.skipIf(!hasWebasm)('improved wasm code generator', () => {
       const after = counts();
       expect(after.integerLocals).toBeGreaterThan(before.integerLocals);
       expect(after.vectorLoads).toBeGreaterThan(before.vectorLoads);
+      expect(after.bottomTestedLoops).toBeGreaterThan(before.bottomTestedLoops);
     });
     withGenerator('stock', () => {
       const before = counts();
@@ -145,6 +146,42 @@ describe.skipIf(!hasWebasm)('improved wasm code generator', () => {
   }
   let j = -1;
   s += a[j + 1];
+  return s;
+}`],
+    ['bottom-tested loops: no trips, a step of 3, nested, and runs of sums between reads', 32, `function (a) {
+  let s = 0;
+  let t = 0;
+  for (let i = 0; i < 0; i++) {
+    s += 100;
+  }
+  for (let i = 2; i < 11; i += 3) {
+    const v = a[this.thread.x + i];
+    s += v * 2;
+    t += v;
+    const w = a[i];
+    s += w;
+    t -= w * v;
+    for (let k = 0; k < 2; k++) {
+      t += a[k + i];
+    }
+  }
+  return s + t;
+}`],
+    ['continue, break and a lane-varying test inside bottom-tested loops', 32, `function (a) {
+  let s = 0;
+  for (let i = 0; i < 9; i++) {
+    if (i === 2) {
+      continue;
+    }
+    if (i === 7) {
+      break;
+    }
+    const v = a[this.thread.x + i];
+    s += v;
+    if (v > 0) {
+      s += 1;
+    }
+  }
   return s;
 }`],
   ])('keeps %s exact', (_, length: number, source: string) => {

@@ -22,6 +22,7 @@
  */
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
+import { Adam } from '../optim/adam.js';
 import { withFrozenParameters } from './common.js';
 
 /** Settings of {@link cw} (defaults: the paper's code's). */
@@ -59,30 +60,6 @@ function argmax(values: ArrayLike<number>, start: number, count: number): number
   let best = 0;
   for (let k = 1; k < count; k++) if ((values[start + k] as number) > (values[start + best] as number)) best = k;
   return best;
-}
-
-/** Adam (β₁ = 0.9, β₂ = 0.999, ε = 1e-8, bias-corrected, as torch.optim.Adam): δ ← δ − lr · m̂ / (√v̂ + ε). */
-class Adam {
-  private readonly m: Float32Array;
-  private readonly v: Float32Array;
-  private t = 0;
-  constructor(size: number, private readonly lr: number) {
-    this.m = new Float32Array(size);
-    this.v = new Float32Array(size);
-  }
-  step(params: Float32Array, grad: ArrayLike<number>): void {
-    this.t++;
-    const correction1 = 1 - 0.9 ** this.t;
-    const correction2 = 1 - 0.999 ** this.t;
-    for (let i = 0; i < params.length; i++) {
-      const g = grad[i] as number;
-      this.m[i] = 0.9 * (this.m[i] as number) + 0.1 * g;
-      this.v[i] = 0.999 * (this.v[i] as number) + 0.001 * g * g;
-      const mHat = (this.m[i] as number) / correction1;
-      const vHat = (this.v[i] as number) / correction2;
-      params[i] = (params[i] as number) - (this.lr * mHat) / (Math.sqrt(vHat) + 1e-8);
-    }
-  }
 }
 
 /** The tanh-space picture of a batch: w₀ per pixel and the clean image x̃ = adv(0) it reproduces. */
@@ -197,16 +174,17 @@ interface SearchState {
 function searchRound(model: Module, space: TanhSpace, labels: ArrayLike<number>, s: Required<CwSettings>, state: SearchState, shape: readonly number[]): boolean[] {
   const samples = labels.length;
   const perSample = space.w0.size / samples;
-  const delta = new Float32Array(space.w0.size);
-  const adam = new Adam(delta.length, s.learningRate);
+  // δ, from 0, optimized by Adam as torch.optim.Adam (advertorch's choice)
+  const delta = new Tensor(new Float32Array(space.w0.size), shape, true);
+  const adam = new Adam([delta], { lr: s.learningRate });
   const roundL2 = new Float64Array(samples).fill(UPPER_LIMIT);
   const roundSuccess = new Array<boolean>(samples).fill(false);
   const constants = new Tensor(Float32Array.from(state.constants), [samples]);
   const checkEvery = Math.max(Math.floor(s.maxIterations / 10), 1);
   let previousLoss = 1e6;
   for (let iteration = 0; iteration < s.maxIterations; iteration++) {
-    const deltaTensor = new Tensor(Float32Array.from(delta), shape, true);
-    const adversarial = space.w0.add(deltaTensor).tanh().mul(space.half).add(space.middle);
+    adam.zeroGrad();
+    const adversarial = space.w0.add(delta).tanh().mul(space.half).add(space.middle);
     const logits = model.forward(adversarial);
     const classes = logits.shape[1] as number;
     // ‖(adv − x̃)/u‖² per sample
@@ -214,7 +192,7 @@ function searchRound(model: Module, space: TanhSpace, labels: ArrayLike<number>,
     const l2 = difference.mul(difference).sum(1);
     const loss = constants.mul(marginHinge(logits, oneHot(labels, classes), s.confidence, s.targeted)).sum().add(l2.sum());
     loss.backward();
-    adam.step(delta, (deltaTensor.grad as Tensor).data);
+    adam.step();
 
     // Everything below is about the iterate before this Adam step, as in advertorch.
     // With 10 iterations the check runs every iteration; the iterate that fails it is not recorded.

@@ -111,6 +111,93 @@ ${columns.join('\n')}
 }`;
 }
 
+/**
+ * The webasm kernel ("channel lanes"), generated per shape, on the zero-padded
+ * input xp [N, C, H + 2p, W + 2p] and ∂L/∂y moved channels-last,
+ * gt [N, OH, OW, Co] (`toChannelsLast`).
+ *
+ * Why another formulation: gpu.js's WebAssembly mode runs four consecutive
+ * thread.x as one SIMD quad. In the kernel above the lanes are four taps,
+ * whose inputs are not adjacent in memory, so each term gathers four
+ * scalars (measured ≈7 GFLOP/s on one core against ≈17 for the forward
+ * convolution). Here the lanes are four output channels: their ∂L/∂y values
+ * are adjacent in gt, one vector load, and each of a thread's four taps
+ * reads one input value that is the same in all four lanes. That is the
+ * forward kernel's pattern (one vector load and four uniform loads per four
+ * multiply-adds).
+ *
+ * Thread mapping: output [Co, ⌈C·KH·KW/4⌉, N], returning Array(4).
+ *   thread.x = co       one output channel (the SIMD lane axis)
+ *   thread.y = q        taps j = 4q … 4q+3 of (c, kh, kw) (clamped to the
+ *                       last tap; the copies are dropped when summing)
+ *   thread.z = n        one image: its OH·OW terms
+ * The result [n][q][co][4] holds one image's share of each sum;
+ * `sumImageShares` adds them over the images into ∂L/∂w [Co, C·KH·KW].
+ */
+export function conv2dGradWeightChannelLanesSource(shape: Conv2dShape): string {
+  const { inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
+  const paddedWidth = W + 2 * P;
+  const plane = (H + 2 * P) * paddedWidth;
+  const taps = C * KH * KW;
+  // where each of the thread's four taps sits relative to a receptive field's corner
+  const tapOffsets = [0, 1, 2, 3].map((r) => `  const j${r} = Math.min(this.thread.y * 4 + ${r}, ${taps - 1});
+  const c${r} = Math.floor(j${r} / ${KH * KW});
+  const kh${r} = Math.floor((j${r} - c${r} * ${KH * KW}) / ${KW});
+  const x${r} = this.thread.z * ${C * plane} + c${r} * ${plane} + kh${r} * ${paddedWidth} + j${r} - c${r} * ${KH * KW} - kh${r} * ${KW};`);
+  // The OW terms of a row, written out (rows are short: 7–28 terms).
+  const columns: string[] = [];
+  for (let ow = 0; ow < OW; ow++) {
+    columns.push(`    const g${ow} = gt[gRow + ${ow * CO}];
+    s0 += xp[x0 + xRow + ${ow * S}] * g${ow};
+    s1 += xp[x1 + xRow + ${ow * S}] * g${ow};
+    s2 += xp[x2 + xRow + ${ow * S}] * g${ow};
+    s3 += xp[x3 + xRow + ${ow * S}] * g${ow};`);
+  }
+  return `function (xp, gt) {
+${tapOffsets.join('\n')}
+  const gImage = this.thread.z * ${OH * OW * CO} + this.thread.x;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let oh = 0; oh < ${OH}; oh++) {
+    const xRow = oh * ${S * paddedWidth};
+    const gRow = gImage + oh * ${OW * CO};
+${columns.join('\n')}
+  }
+  return [s0, s1, s2, s3];
+}`;
+}
+
+/** Images [first, first + count) of g [N, Co, OH, OW] as [count, OH, OW, Co]. */
+export function toChannelsLast(g: Float32Array, first: number, count: number, channels: number, positions: number): Float32Array {
+  const out = new Float32Array(count * positions * channels);
+  for (let n = 0; n < count; n++) {
+    const image = (first + n) * channels * positions;
+    const to = n * positions * channels;
+    for (let c = 0; c < channels; c++) {
+      const from = image + c * positions;
+      for (let p = 0; p < positions; p++) out[to + p * channels + c] = g[from + p] as number;
+    }
+  }
+  return out;
+}
+
+/** Adds the channel-lanes kernel's per-image shares [n][q][co][4] into dw [Co, taps]. */
+export function sumImageShares(shares: Float32Array, images: number, outChannels: number, taps: number, dw: Float32Array): void {
+  const groups = Math.ceil(taps / 4);
+  let from = 0;
+  for (let n = 0; n < images; n++) {
+    for (let q = 0; q < groups; q++) {
+      const lanes = Math.min(4, taps - 4 * q);
+      for (let co = 0; co < outChannels; co++, from += 4) {
+        const to = co * taps + 4 * q;
+        for (let r = 0; r < lanes; r++) dw[to + r] = (dw[to + r] as number) + (shares[from + r] as number);
+      }
+    }
+  }
+}
+
 /** Adds the chunks' partial sums: partials [chunks, Co·C·KH·KW] → out [Co·C·KH·KW]. */
 export function sumChunks(partials: Float32Array, chunks: number, out: Float32Array): Float32Array {
   const size = out.length;

@@ -20,8 +20,8 @@ import { installCheckedWasmCodegen, installWasmCodegen } from './wasm-codegen.js
 import { noteKernelRun, type BackendName, type KernelBackend } from './kernel-backend.js';
 import { conv2dForwardKernelSource, packForwardWeights } from './conv2d-forward.js';
 import { conv2dGradInputKernelSource, flipWeights, packGradInputWeights, scatterColumns, transposedConvShape } from './conv2d-grad-input.js';
-import { conv2dGradWeightKernelSource, gradWeightChunking, sumChunks } from './conv2d-grad-weight.js';
-import { matmulKernelSource } from './matmul.js';
+import { conv2dGradWeightChannelLanesSource, conv2dGradWeightKernelSource, gradWeightChunking, sumChunks, sumImageShares, toChannelsLast } from './conv2d-grad-weight.js';
+import { matmulKernelSource, packColumnPanels } from './matmul.js';
 import { conv2dForwardImageLanesSource, fromImageLanes, laneBatch, toImageLanes } from './conv2d-image-lanes.js';
 import { HelperThread, type KernelJob } from './helper-thread.js';
 import { padInput, quadCount, unpackQuads } from './layout.js';
@@ -287,8 +287,9 @@ class GpuJsBackend implements KernelBackend {
     }
     const { m, k, n, transA, transB } = shape;
     const out = new Float32Array(m * n);
-    const job = (part: MatmulShape, aPart: Float32Array, bPart: Float32Array): KernelJob => ({
-      key: shapeKey('matmul', part), source: () => matmulKernelSource(part), output: [part.n, quadCount(part.m)], args: [aPart, bPart],
+    // B goes in packed as column panels (matmul.ts)
+    const job = (part: MatmulShape, aPart: Float32Array, bPanels: Float32Array): KernelJob => ({
+      key: shapeKey('matmul', part), source: () => matmulKernelSource(part), output: [part.n, quadCount(part.m)], args: [aPart, bPanels],
     });
     const split = this.helper !== null && m * k * n >= MIN_WORK_TO_SPLIT;
     if (split && !transA && m >= 8) {
@@ -296,8 +297,9 @@ class GpuJsBackend implements KernelBackend {
       const top = 4 * Math.floor(m / 8);
       const theirs = { ...shape, m: top };
       const mine = { ...shape, m: m - top };
-      const wait = (this.helper as HelperThread).start(job(theirs, a.subarray(0, top * k), b));
-      const quads = this.whileHelperRuns(wait, () => this.run('matmul', job(mine, a.subarray(top * k), b)));
+      const panels = packColumnPanels(b, shape);
+      const wait = (this.helper as HelperThread).start(job(theirs, a.subarray(0, top * k), panels));
+      const quads = this.whileHelperRuns(wait, () => this.run('matmul', job(mine, a.subarray(top * k), panels)));
       unpackQuads(quads, mine.m, 1, n, out.subarray(top * n));
       unpackQuads(wait(), top, 1, n, out.subarray(0, top * n));
       return out;
@@ -307,14 +309,14 @@ class GpuJsBackend implements KernelBackend {
       const top = Math.floor(k / 2);
       const theirs = { ...shape, k: top };
       const mine = { ...shape, k: k - top };
-      const wait = (this.helper as HelperThread).start(job(theirs, a.subarray(0, top * m), b.subarray(0, top * n)));
-      const quads = this.whileHelperRuns(wait, () => this.run('matmul', job(mine, a.subarray(top * m), b.subarray(top * n))));
+      const wait = (this.helper as HelperThread).start(job(theirs, a.subarray(0, top * m), packColumnPanels(b.subarray(0, top * n), theirs)));
+      const quads = this.whileHelperRuns(wait, () => this.run('matmul', job(mine, a.subarray(top * m), packColumnPanels(b.subarray(top * n), mine))));
       unpackQuads(quads, m, 1, n, out);
       const theirSums = unpackQuads(wait(), m, 1, n, new Float32Array(m * n));
       for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (theirSums[i] as number);
       return out;
     }
-    return unpackQuads(this.run('matmul', job(shape, a, b)), m, 1, n, out);
+    return unpackQuads(this.run('matmul', job(shape, a, packColumnPanels(b, shape))), m, 1, n, out);
   }
 
   /** Does this thread's share of the work while the helper runs its part; on an error, waits for the helper before rethrowing. */
@@ -343,6 +345,18 @@ class GpuJsBackend implements KernelBackend {
    * slower in this layout (more loads per multiply-add, branches per tap),
    * so they stay NCHW.
    */
+  /**
+   * Whether the weight gradient runs with output channels in the SIMD lanes
+   * (conv2dGradWeightChannelLanesSource): on webasm, unless
+   * ROBUSTNORM_CONV_LAYOUT=nchw. Measured on one core (batch 128, 16→32,
+   * 28²): ≈7 GFLOP/s with taps in the lanes (four scalar loads per term),
+   * ≈17 with channels. WebGL keeps the chunked kernel: its loops stay under
+   * software GL's cap, and it has no lanes to feed.
+   */
+  private channelLanesGradWeight(): boolean {
+    return this.name === 'webasm' && process.env.ROBUSTNORM_CONV_LAYOUT !== 'nchw';
+  }
+
   private imageLanes(shape: Conv2dShape): boolean {
     return this.name === 'webasm' && shape.batch >= 8 && process.env.ROBUSTNORM_CONV_LAYOUT !== 'nchw';
   }
@@ -450,6 +464,19 @@ class GpuJsBackend implements KernelBackend {
     const xImage = C * (H + 2 * P) * (W + 2 * P);
     const gImage = CO * OH * OW;
     const dw = new Float32Array(CO * taps);
+    if (this.channelLanesGradWeight()) {
+      // lanes over output channels (conv2d-grad-weight.ts): ∂L/∂y channels-last, one share per image
+      this.inParts('conv2dGradWeight', shape, (part, first) => ({
+        job: {
+          key: shapeKey('conv2dGradWeightLanes', part),
+          source: () => conv2dGradWeightChannelLanesSource(part),
+          output: [CO, quadCount(taps), part.batch],
+          args: [xp.subarray(first * xImage, (first + part.batch) * xImage), toChannelsLast(gradOut, first, part.batch, CO, OH * OW)],
+        },
+        finish: (shares) => sumImageShares(shares, part.batch, CO, taps, dw),
+      }));
+      return dw;
+    }
     this.inParts('conv2dGradWeight', shape, (part, first) => {
       const { chunks } = gradWeightChunking(part);
       return {
