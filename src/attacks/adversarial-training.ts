@@ -7,7 +7,7 @@
  * which train_mnist.py never overrides); Madry et al.'s own MNIST setting is
  * ε = 0.3 in pixels.
  *
- * Mode during the attack (attacks.md §8, pitfall 1): we keep the paper's
+ * Mode during the attack: we keep the paper's
  * choice and generate the examples in training mode, so each PGD forward pass
  * normalizes with the adversarial batch's own statistics (the gradient flows
  * through them) and also moves the running averages: `nbIter` extra momentum

@@ -1,6 +1,7 @@
 /**
  * The paper's published numbers, copied from its text (Awais, Shamshad & Bae
- * 2020, shared/paper/robustnorm-paper.txt), with the table they come from and
+ * 2020, "Towards an Adversarially Robust Normalization Approach";
+ * its code: https://github.com/awaisrauf/RobustNorm), with the table they come from and
  * their settings. The report prints them beside this run's numbers; nothing
  * here is ever written into a "this run" column.
  *

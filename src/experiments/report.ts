@@ -90,7 +90,7 @@ function verdict(wins: number, total: number): string {
 
 /**
  * Why the paper's CW row sits near clean accuracy, in two sentences (the
- * arithmetic is in research/attacks.md and src/attacks/cw.ts).
+ * arithmetic is in src/attacks/cw.ts).
  */
 const PAPER_CW_NOTE = 'The paper\'s CW row sits near clean accuracy because its settings barely move an image: Adam\'s rate is ε/10 in tanh space, and each of the 3 binary-search rounds restarts from zero and takes 10 steps (advertorch never evaluates the last), so no pixel moves more than about 9 rates in tanh space. ' +
   'Most MNIST pixels are exactly 0 or 1, where tanh is saturated and such a move changes them by almost nothing, so few images change class.';

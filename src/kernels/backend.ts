@@ -11,7 +11,7 @@
  *
  * Ops are synchronous: a kernel call returns its result. That keeps model and
  * attack code plain (no `await` in every layer). gpu.js spreads WebAssembly
- * kernels over worker threads only under its async contract (research/gpujs.md),
+ * kernels over worker threads only when a kernel is called asynchronously,
  * so the webasm backend splits big convolutions over its own helper thread and
  * waits for it synchronously (helper-thread.ts).
  *

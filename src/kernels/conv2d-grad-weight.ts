@@ -37,8 +37,8 @@ export function conv2dGradWeightReference(x: FloatArray, gradOut: FloatArray, sh
 
 /**
  * The GPU splits the N·OH·OW-term sum into chunks of whole output rows, so no
- * thread loops more than MAX_LOOP_ITERATIONS_PER_THREAD times (Mesa's llvmpipe
- * silently truncates longer loops; see research/gpujs.md). The chunks' partial
+ * thread loops more than MAX_LOOP_ITERATIONS_PER_THREAD times (measured: Mesa's
+ * llvmpipe silently stops longer loops early). The chunks' partial
  * sums are then added on the CPU.
  */
 export function gradWeightChunking(shape: Conv2dShape): { rowsPerChunk: number; chunks: number } {

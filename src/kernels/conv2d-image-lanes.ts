@@ -20,8 +20,9 @@
  * The backend transposes NCHW into this layout in the pass that used to pad
  * (`toImageLanes`) and back in the pass that used to unpack (`fromImageLanes`).
  * WebGL keeps the NCHW kernels: it has no SIMD lanes to feed. The weight
- * gradient and the stride-2 input gradient were also written in this layout
- * and measured slower (see gpujs-backend.ts), so they stay NCHW.
+ * gradient puts output channels in the lanes instead (conv2d-grad-weight.ts);
+ * the stride-2 input gradient was also written in this layout and measured
+ * slower (see gpujs-backend.ts), so it stays NCHW.
  */
 import { quadCount } from './layout.js';
 import type { Conv2dShape } from './shapes.js';

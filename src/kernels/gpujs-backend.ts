@@ -1,7 +1,7 @@
 /**
  * The gpu.js backends (webgl, webasm, cpu). Each kernel is generated as source
  * text with its shape baked in (see the kernel files), compiled once per shape,
- * and cached. Settings follow research/gpujs.md:
+ * and cached. Settings (each measured on gpu.js 2.24.1):
  *   - `precision: 'single'` explicitly, so a context without float textures
  *     throws instead of silently computing in lossy 8-bit 'unsigned' mode;
  *   - `tactic: 'precision'` (highp), so no kernel runs in fp16;
@@ -218,7 +218,7 @@ class GpuJsBackend implements KernelBackend {
   constructor(readonly name: GpuJsBackendName) {
     if (name === 'webasm') {
       // Synchronous WebAssembly otherwise stays on V8's baseline (Liftoff) code:
-      // measured +45% for matmul with optimized code (research/gpujs.md §5).
+      // measured +45% for matmul with optimized code.
       v8.setFlagsFromString('--no-liftoff');
     }
     const generator = name === 'webasm' ? wasmCodegen() : null;
@@ -335,17 +335,6 @@ class GpuJsBackend implements KernelBackend {
   }
 
   /**
-   * Whether a convolution's forward pass (and its stride-1 input gradient,
-   * which is a forward convolution) runs in the image-lanes layout
-   * (conv2d-image-lanes.ts): on webasm, for batches of 8 or more, unless
-   * ROBUSTNORM_CONV_LAYOUT=nchw. WebGL has no SIMD lanes to feed and keeps
-   * the NCHW kernels, as do small batches. Measured on one core: about 1.5×
-   * faster at stride 2 and on 7×7 and 14×14 maps, the same on 28×28 at
-   * stride 1. The weight gradient and the stride-2 input gradient were
-   * slower in this layout (more loads per multiply-add, branches per tap),
-   * so they stay NCHW.
-   */
-  /**
    * Whether the weight gradient runs with output channels in the SIMD lanes
    * (conv2dGradWeightChannelLanesSource): on webasm, unless
    * ROBUSTNORM_CONV_LAYOUT=nchw. Measured on one core (batch 128, 16→32,
@@ -357,6 +346,17 @@ class GpuJsBackend implements KernelBackend {
     return this.name === 'webasm' && process.env.ROBUSTNORM_CONV_LAYOUT !== 'nchw';
   }
 
+  /**
+   * Whether a convolution's forward pass (and its stride-1 input gradient,
+   * which is a forward convolution) runs in the image-lanes layout
+   * (conv2d-image-lanes.ts): on webasm, for batches of 8 or more, unless
+   * ROBUSTNORM_CONV_LAYOUT=nchw. WebGL has no SIMD lanes to feed and keeps
+   * the NCHW kernels, as do small batches. Measured on one core: about 1.5×
+   * faster at stride 2 and on 7×7 and 14×14 maps, the same on 28×28 at
+   * stride 1. The stride-2 input gradient was slower in this layout (more
+   * loads per multiply-add, branches per tap), so it stays NCHW; the weight
+   * gradient has a layout of its own (channelLanesGradWeight).
+   */
   private imageLanes(shape: Conv2dShape): boolean {
     return this.name === 'webasm' && shape.batch >= 8 && process.env.ROBUSTNORM_CONV_LAYOUT !== 'nchw';
   }

@@ -2,7 +2,7 @@
  * Data layouts shared by the gpu.js convolution and matmul kernels, and the
  * plain-TypeScript packing/unpacking around them.
  *
- * Why these layouts (measured, see README "Performance" and research/gpujs.md):
+ * Why these layouts (measured, see README "Performance"):
  *
  *  - gpu.js runs one thread per output cell. On webasm it vectorizes four
  *    consecutive `thread.x` cells into one f32x4 quad; a value that is the

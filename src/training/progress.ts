@@ -9,6 +9,7 @@
 export interface Progress {
   /** `value` of the display's total is done; `fields.unit` and `fields.status` describe it. */
   update(value: number, fields: Record<string, string>): void;
+  /** Ends the display (a terminal bar stops redrawing). */
   stop(): void;
 }
 
