@@ -63,6 +63,24 @@ describe.each(backends)('%s kernels vs the TypeScript reference', (name) => {
     expect(relativeError(backend.conv2dGradWeight(Float32Array.from(x), Float32Array.from(g), shape), gradWeight)).toBeLessThan(2e-5);
   });
 
+  it.each([oddConvShapes[7], oddConvShapes[8]].filter((c) => c !== undefined) as [string, Conv2dShape][])('conv2d %s, called again with other values (webasm prepares inputs in the kernel\'s memory from the second call on)', (_, shape: Conv2dShape) => {
+    const backend = setBackend(name);
+    const { x, w, g } = convReference(shape);
+    for (const seed of [11, 12]) {
+      const x2 = x.map((value, i) => value * Math.cos(seed + i));
+      const g2 = g.map((value, i) => value * Math.sin(seed + i));
+      expect(relativeError(backend.conv2dForward(Float32Array.from(x2), Float32Array.from(w), shape), reference.conv2dForward(x2, w, shape))).toBeLessThan(1e-5);
+      expect(relativeError(backend.conv2dGradInput(Float32Array.from(g2), Float32Array.from(w), shape), reference.conv2dGradInput(g2, w, shape))).toBeLessThan(1e-5);
+      expect(relativeError(backend.conv2dGradWeight(Float32Array.from(x2), Float32Array.from(g2), shape), reference.conv2dGradWeight(x2, g2, shape))).toBeLessThan(2e-5);
+    }
+    const shapeM: MatmulShape = { m: 9, k: 7, n: 6, transA: false, transB: true };
+    for (const seed of [13, 14]) {
+      const a = randomValues(shapeM.m * shapeM.k, seed);
+      const b = randomValues(shapeM.k * shapeM.n, seed + 10);
+      expect(relativeError(backend.matmul(Float32Array.from(a), Float32Array.from(b), shapeM), reference.matmul(a, b, shapeM))).toBeLessThan(1e-5);
+    }
+  });
+
   it('returns a fresh array per call (a later call does not overwrite an earlier result)', () => {
     const backend = setBackend(name);
     const shape: MatmulShape = { m: 2, k: 2, n: 2, transA: false, transB: false };

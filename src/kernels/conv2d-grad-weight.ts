@@ -169,9 +169,8 @@ ${columns.join('\n')}
 }`;
 }
 
-/** Images [first, first + count) of g [N, Co, OH, OW] as [count, OH, OW, Co]. */
-export function toChannelsLast(g: Float32Array, first: number, count: number, channels: number, positions: number): Float32Array {
-  const out = new Float32Array(count * positions * channels);
+/** Images [first, first + count) of g [N, Co, OH, OW] as [count, OH, OW, Co], into `out` (a fresh array by default). */
+export function toChannelsLast(g: Float32Array, first: number, count: number, channels: number, positions: number, out: Float32Array = new Float32Array(count * positions * channels)): Float32Array {
   for (let n = 0; n < count; n++) {
     const image = (first + n) * channels * positions;
     const to = n * positions * channels;

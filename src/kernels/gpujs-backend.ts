@@ -140,6 +140,25 @@ function returnFlatOutput(kernel: unknown): void {
 }
 
 /**
+ * gpu.js copies every array argument into the kernel's WebAssembly memory
+ * before a run (`utils.flattenTo`). An input the backend prepared straight
+ * into that region (`argumentRegion`) would be copied onto itself; this
+ * skips exactly that copy, for every gpu.js kernel, and leaves every other
+ * copy as it was. Installed once; if a gpu.js upgrade renames the function,
+ * nothing changes but the speed.
+ */
+function skipCopiesOntoThemselves(): void {
+  const utils = (gpujs as unknown as { utils?: { flattenTo?: (array: unknown, target: Float32Array) => void; __skipsCopiesOntoThemselves?: boolean } }).utils;
+  if (utils?.flattenTo === undefined || utils.__skipsCopiesOntoThemselves === true) return;
+  const copy = utils.flattenTo;
+  utils.flattenTo = function (array: unknown, target: Float32Array): void {
+    const same = ArrayBuffer.isView(array) && array.buffer === target.buffer && array.byteOffset === target.byteOffset && (array as Float32Array).length === target.length;
+    if (!same) copy.call(this, array, target);
+  };
+  utils.__skipsCopiesOntoThemselves = true;
+}
+
+/**
  * How many threads the webasm backend uses: ROBUSTNORM_THREADS, or 2 when the
  * machine has at least 2 cores (the main thread and one helper; see
  * helper-thread.ts). 1 turns the helper off.
@@ -177,11 +196,10 @@ export function wasmCodegen(): 'improved' | 'stock' {
   return codegen;
 }
 
-/** Allocates an array a kernel part's input is written into. */
-type Allocate = (length: number) => Float32Array;
-const allocateHere: Allocate = (length) => new Float32Array(length);
+/** Allocates a zero-filled array that argument `argument` of kernel `key` is written into. */
+type Allocate = (key: string, argument: number, length: number) => Float32Array;
 /** In shared memory, which the helper thread reads without a copy (helper-thread.ts). */
-const allocateShared: Allocate = (length) => new Float32Array(new SharedArrayBuffer(4 * length));
+const allocateShared: Allocate = (_key, _argument, length) => new Float32Array(new SharedArrayBuffer(4 * length));
 
 /**
  * Convolutions with fewer multiply-adds than this run in one piece: splitting
@@ -215,8 +233,25 @@ class GpuJsBackend implements KernelBackend {
     return padInput(x, shape.batch * shape.inChannels, shape.height, shape.width, shape.padding);
   }
 
+  /**
+   * Where argument `argument` of kernel `key` will be read from on its next
+   * run (webasm): a zero-filled view of the region of the kernel's memory
+   * that gpu.js would copy it into, so that a single-use input (a transposed
+   * or packed copy) is written there directly and not copied again. A fresh
+   * array before the kernel's first run, and whenever the region is not
+   * exactly `length` values.
+   */
+  private readonly allocateHere: Allocate = (key, argument, length) => {
+    const entry = (this.kernels.get(key)?.kernel as { _active?: { f32?: Float32Array; memory?: WebAssembly.Memory; layout?: { arrays?: Record<string, { index: number; offset: number; flatLength: number }> } } } | undefined)?._active;
+    const record = Object.values(entry?.layout?.arrays ?? {}).find((array) => array.index === argument);
+    const memory = entry?.f32;
+    if (record === undefined || memory === undefined || memory.buffer !== entry?.memory?.buffer || record.flatLength !== length) return new Float32Array(length);
+    return memory.subarray(record.offset / 4, record.offset / 4 + length).fill(0);
+  };
+
   constructor(readonly name: GpuJsBackendName) {
     if (name === 'webasm') {
+      skipCopiesOntoThemselves();
       // Synchronous WebAssembly otherwise stays on V8's baseline (Liftoff) code:
       // measured +45% for matmul with optimized code.
       v8.setFlagsFromString('--no-liftoff');
@@ -266,7 +301,7 @@ class GpuJsBackend implements KernelBackend {
     // in the image-lanes layout each part is padded to whole quads of images: split at a multiple of 4
     const half = this.imageLanes(shape) ? 4 * Math.floor(N / 8) : Math.floor(N / 2);
     if (this.helper === null || half === 0 || work < MIN_WORK_TO_SPLIT) {
-      const whole = plan(shape, 0, allocateHere);
+      const whole = plan(shape, 0, this.allocateHere);
       whole.finish(this.run(op, whole.job));
       return;
     }
@@ -275,7 +310,7 @@ class GpuJsBackend implements KernelBackend {
     const theirs = plan({ ...shape, batch: half }, 0, allocateShared);
     const wait = this.helper.start(theirs.job);
     this.whileHelperRuns(wait, () => {
-      const mine = plan({ ...shape, batch: N - half }, half, allocateHere);
+      const mine = plan({ ...shape, batch: N - half }, half, this.allocateHere);
       mine.finish(this.run(op, mine.job));
     });
     theirs.finish(wait());
@@ -316,7 +351,9 @@ class GpuJsBackend implements KernelBackend {
       for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (theirSums[i] as number);
       return out;
     }
-    return unpackQuads(this.run('matmul', job(shape, a, packColumnPanels(b, shape))), m, 1, n, out);
+    const key = shapeKey('matmul', shape);
+    const panels = packColumnPanels(b, shape, this.allocateHere(key, 1, quadCount(n) * k * 4));
+    return unpackQuads(this.run('matmul', job(shape, a, panels)), m, 1, n, out);
   }
 
   /** Does this thread's share of the work while the helper runs its part; on an error, waits for the helper before rethrowing. */
@@ -366,10 +403,11 @@ class GpuJsBackend implements KernelBackend {
     const wq = packForwardWeights(w, shape);
     const y = new Float32Array(shape.batch * CO * OH * OW);
     this.inParts('conv2dForward', shape, (part, first, allocate) => {
-      const xl = toImageLanes(x, first, part.batch, C, H, W, P, P, allocate);
+      const key = shapeKey('conv2dForwardLanes', part);
+      const xl = toImageLanes(x, first, part.batch, C, H, W, P, P, (length) => allocate(key, 0, length));
       return {
         job: {
-          key: shapeKey('conv2dForwardLanes', part),
+          key,
           source: () => conv2dForwardImageLanesSource(part, H + 2 * P, W + 2 * P),
           output: [laneBatch(part.batch), OH * OW, quadCount(CO)],
           args: [xl, wq],
@@ -386,15 +424,18 @@ class GpuJsBackend implements KernelBackend {
     const dx = new Float32Array(shape.batch * C * H * W);
     const { shape: t, padHeight, padWidth } = transposed;
     const wq = packForwardWeights(flipWeights(w, shape), t);
-    this.inParts('conv2dGradInput', shape, (part, first, allocate) => ({
-      job: {
-        key: shapeKey('conv2dGradInputLanes', part),
-        source: () => conv2dForwardImageLanesSource({ ...t, batch: part.batch }, OH + 2 * padHeight, OW + 2 * padWidth),
-        output: [laneBatch(part.batch), H * W, quadCount(C)],
-        args: [toImageLanes(gradOut, first, part.batch, CO, OH, OW, padHeight, padWidth, allocate), wq],
-      },
-      finish: (quads) => fromImageLanes(quads, C, H * W, first, part.batch, dx),
-    }));
+    this.inParts('conv2dGradInput', shape, (part, first, allocate) => {
+      const key = shapeKey('conv2dGradInputLanes', part);
+      return {
+        job: {
+          key,
+          source: () => conv2dForwardImageLanesSource({ ...t, batch: part.batch }, OH + 2 * padHeight, OW + 2 * padWidth),
+          output: [laneBatch(part.batch), H * W, quadCount(C)],
+          args: [toImageLanes(gradOut, first, part.batch, CO, OH, OW, padHeight, padWidth, (length) => allocate(key, 0, length)), wq],
+        },
+        finish: (quads) => fromImageLanes(quads, C, H * W, first, part.batch, dx),
+      };
+    });
     return dx;
   }
 
@@ -466,15 +507,18 @@ class GpuJsBackend implements KernelBackend {
     const dw = new Float32Array(CO * taps);
     if (this.channelLanesGradWeight()) {
       // lanes over output channels (conv2d-grad-weight.ts): ∂L/∂y channels-last, one share per image
-      this.inParts('conv2dGradWeight', shape, (part, first) => ({
-        job: {
-          key: shapeKey('conv2dGradWeightLanes', part),
-          source: () => conv2dGradWeightChannelLanesSource(part),
-          output: [CO, quadCount(taps), part.batch],
-          args: [xp.subarray(first * xImage, (first + part.batch) * xImage), toChannelsLast(gradOut, first, part.batch, CO, OH * OW)],
-        },
-        finish: (shares) => sumImageShares(shares, part.batch, CO, taps, dw),
-      }));
+      this.inParts('conv2dGradWeight', shape, (part, first, allocate) => {
+        const key = shapeKey('conv2dGradWeightLanes', part);
+        return {
+          job: {
+            key,
+            source: () => conv2dGradWeightChannelLanesSource(part),
+            output: [CO, quadCount(taps), part.batch],
+            args: [xp.subarray(first * xImage, (first + part.batch) * xImage), toChannelsLast(gradOut, first, part.batch, CO, OH * OW, allocate(key, 1, part.batch * OH * OW * CO))],
+          },
+          finish: (shares) => sumImageShares(shares, part.batch, CO, taps, dw),
+        };
+      });
       return dw;
     }
     this.inParts('conv2dGradWeight', shape, (part, first) => {

@@ -39,12 +39,11 @@ export function matmulReference(a: FloatArray, b: FloatArray, shape: MatmulShape
  * from B, the lanes' values for one p are adjacent only when B is not
  * transposed, and successive p are N floats apart: for N = 1024 that is 4 KB,
  * a stride at which the L1 cache keeps only a handful of lines. Measured on
- * one core, matmul 1024²: ≈8 GFLOP/s unpacked.)
+ * one core, matmul 1024²: ≈8 GFLOP/s unpacked.) `packed` must be zero-filled
+ * (a fresh array by default).
  */
-export function packColumnPanels(b: Float32Array, shape: MatmulShape): Float32Array {
+export function packColumnPanels(b: Float32Array, shape: MatmulShape, packed: Float32Array = new Float32Array(Math.ceil(shape.n / 4) * shape.k * 4)): Float32Array {
   const { k, n, transB } = shape;
-  const panels = Math.ceil(n / 4);
-  const packed = new Float32Array(panels * k * 4);
   for (let p = 0; p < k; p++) {
     for (let j = 0; j < n; j++) {
       packed[((j >> 2) * k + p) * 4 + (j & 3)] = b[transB ? j * k + p : p * n + j] as number;
