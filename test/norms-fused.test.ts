@@ -82,6 +82,14 @@ describe.each(modes)('frozen γ and β, inference with %s statistics', (statisti
       return { y: batchNorm2d(x, w, b, state, { training: false, statistics, eps: 1e-5, momentum: 0.1, fused }), running: [state.runningMean, state.runningVar] };
     }, shape, true);
   });
+
+  it.each(shapes)('RobustNorm, %s', (_, shape) => {
+    compare((x, w, b, fused) => {
+      const C = shape[1] as number;
+      const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningRange: randomTensor([C], 7).abs().add(1.5).to('float32') };
+      return { y: robustNorm2d(x, w, b, state, { training: false, statistics, power: 0.2, eps: 1e-5, momentum: 0.1, fused }), running: [state.runningMean, state.runningRange] };
+    }, shape, true);
+  });
 });
 
 it('reports a γ of the wrong size on the fused path too', () => {

@@ -262,11 +262,14 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
     }
     return { maxCount, minCount };
   };
+  // With population statistics at inference (every attack on a RobustNorm
+  // model in eval mode) y needs neither μ_B nor r_B: skip their pass.
+  const needsBatchStatistics = settings.training || meanFromBatch || rangeFromBatch;
   for (let c = 0; c < C; c++) {
     let sum = 0;
     let batchMax = -Infinity;
     let batchMin = Infinity;
-    for (let run = 0; run < runs; run++) {
+    for (let run = 0; run < runs && needsBatchStatistics; run++) {
       const start = run * runStride + c * runLength;
       for (let i = start; i < start + runLength; i++) {
         const value = input[i] as number;
@@ -302,6 +305,17 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
     for (let c = 0; c < C; c++) {
       const { center, range, divisor: d, batchMax, batchMin } = saved[c] as (typeof saved)[number];
       const gamma = weight.data[c] as number;
+      if (!needs[1] && !needs[2] && !meanFromBatch && !rangeFromBatch) {
+        // Frozen γ, β and constant m, r (an attack on a model in eval mode):
+        // ∂L/∂x = γ · g / d, and the four sums below are not needed. (+ 0
+        // keeps the result bit-identical to (★), whose mean and range terms
+        // add +0 and ±0 here.)
+        for (let run = 0; run < runs; run++) {
+          const start = run * runStride + c * runLength;
+          for (let i = start; i < start + runLength; i++) gradX[i] = (gamma * (g[i] as number)) / d + 0;
+        }
+        continue;
+      }
       let sumGrad = 0; // ∂L/∂β = Σ g
       let sumGradTimesNormalized = 0; // ∂L/∂γ = Σ g · x̂
       let sumGradNormalized = 0; // Σ ∂L/∂x̂,            ∂L/∂x̂ = γ · g
