@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isQuickInvocation, wantsAllocatorRelaunch } from '../src/cli/allocator.js';
+import { isQuickInvocation, parentHasEnded, rememberParent, wantsAllocatorRelaunch } from '../src/cli/allocator.js';
 
 const glibc = process.platform === 'linux' && typeof (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime === 'string';
 
@@ -45,5 +45,15 @@ describe('the malloc relaunch (src/cli/allocator.ts)', () => {
     expect(isQuickInvocation(['help', 'train'])).toBe(true);
     expect(isQuickInvocation(['--version'])).toBe(true);
     expect(isQuickInvocation(['train', '--epochs', '3'])).toBe(false);
+  });
+
+  it('tells a relaunched child when the process that started it has ended', () => {
+    expect(parentHasEnded(null, 1)).toBe(false); // not a relaunched child
+    expect(parentHasEnded(4242, 4242)).toBe(false);
+    expect(parentHasEnded(4242, 1)).toBe(true); // re-parented
+    const env: NodeJS.ProcessEnv = { ROBUSTNORM_PARENT_PID: String(process.ppid) };
+    rememberParent(env);
+    expect(env.ROBUSTNORM_PARENT_PID).toBeUndefined();
+    expect(parentHasEnded()).toBe(false);
   });
 });

@@ -11,8 +11,8 @@
  * it, so an interrupted save never leaves a half-written checkpoint in place
  * of the old one.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, mkdirSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.js';
 import { Tensor } from '../tensor/tensor.js';
 
 const DTYPES = { F32: 4, F64: 8 } as const;
@@ -83,23 +83,6 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: M
     tensors.set(name, new Tensor(data, shape as number[]));
   }
   return { tensors, metadata: (header.__metadata__ as Record<string, string> | undefined) ?? {} };
-}
-
-/** Writes atomically: a temporary file beside `file`, flushed, then renamed over it. */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.tmp-${process.pid}`;
-  const descriptor = openSync(temporary, 'w');
-  try {
-    writeSync(descriptor, bytes);
-    fsyncSync(descriptor);
-  } catch (error) {
-    closeSync(descriptor);
-    unlinkSync(temporary);
-    throw error;
-  }
-  closeSync(descriptor);
-  renameSync(temporary, file);
 }
 
 /** Writes tensors and string metadata to a safetensors file, atomically (temporary file, fsync, rename). */

@@ -57,7 +57,7 @@ export function isQuickInvocation(args: readonly string[]): boolean {
  */
 export async function relaunchWithAllocatorSettings(): Promise<void> {
   if (!wantsAllocatorRelaunch()) return;
-  const env = { ...process.env, ROBUSTNORM_ALLOCATOR: 'tuned', MALLOC_MMAP_THRESHOLD_: MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD_: TRIM_THRESHOLD };
+  const env = { ...process.env, ROBUSTNORM_ALLOCATOR: 'tuned', MALLOC_MMAP_THRESHOLD_: MMAP_THRESHOLD, MALLOC_TRIM_THRESHOLD_: TRIM_THRESHOLD, ROBUSTNORM_PARENT_PID: String(process.pid) };
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { env, stdio: 'inherit' });
   // Ctrl-C reaches both processes (one process group); this one waits for the child's exit.
   const forward = (signal: NodeJS.Signals) => () => void child.kill(signal);
@@ -67,4 +67,29 @@ export async function relaunchWithAllocatorSettings(): Promise<void> {
     child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === null ? 0 : constants.signals[signal])));
   });
   if (status !== null) process.exit(status);
+}
+
+/** The id of the process that started this one by a relaunch (null when not a relaunched child). */
+let startedBy: number | null = null;
+
+/**
+ * In a relaunched child: remembers which process started it, and takes the
+ * variable that says so out of the environment (a program this one starts
+ * has another parent).
+ */
+export function rememberParent(env: NodeJS.ProcessEnv = process.env): void {
+  const pid = Number(env.ROBUSTNORM_PARENT_PID);
+  delete env.ROBUSTNORM_PARENT_PID;
+  if (Number.isInteger(pid) && pid > 0) startedBy = pid;
+}
+
+/**
+ * Whether the process that started this one has ended (killed with
+ * `kill -9`, which it cannot forward). A child is then re-parented, so its
+ * parent id changes. Its work is synchronous, so it cannot wait for an
+ * event saying so: the progress display asks this at every step
+ * (cli/progress.ts), and the child stops instead of training on as an orphan.
+ */
+export function parentHasEnded(started: number | null = startedBy, parent: number = process.ppid): boolean {
+  return started !== null && parent !== started;
 }

@@ -5,7 +5,8 @@
  * program (program.ts). The heavy imports wait until then, so the short-lived
  * parent process loads nothing but this.
  */
-import { isQuickInvocation, relaunchWithAllocatorSettings } from './allocator.js';
+import { isQuickInvocation, relaunchWithAllocatorSettings, rememberParent } from './allocator.js';
 
 if (!isQuickInvocation(process.argv.slice(2))) await relaunchWithAllocatorSettings();
+rememberParent();
 await import('./program.js');

@@ -7,7 +7,8 @@
 import { evaluateRobustness } from '../attacks/evaluate.js';
 import type { AttackConfig, AttackName } from '../attacks/registry.js';
 import { epsToPixel, PAPER_INPUT_STD } from '../attacks/units.js';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../checkpoint/atomic-write.js';
 import { limitDataset, type Dataset } from '../data/datasets.js';
 import type { NormStatistics } from '../nn/norm-statistics.js';
 import type { ModelSpec, ModelStore } from './models.js';
@@ -107,8 +108,7 @@ function rowStore(file: string | undefined, settings: ReproductionSettings) {
     set(key: string, row: AccuracyRow | StrongCwRow): void {
       rows.set(key, row);
       if (file === undefined) return;
-      writeFileSync(`${file}.partial`, JSON.stringify({ settings: stamp, rows: [...rows] }));
-      renameSync(`${file}.partial`, file);
+      writeFileAtomic(file, JSON.stringify({ settings: stamp, rows: [...rows] }));
     },
   };
 }

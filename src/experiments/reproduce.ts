@@ -7,7 +7,8 @@
  * OUT/models/, and an experiment already in OUT/results.json (written after
  * each experiment, with the same settings) is not run again.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../checkpoint/atomic-write.js';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { limitDataset, loadDataset } from '../data/datasets.js';
@@ -66,11 +67,6 @@ function versions(): RunMetadata['versions'] {
   return { robustnorm: version('../../package.json'), node: process.versions.node, gpujs: version('gpu.js/package.json') };
 }
 
-/** Writes a file whole or not at all (an interrupted write never leaves half a file). */
-function writeAtomically(file: string, text: string): void {
-  writeFileSync(`${file}.partial`, text);
-  renameSync(`${file}.partial`, file);
-}
 
 /** Results (and model records) of an earlier run of the same settings in `out`, to resume from. */
 function earlierResults(file: string, settings: ReproductionSettings): { experiments: ExperimentResults; models: ModelRecord[] } {
@@ -92,9 +88,9 @@ function modelRecord(trained: TrainedModel): ModelRecord {
 
 /** Writes results.json, the SVG figures and report.md of `results` into `out`. */
 async function writeOutputs(results: ReproductionResults, out: string): Promise<void> {
-  writeAtomically(join(out, 'results.json'), JSON.stringify(results, null, 1));
-  for (const [file, svg] of await renderFigures(results)) writeAtomically(join(out, file), svg);
-  writeAtomically(join(out, 'report.md'), renderReport(results));
+  writeFileAtomic(join(out, 'results.json'), JSON.stringify(results, null, 1));
+  for (const [file, svg] of await renderFigures(results)) writeFileAtomic(join(out, file), svg);
+  writeFileAtomic(join(out, 'report.md'), renderReport(results));
 }
 
 /**
@@ -164,7 +160,7 @@ async function runOneSeed(settings: ReproductionSettings, options: ReproduceOpti
     }
     progress.note(`experiment ${number}: ${EXPERIMENTS[number]}`);
     STEPS[number](context, experiments);
-    writeAtomically(resultsFile, JSON.stringify(results(), null, 1));
+    writeFileAtomic(resultsFile, JSON.stringify(results(), null, 1));
   }
   const final = results();
   await writeOutputs(final, options.out);
