@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpoint, saveCheckpoint } from '../src/checkpoint/checkpoint.js';
+import { loadCheckpoint, restoreMomentum, saveCheckpoint } from '../src/checkpoint/checkpoint.js';
+import { SGD } from '../src/optim/sgd.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/checkpoint/safetensors.js';
 import { buildModel, modelConfig } from '../src/models/build.js';
 import { fromArray } from '../src/index.js';
@@ -57,6 +58,14 @@ describe('checkpoints (safetensors + JSON metadata)', () => {
     const file = join(folder(), 'bad.safetensors');
     writeFileSync(file, encodeSafetensors(state, { robustnorm: JSON.stringify({ format: 'robustnorm-checkpoint/1', model: config, seed: 1, training: {} }) }));
     expect(() => loadCheckpoint(file)).toThrow(/"bn2\.running_var" has shape \[3\] but the model expects \[32\]/);
+  });
+
+  it('names a momentum tensor whose size does not match its parameter', () => {
+    const model = buildModel(modelConfig('small-cnn', 'bn'), 0);
+    const [name, parameter] = model.namedParameters()[0] as [string, { shape: readonly number[] }];
+    const optimizer = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    const wrong = new Map([[name, fromArray([1, 2, 3], [3])]]);
+    expect(() => restoreMomentum(optimizer, model, wrong)).toThrow(new RegExp(`momentum of ${name.replace(/\./g, '\\.')} has shape \\[3\\], its parameter \\[${parameter.shape.join(', ')}\\]`));
   });
 
   it('names missing tensors', () => {

@@ -82,6 +82,9 @@ export function restoreMomentum(optimizer: SGD, model: Module, momentum: Readonl
   for (const [name, parameter] of model.namedParameters()) {
     const saved = momentum.get(name);
     if (saved === undefined) continue;
+    if (saved.size !== parameter.size) {
+      throw new Error(`checkpoint: the momentum of ${name} has shape [${saved.shape.join(', ')}], its parameter [${parameter.shape.join(', ')}]`);
+    }
     const buffer = new Float32Array(parameter.size);
     buffer.set(saved.data);
     optimizer.momentumBuffers.set(parameter, buffer);

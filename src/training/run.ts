@@ -11,7 +11,7 @@
  * command line (cli/train-command.ts) and the experiments
  * (experiments/models.ts) each say where it goes.
  */
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCheckpoint, restoreMomentum, saveCheckpoint } from '../checkpoint/checkpoint.js';
 import { limitDataset, loadDataset, type DatasetName } from '../data/datasets.js';
@@ -21,6 +21,8 @@ import type { Module } from '../nn/module.js';
 import { SGD } from '../optim/sgd.js';
 import { multiStepLR } from '../optim/schedules.js';
 import { noProgress, type StartProgress } from './progress.js';
+import { checkFreshFolder, lockFolder, settingMismatches } from './run-folder.js';
+import { writeFileAtomic } from '../checkpoint/atomic-write.js';
 import { evaluate, trainEpoch, type EpochOptions } from './train.js';
 
 /**
@@ -60,7 +62,10 @@ export interface TrainingRunOptions {
   /** The run's folder: checkpoint and metrics. */
   out: string;
   saveEveryEpoch: boolean;
+  /** Continue the run in `out` (which must have been trained with the same settings, but for `epochs`). */
   resume: boolean;
+  /** Start over in a folder that holds a run, or resume one with other settings. */
+  force?: boolean;
   /** Train on perturbed batches instead of clean ones. */
   perturbation?: TrainingPerturbation;
 }
@@ -74,6 +79,8 @@ export interface EpochRecord {
   testAccuracy: number;
   seconds: number;
   imagesPerSecond: number;
+  /** Which run trained this epoch (a resumed training is a new run). */
+  run?: string;
 }
 
 /** Where a run's reports go (each defaults to nowhere). */
@@ -86,16 +93,34 @@ export interface TrainingReporting {
   onEpoch?: (record: EpochRecord) => void;
 }
 
-/** Runs (or resumes) the training `options` describe; returns the model and every epoch's record. */
+/**
+ * Runs (or resumes) the training `options` describe; returns the model and
+ * every epoch's record. The folder is locked while it runs (a second run into
+ * it is refused); a folder holding a run needs `resume` or `force`; a resumed
+ * run must have its checkpoint's settings (`force` overrides).
+ */
 export function trainingRun(options: TrainingRunOptions, reporting: TrainingReporting = {}): { model: Module; history: EpochRecord[] } {
+  const release = lockFolder(options.out);
+  try {
+    return trainLocked(options, reporting);
+  } finally {
+    release();
+  }
+}
+
+function trainLocked(options: TrainingRunOptions, reporting: TrainingReporting): { model: Module; history: EpochRecord[] } {
   const startProgress = reporting.startProgress ?? noProgress;
   const log = reporting.log ?? (() => undefined);
+  checkFreshFolder(options.out, options);
   const data = loadDataset(options.dataset, options.dataDir ? { dataDir: options.dataDir } : {});
   const train = limitDataset(data.train, options.limit);
   const test = limitDataset(data.test, options.testLimit);
-  mkdirSync(options.out, { recursive: true });
+  if (train.count === 0 || test.count === 0) throw new Error(`${options.dataset}: no ${train.count === 0 ? 'training' : 'test'} images to use`);
   const checkpointFile = join(options.out, 'checkpoint.safetensors');
   const metricsFile = join(options.out, 'metrics.jsonl');
+  const { perturbation, force, ...settings } = options;
+  const recordedSettings = { ...settings, ...(perturbation ? { perturbation: perturbation.description } : {}) };
+  const run = `${new Date().toISOString()} pid ${process.pid}`;
 
   let model: Module;
   let config: ModelConfig = modelConfig(options.model, options.norm, options.power);
@@ -106,18 +131,28 @@ export function trainingRun(options: TrainingRunOptions, reporting: TrainingRepo
     if (loaded.metadata.model.architecture !== config.architecture || loaded.metadata.model.norm.kind !== config.norm.kind) {
       throw new Error(`--resume: ${checkpointFile} holds a ${loaded.metadata.model.architecture} with ${loaded.metadata.model.norm.kind}, not the ${config.architecture} with ${config.norm.kind} asked for`);
     }
+    const saved = (loaded.metadata.training.settings ?? {}) as Record<string, unknown>;
+    const mismatches = settingMismatches(saved, recordedSettings);
+    if (mismatches.length > 0 && force !== true) {
+      throw new Error(`--resume: ${checkpointFile} was trained with other settings: ${mismatches.join('; ')}. Resume with the same settings, or pass --force to continue with these`);
+    }
     model = loaded.model;
     config = loaded.metadata.model;
     history = (loaded.metadata.training.history as EpochRecord[] | undefined) ?? [];
     momentum = loaded.momentum;
-    log(`resuming from ${checkpointFile} after epoch ${history.length}`);
+    if (history.length >= options.epochs) {
+      log(`nothing to do: ${checkpointFile} already has ${history.length} epoch(s), and ${options.epochs} were asked for`);
+      return { model, history };
+    }
+    log(`resuming from ${checkpointFile} after epoch ${history.length}${mismatches.length > 0 ? ` (forced, with ${mismatches.join('; ')})` : ''}`);
   } else {
     model = buildModel(config, options.seed);
   }
+  // metrics.jsonl says what the checkpoint holds: its epochs, then this run's
+  writeFileAtomic(metricsFile, history.map((record) => `${JSON.stringify(record)}\n`).join(''));
   const optimizer = new SGD(model.parameters(), { lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay, nesterov: options.nesterov });
   restoreMomentum(optimizer, model, momentum);
   const schedule = multiStepLR(options.lr, options.milestones, options.gamma);
-  const { perturbation, ...settings } = options;
   const perturbationNote = perturbation ? ` ${perturbation.description}` : '';
   log(`training ${config.architecture} (${config.norm.kind}) on ${train.count} ${options.dataset} images${perturbationNote}, testing on ${test.count}, backend ${getBackend().name}`);
 
@@ -133,7 +168,7 @@ export function trainingRun(options: TrainingRunOptions, reporting: TrainingRepo
     const testAccuracy = evaluate(model, test, { batchSize: options.batchSize });
     const record: EpochRecord = {
       epoch: epoch + 1, lr: optimizer.lr, trainLoss: result.loss, trainAccuracy: result.accuracy, testAccuracy,
-      seconds: result.seconds, imagesPerSecond: train.count / result.seconds,
+      seconds: result.seconds, imagesPerSecond: train.count / result.seconds, run,
     };
     history.push(record);
     reporting.onEpoch?.(record);
@@ -142,7 +177,7 @@ export function trainingRun(options: TrainingRunOptions, reporting: TrainingRepo
       model: config, seed: options.seed,
       training: {
         dataset: options.dataset, trainCount: train.count, testCount: test.count, epochsDone: epoch + 1,
-        settings: { ...settings, ...(perturbation ? { perturbation: perturbation.description } : {}) }, history, backend: getBackend().name,
+        settings: recordedSettings, history, backend: getBackend().name,
       },
     };
     saveCheckpoint(checkpointFile, model, metadata, optimizer);
