@@ -96,6 +96,7 @@ describe('attack invariants', () => {
     expect(() => bim(model, x, labels, { eps, nbIter: 1.5 })).toThrow(/nbIter must be a non-negative integer/);
     expect(() => mim(model, x, [0, 1], { eps })).toThrow(/2 labels for a batch of 5/);
     expect(() => fgsm(model, x, labels, { eps, clipMin: 1, clipMax: 0 })).toThrow(/clip range \[1, 0\] is empty/);
+    expect(() => pgd(model, x, labels, { eps: 1e9 }, new Random(1))).toThrow(/eps 1000000000 \(input units\) is larger than the whole input range \[0, 1\].*largest is 3.25/);
     expect(() => cw(model, x, labels, { maxIterations: 0 })).toThrow(/maxIterations must be a positive integer/);
   });
 

@@ -20,6 +20,15 @@ describe('robustnorm CLI', () => {
     expect(badChoice.stderr).toMatch(/Allowed choices are bn, rn, ln, none/);
     expect(cli('eval').stderr).toMatch(/required option '--checkpoint <path>'/);
     expect(cli('train', '--model', 'vgg').stderr).toMatch(/unknown model "vgg"/);
+    const empty = cli('train', '--lr', '');
+    expect(empty.code).not.toBe(0);
+    expect(empty.stderr).toMatch(/--lr <rate>' argument '' is invalid/);
+  });
+
+  it('prints its version', () => {
+    const version = cli('--version');
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
   });
 
   it('trains, writes a checkpoint and metrics, resumes, and evaluates', () => {

@@ -18,6 +18,13 @@ function run(norm: string, seed: number, samples: number, epochs: number) {
 }
 
 describe('training end to end', () => {
+  it('stops a diverging run, naming the epoch and step', () => {
+    const model = buildModel(modelConfig('small-cnn', 'none'), 0);
+    const optimizer = new SGD(model.parameters(), { lr: 1e6 });
+    expect(() => trainEpoch(model, optimizer, limitDataset(data.train, 96), { batchSize: 32, seed: 0, epoch: 2, flip: false }))
+      .toThrow(/training diverged: the loss of epoch 3, step \d+ is .*; lower the learning rate/);
+  });
+
   it('the same seed gives the same loss curve', () => {
     const first = run('bn', 7, 64, 1).losses;
     const second = run('bn', 7, 64, 1).losses;

@@ -21,6 +21,7 @@
 import type { Module } from '../nn/module.js';
 import { crossEntropy } from '../ops/loss.js';
 import { Tensor } from '../tensor/tensor.js';
+import { PAPER_INPUT_STD } from './units.js';
 
 /** Settings shared by the L∞ attacks (FGSM, BIM, PGD, MIM), in input (pixel) units. */
 export interface AttackSettings {
@@ -51,6 +52,9 @@ export function resolvedSettings(settings: AttackSettings): Required<AttackSetti
   if (!(resolved.epsIter >= 0) || !Number.isFinite(resolved.epsIter)) throw new Error(`attack: epsIter must be a finite number ≥ 0, got ${settings.epsIter}`);
   if (!Number.isInteger(resolved.nbIter) || resolved.nbIter < 0) throw new Error(`attack: nbIter must be a non-negative integer, got ${settings.nbIter}`);
   if (!(resolved.clipMin < resolved.clipMax)) throw new Error(`attack: clip range [${resolved.clipMin}, ${resolved.clipMax}] is empty`);
+  if (resolved.eps > resolved.clipMax - resolved.clipMin) {
+    throw new Error(`attack: eps ${resolved.eps} (input units) is larger than the whole input range [${resolved.clipMin}, ${resolved.clipMax}], so any image would be in reach; in the paper's units the largest is ${((resolved.clipMax - resolved.clipMin) / PAPER_INPUT_STD).toFixed(2)}`);
+  }
   return resolved;
 }
 

@@ -2,6 +2,7 @@
  * The robustnorm command line (its commands, flags and actions; `main.ts`
  * starts it): `robustnorm <command> --help` for each command.
  */
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadCheckpoint } from '../checkpoint/checkpoint.js';
 import { DATASET_NAMES, limitDataset, loadDataset, parseDatasetName, type DatasetName } from '../data/datasets.js';
@@ -34,25 +35,25 @@ function parseStatisticsList(value: string): NormStatistics[] {
 }
 
 function positiveInteger(value: string): number {
-  const parsed = Number(value);
+  const parsed = value.trim() === '' ? Number.NaN : Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive integer');
   return parsed;
 }
 
 function nonNegativeInteger(value: string): number {
-  const parsed = Number(value);
+  const parsed = value.trim() === '' ? Number.NaN : Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a non-negative integer');
   return parsed;
 }
 
 function nonNegativeNumber(value: string): number {
-  const parsed = Number(value);
+  const parsed = value.trim() === '' ? Number.NaN : Number(value);
   if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError('expected a non-negative number');
   return parsed;
 }
 
 function positiveNumber(value: string): number {
-  const parsed = Number(value);
+  const parsed = value.trim() === '' ? Number.NaN : Number(value);
   if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number');
   return parsed;
 }
@@ -96,6 +97,7 @@ program
   .name('robustnorm')
   .description('Train, attack and evaluate networks with BatchNorm, RobustNorm, LayerNorm or no norm (a reproduction of "Towards an Adversarially Robust Normalization Approach").')
   .showHelpAfterError()
+  .version((createRequire(import.meta.url)('../../package.json') as { version: string }).version, '-V, --version', 'print the version')
   .addOption(new Option('--backend <name>', 'kernel backend (default: ROBUSTNORM_BACKEND or auto)').choices(['auto', ...BACKEND_NAMES]));
 
 program

@@ -59,6 +59,18 @@ export function epochGenerators(seed: number, epoch: number): { shuffle: Random;
   return { shuffle, flip: random.fork() };
 }
 
+/**
+ * A batch's mean cross-entropy above this means training has diverged (at
+ * initialization it is ≈ ln 10 ≈ 2.3; a well-trained model's is far below 1).
+ */
+export const DIVERGED_LOSS = 1e4;
+
+/** Stops a run whose loss has blown up or turned NaN, naming where (epoch is 0-based here, shown 1-based). */
+export function checkNotDiverged(loss: number, epoch: number, step: number): void {
+  if (loss < DIVERGED_LOSS) return;
+  throw new Error(`training diverged: the loss of epoch ${epoch + 1}, step ${step} is ${loss}; lower the learning rate (--lr) and start again`);
+}
+
 /** Trains `model` for one pass over `data`; returns the mean loss and accuracy seen. */
 export function trainEpoch(model: Module, optimizer: SGD, data: Dataset, options: EpochOptions): { loss: number; accuracy: number; seconds: number } {
   const { shuffle, flip } = epochGenerators(options.seed, options.epoch);
@@ -73,6 +85,7 @@ export function trainEpoch(model: Module, optimizer: SGD, data: Dataset, options
     model.train();
     const logits = model.forward(images);
     const loss = crossEntropy(logits, batch.labels);
+    checkNotDiverged(loss.item(), options.epoch, index + 1);
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();
