@@ -46,7 +46,7 @@ export function removeStaleTemporaries(file: string): void {
 }
 
 /** Whether a process with this id exists (signal 0 checks without sending anything). */
-function isRunning(pid: number): boolean {
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

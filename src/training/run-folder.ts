@@ -5,19 +5,10 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isRunning } from '../checkpoint/atomic-write.js';
 
 /** The lock file's name in a run's folder; it holds the owning process's id. */
 export const LOCK_FILE = '.lock';
-
-/** Whether a process with this id exists (signal 0 checks without sending anything). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Takes the folder's lock, or throws if a running process holds it. A lock
