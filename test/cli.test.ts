@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,6 +73,17 @@ describe('robustnorm attack', () => {
     expect(report.results[0].attacks.map((a: { attack: string }) => a.attack)).toEqual(['fgsm', 'bim', 'mim', 'cw', 'pgd']);
     for (const r of report.results) for (const a of r.attacks) expect(a.accuracy).toBeLessThanOrEqual(1);
     expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+    // a bad --save-examples is refused before any attack runs, and nothing is overwritten
+    const common = ['attack', '--checkpoint', join(out, 'checkpoint.safetensors'), '--attack', 'fgsm', '--limit', '4', '--batch-size', '4', '--save-examples'];
+    writeFileSync(join(out, 'important.txt'), 'keep me');
+    for (const [path, message] of [[join(out, 'important.txt'), /ending in \.png/], [out, /ending in \.png/], [join(out, 'dir.png'), /is a folder/], [join(out, 'missing', 'x.png'), /does not exist/]] as const) {
+      if (path.endsWith('dir.png')) mkdirSync(path);
+      const refused = cli(...common, path);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(message);
+      expect(refused.stderr).not.toMatch(/attacking/);
+    }
+    expect(readFileSync(join(out, 'important.txt'), 'utf8')).toBe('keep me');
   });
 
   it.each([

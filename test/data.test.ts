@@ -79,13 +79,18 @@ describe('datasets', () => {
     const saved = process.env.FASHION_MNIST_DIR;
     process.env.FASHION_MNIST_DIR = '/nonexistent/fashion';
     try {
-      const found = (() => { try { return fashionMnistDir('/nonexistent/flag'); } catch (error) { return (error as Error).message; } })();
+      const found = (() => { try { return fashionMnistDir(); } catch (error) { return (error as Error).message; } })();
       if (found.startsWith('/')) expect(found).toBe('/usr/share/datasets/fashion-mnist');
       else expect(found).toMatch(/apt-get install dataset-fashion-mnist.*--data-dir/s);
     } finally {
       if (saved === undefined) delete process.env.FASHION_MNIST_DIR;
       else process.env.FASHION_MNIST_DIR = saved;
     }
+  });
+
+  it('refuses a --data-dir that does not exist, or that the embedded mnist cannot use', () => {
+    expect(() => fashionMnistDir('/nonexistent/typo')).toThrow(/--data-dir \/nonexistent\/typo: no such folder/);
+    expect(() => loadDataset('mnist', { dataDir: '/tmp' })).toThrow(/mnist dataset is embedded and reads no folder/);
   });
 });
 

@@ -3,6 +3,8 @@
  * per statistics mode, as a table (or JSON), with a progress bar, and
  * optionally a PNG of adversarial examples.
  */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { loadCheckpoint } from '../checkpoint/checkpoint.js';
 import { evaluateRobustness, type RobustnessResult } from '../attacks/evaluate.js';
 import { runAttack, type AttackConfig, type AttackName } from '../attacks/registry.js';
@@ -61,6 +63,13 @@ function evaluateAll(model: Module, test: Dataset, options: AttackCommandOptions
 }
 
 /** Attacks the first batch (PGD if asked for, else the first attack) and draws clean / perturbation / adversarial columns. */
+/** Throws before any work if `--save-examples` cannot be written as a PNG: not `.png`, a folder, or in a missing folder. */
+function checkExamplesPath(file: string): void {
+  if (!file.toLowerCase().endsWith('.png')) throw new Error(`--save-examples ${file}: give a file name ending in .png (an existing .png is replaced)`);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new Error(`--save-examples ${file}: is a folder`);
+  if (!existsSync(dirname(resolve(file)))) throw new Error(`--save-examples ${file}: the folder ${dirname(resolve(file))} does not exist`);
+}
+
 function saveExamples(file: string, model: Module, test: Dataset, options: AttackCommandOptions, config: AttackConfig): void {
   model.eval();
   model.setNormStatistics(options.statistics[0] ?? 'population');
@@ -93,6 +102,7 @@ function printTable(results: readonly RobustnessResult[], attacks: readonly Atta
 }
 
 export function runAttackCommand(options: AttackCommandOptions): RobustnessResult[] {
+  if (options.saveExamples) checkExamplesPath(options.saveExamples);
   const { model, metadata } = loadCheckpoint(options.checkpoint);
   const datasetName = parseDatasetName(options.dataset ?? String(metadata.training.dataset ?? 'mnist'));
   const test = limitDataset(loadDataset(datasetName, options.dataDir ? { dataDir: options.dataDir } : {}).test, options.limit);
@@ -103,8 +113,9 @@ export function runAttackCommand(options: AttackCommandOptions): RobustnessResul
   process.stderr.write(`attacking ${metadata.model.architecture} (${metadata.model.norm.kind}) on ${test.count} ${datasetName} test images: ε = ${epsPaper.toFixed(4)} (paper units) = ${epsPixel.toFixed(4)} (pixels)\n`);
 
   const results = evaluateAll(model, test, options, config);
-  if (options.saveExamples) saveExamples(options.saveExamples, model, test, options, config);
+  // the results first: a failing write must not lose them
   if (options.json) console.log(JSON.stringify({ checkpoint: options.checkpoint, dataset: datasetName, epsPaper, epsPixel, results }, null, 2));
   else printTable(results, options.attacks, epsPaper, epsPixel);
+  if (options.saveExamples) saveExamples(options.saveExamples, model, test, options, config);
   return results;
 }

