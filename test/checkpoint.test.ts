@@ -87,4 +87,36 @@ describe('checkpoints (safetensors + JSON metadata)', () => {
     expect(decoded.tensors.get('a')!.toArray()).toEqual([[1, 2], [3, 4]]);
     expect(decoded.metadata).toEqual({ note: 'x' });
   });
+
+  it('enforces the safetensors format: an object of objects, whole offsets that tile the data, finite values', () => {
+    /** safetensors bytes with this header (JSON) and `dataBytes` bytes of data, float32 values `fill`. */
+    const craft = (header: unknown, dataBytes: number, fill = 1.5): Uint8Array => {
+      const json = Buffer.from(JSON.stringify(header), 'utf8');
+      const out = new Uint8Array(8 + json.length + dataBytes);
+      new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+      out.set(json, 8);
+      const values = new Float32Array(dataBytes / 4).fill(fill);
+      out.set(new Uint8Array(values.buffer), 8 + json.length);
+      return out;
+    };
+    const f32 = (begin: number, end: number, shape = [(end - begin) / 4]) => ({ dtype: 'F32', shape, data_offsets: [begin, end] });
+    expect(decodeSafetensors(craft({ a: f32(0, 8), b: f32(8, 16) }, 16), 'ok.st').tensors.size).toBe(2);
+    const cases: Array<[unknown, number, RegExp, number?]> = [
+      [{ a: f32(0, 8), b: f32(4, 12) }, 12, /bad.st: not a valid checkpoint: tensor "b" \(bytes 4–12\) overlaps/],
+      [{ a: f32(0, 4), b: f32(8, 12) }, 12, /bytes 4–8 of the data belong to no tensor/],
+      [{ a: f32(0, 8) }, 12, /bytes 8–12 of the data belong to no tensor/],
+      [{ a: { dtype: 'F32', shape: [1], data_offsets: [0.5, 4.5] } }, 8, /data_offsets \[0.5,4.5\]; offsets are whole numbers/],
+      [{ a: { dtype: 'F32', shape: [1.5], data_offsets: [0, 4] } }, 4, /shape \[1.5\]; dimensions are whole numbers/],
+      [{ a: null }, 0, /tensor "a" is null, not an object/],
+      [[1, 2], 0, /header is not a JSON object/],
+      [{ __metadata__: { n: 1 }, a: f32(0, 4) }, 4, /__metadata__ is not an object of strings/],
+      [{ a: f32(0, 8) }, 8, /tensor "a" holds NaN at index 0; weights must be finite/, Number.NaN],
+    ];
+    for (const [header, dataBytes, message, fill] of cases) {
+      expect(() => decodeSafetensors(craft(header, dataBytes, fill), 'bad.st'), JSON.stringify(header)).toThrow(message);
+    }
+    const huge = new Uint8Array(16);
+    new DataView(huge.buffer).setBigUint64(0, BigInt(200_000_000), true);
+    expect(() => decodeSafetensors(huge, 'huge.st')).toThrow(/header length 200000000 is over the format's 100000000-byte cap/);
+  });
 });

@@ -47,40 +47,75 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata
   return out;
 }
 
-/** Decodes safetensors bytes; every problem names `file` and what is wrong. */
+/** The largest header the reader accepts (the safetensors format's own cap: 100 MB). */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * Decodes safetensors bytes; every problem names `file` and what is wrong.
+ * It enforces the format's rules: a header of at most 100 MB that is a JSON
+ * object of objects, whole-number shapes and offsets, and tensors that tile
+ * the data exactly (in order, no gap, no overlap, nothing left over); and
+ * this project's: F32 or F64 only, every value finite.
+ */
 export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   const fail = (problem: string): never => {
     throw new Error(`${file}: not a valid checkpoint: ${problem}`);
   };
   if (bytes.length < 8) fail(`only ${bytes.length} bytes`);
   const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  if (headerLength > MAX_HEADER_BYTES) fail(`header length ${headerLength} is over the format's ${MAX_HEADER_BYTES}-byte cap`);
   if (8 + headerLength > bytes.length) fail(`header length ${headerLength} runs past the end of the ${bytes.length}-byte file (truncated?)`);
-  let header: Record<string, unknown>;
+  let header: unknown;
   try {
-    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLength)).toString('utf8')) as Record<string, unknown>;
+    header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLength)).toString('utf8'));
   } catch (error) {
     return fail(`header is not JSON (${(error as Error).message})`);
   }
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject(header)) return fail('header is not a JSON object');
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
-  const tensors = new Map<string, Tensor>();
+  const entries: Array<[string, HeaderEntry]> = [];
   for (const [name, value] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
+    if (name === '__metadata__') {
+      if (!isObject(value) || !Object.values(value).every((item) => typeof item === 'string')) fail('__metadata__ is not an object of strings');
+      continue;
+    }
+    if (!isObject(value)) fail(`tensor "${name}" is ${JSON.stringify(value)}, not an object`);
     const entry = value as Partial<HeaderEntry>;
     const size = entry.dtype !== undefined ? DTYPES[entry.dtype] : undefined;
     if (size === undefined) fail(`tensor "${name}" has dtype ${String(entry.dtype)}; only F32 and F64 are supported`);
-    const shape = entry.shape;
-    const offsets = entry.data_offsets;
+    const { shape, data_offsets: offsets } = entry;
     if (!Array.isArray(shape) || !Array.isArray(offsets) || offsets.length !== 2) fail(`tensor "${name}" lacks a shape or data_offsets`);
+    const whole = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+    if (!(shape as unknown[]).every(whole)) fail(`tensor "${name}" has shape ${JSON.stringify(shape)}; dimensions are whole numbers`);
+    if (!(offsets as unknown[]).every(whole)) fail(`tensor "${name}" has data_offsets ${JSON.stringify(offsets)}; offsets are whole numbers`);
     const [begin, end] = offsets as [number, number];
     const count = (shape as number[]).reduce((product, dim) => product * dim, 1);
     if (end - begin !== count * (size as number)) fail(`tensor "${name}" of shape [${(shape as number[]).join(', ')}] needs ${count * (size as number)} bytes but its offsets span ${end - begin}`);
-    if (begin < 0 || end > dataLength) fail(`tensor "${name}" lies outside the data (bytes ${begin}–${end} of ${dataLength}; truncated?)`);
+    if (end > dataLength) fail(`tensor "${name}" lies outside the data (bytes ${begin}–${end} of ${dataLength}; truncated?)`);
+    entries.push([name, entry as HeaderEntry]);
+  }
+  // the tensors, in offset order, must cover the data exactly
+  const ordered = [...entries].sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
+  let covered = 0;
+  for (const [name, entry] of ordered) {
+    const [begin] = entry.data_offsets;
+    if (begin < covered) fail(`tensor "${name}" (bytes ${begin}–${entry.data_offsets[1]}) overlaps the tensor before it`);
+    if (begin > covered) fail(`bytes ${covered}–${begin} of the data belong to no tensor`);
+    covered = entry.data_offsets[1];
+  }
+  if (covered !== dataLength) fail(`bytes ${covered}–${dataLength} of the data belong to no tensor`);
+  const tensors = new Map<string, Tensor>();
+  for (const [name, entry] of entries) {
+    const [begin, end] = entry.data_offsets;
     // An owned, aligned copy (Node's Buffer#slice would return a view of the whole file).
     const copy = new Uint8Array(end - begin);
     copy.set(bytes.subarray(dataStart + begin, dataStart + end));
     const data = entry.dtype === 'F64' ? new Float64Array(copy.buffer) : new Float32Array(copy.buffer);
-    tensors.set(name, new Tensor(data, shape as number[]));
+    const bad = data.findIndex((value) => !Number.isFinite(value));
+    if (bad >= 0) fail(`tensor "${name}" holds ${data[bad]} at index ${bad}; weights must be finite numbers`);
+    tensors.set(name, new Tensor(data, entry.shape));
   }
   return { tensors, metadata: (header.__metadata__ as Record<string, string> | undefined) ?? {} };
 }
