@@ -142,7 +142,7 @@ function returnFlatOutput(kernel: unknown): void {
 /**
  * gpu.js copies every array argument into the kernel's WebAssembly memory
  * before a run (`utils.flattenTo`). An input the backend prepared straight
- * into that region (`argumentRegion`) would be copied onto itself; this
+ * into that region (`allocateHere` below) would be copied onto itself; this
  * skips exactly that copy, for every gpu.js kernel, and leaves every other
  * copy as it was. Installed once; if a gpu.js upgrade renames the function,
  * nothing changes but the speed.
