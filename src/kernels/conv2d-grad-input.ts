@@ -141,14 +141,15 @@ export function packGradInputWeights(w: Float32Array, shape: Conv2dShape): Float
  * Step 2: adds every cols value into the input position it came from. `quads`
  * is the kernel's result [⌈J/4⌉][N][OH·OW][4]; the sums go into a zero-padded
  * [N, C, H + 2p, W + 2p] buffer (so no bounds tests), cropped at the end.
+ * That buffer is `scratch` when given (any earlier contents are cleared).
  */
-export function scatterColumns(quads: Float32Array, shape: Conv2dShape, out: Float32Array): Float32Array {
+export function scatterColumns(quads: Float32Array, shape: Conv2dShape, out: Float32Array, scratch?: Float32Array): Float32Array {
   const { batch: N, inChannels: C, height: H, width: W, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
   const paddedHeight = H + 2 * P;
   const paddedWidth = W + 2 * P;
   const plane = paddedHeight * paddedWidth;
   const J = C * KH * KW;
-  const padded = P === 0 ? out : new Float32Array(N * C * plane);
+  const padded = P === 0 ? out : (scratch ?? new Float32Array(N * C * plane));
   padded.fill(0);
   // The four rows j = 4g … 4g+3 of a group are read together, in the order
   // they lie in `quads`; each goes to its own (c, kh, kw) place in the image.

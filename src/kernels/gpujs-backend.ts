@@ -230,7 +230,27 @@ class GpuJsBackend implements KernelBackend {
     const cached = this.paddedInputs.get(x);
     this.paddedInputs.delete(x);
     if (cached !== undefined && cached.shape === shapeKey('conv', shape)) return cached.padded;
-    return padInput(x, shape.batch * shape.inChannels, shape.height, shape.width, shape.padding);
+    const { batch: N, inChannels: C, height: H, width: W, padding: P } = shape;
+    if (P === 0) return x;
+    return padInput(x, N * C, H, W, P, P, this.scratch(shapeKey('gradWeightPadded', shape), N * C * (H + 2 * P) * (W + 2 * P)));
+  }
+
+  /**
+   * Working buffers that never leave a kernel call (the weight gradient's
+   * padded input, the scatter's padded sums), one per purpose and shape,
+   * kept between calls: a training step then does not allocate them anew
+   * (bench/allocation.ts measured 24 of a small-cnn step's 105 MB). Zero
+   * when first made; each user says what it relies on of the previous contents.
+   */
+  private readonly scratchBuffers = new Map<string, Float32Array>();
+
+  private scratch(key: string, length: number): Float32Array {
+    let buffer = this.scratchBuffers.get(key);
+    if (buffer === undefined || buffer.length !== length) {
+      buffer = new Float32Array(length);
+      this.scratchBuffers.set(key, buffer);
+    }
+    return buffer;
   }
 
   /**
@@ -390,8 +410,11 @@ class GpuJsBackend implements KernelBackend {
    * ROBUSTNORM_CONV_LAYOUT=nchw. WebGL has no SIMD lanes to feed and keeps
    * the NCHW kernels, as do small batches. Measured on one core: about 1.5×
    * faster at stride 2 and on 7×7 and 14×14 maps, the same on 28×28 at
-   * stride 1. The stride-2 input gradient was slower in this layout (more
-   * loads per multiply-add, branches per tap), so it stays NCHW; the weight
+   * stride 1. The stride-2 input gradient stays NCHW: as a gather in this
+   * layout it was slower (more loads per multiply-add, branches per tap);
+   * as s² stride-1 convolutions, one per phase (ih mod s, iw mod s), it was
+   * 1.2× faster per call but the training step got slower (∂L/∂y copied into
+   * each phase kernel's memory, more garbage collection). The weight
    * gradient has a layout of its own (channelLanesGradWeight).
    */
   private imageLanes(shape: Conv2dShape): boolean {
@@ -493,7 +516,7 @@ class GpuJsBackend implements KernelBackend {
         output: [OH * OW, part.batch, quadCount(C * KH * KW)],
         args: [gradOut.subarray(first * gImage, (first + part.batch) * gImage), wt],
       },
-      finish: (quads) => scatterColumns(quads, part, dx.subarray(first * xImage, (first + part.batch) * xImage)),
+      finish: (quads) => scatterColumns(quads, part, dx.subarray(first * xImage, (first + part.batch) * xImage), this.scratch(shapeKey('scatterPadded', part), part.batch * C * (H + 2 * shape.padding) * (W + 2 * shape.padding))),
     }));
     return dx;
   }
@@ -543,6 +566,7 @@ class GpuJsBackend implements KernelBackend {
 
   dispose(): void {
     this.helper?.dispose();
+    this.scratchBuffers.clear();
     for (const kernel of this.kernels.values()) kernel.destroy();
     this.kernels.clear();
     this.gpu.destroy();

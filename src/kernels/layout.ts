@@ -30,13 +30,15 @@ export function quadCount(n: number): number {
 
 /**
  * x [N, C, H, W] → xp [N, C, H + 2·padHeight, W + 2·padWidth] with zeros
- * around every image (x itself when there is no padding).
+ * around every image (x itself when there is no padding). Into `reuse` when
+ * given: an earlier result of the same sizes, whose zeros are still in place
+ * (only the inside is written).
  */
-export function padInput(x: Float32Array, batchChannels: number, height: number, width: number, padHeight: number, padWidth = padHeight): Float32Array {
+export function padInput(x: Float32Array, batchChannels: number, height: number, width: number, padHeight: number, padWidth = padHeight, reuse?: Float32Array): Float32Array {
   if (padHeight === 0 && padWidth === 0) return x;
   const paddedHeight = height + 2 * padHeight;
   const paddedWidth = width + 2 * padWidth;
-  const padded = new Float32Array(batchChannels * paddedHeight * paddedWidth);
+  const padded = reuse ?? new Float32Array(batchChannels * paddedHeight * paddedWidth);
   // A plain copy loop: rows are short (7–28 values), too short for subarray + set.
   for (let plane = 0; plane < batchChannels; plane++) {
     for (let h = 0; h < height; h++) {
