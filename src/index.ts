@@ -29,6 +29,7 @@ export { BatchNorm2d, batchNorm2d, batchNormComposed, type BatchNormOptions, typ
 export { RobustNorm2d, robustNorm2d, robustNormComposed, type RobustNormState, type RobustNormSettings, rangeNormalizeForward, rangeNormalize, rangeNormalizeBackward, type RobustNormOptions, type RangeStatistics } from './nn/robust-norm.js';
 export { LayerNorm, layerNorm, layerNormComposed } from './nn/layer-norm.js';
 export { Identity } from './nn/identity.js';
+export { normRelu, type FusesRelu } from './nn/fused-relu.js';
 export { standardizeForward, standardize, standardizeBackward, meanAndVariance, type StandardizeStatistics } from './nn/standardize.js';
 export { Conv2d, Linear, ReLU, AvgPool2d, GlobalAvgPool2d, Flatten, NormalizeInput, Sequential, type Conv2dLayerOptions } from './nn/layers.js';
 export { makeNorm, parseNormKind, NORM_KINDS, type NormKind, type NormConfig } from './nn/norm-factory.js';

@@ -3,10 +3,11 @@
  * robustNorm2dFused) compute exactly what the readable per-channel path
  * computes: the same output, the same three gradients and the same running
  * statistics, bit for bit, in every mode, on odd shapes, with tied extremes
- * and constant channels.
+ * and constant channels; and with a ReLU folded in (fused-relu.ts), exactly
+ * what the relu op computes after the readable path.
  */
 import { describe, expect, it } from 'vitest';
-import { batchNorm2d, robustNorm2d, Tensor, type NormStatistics } from '../src/index.js';
+import { BatchNorm2d, batchNorm2d, normRelu, RobustNorm2d, robustNorm2d, Tensor, type NormStatistics } from '../src/index.js';
 import { randomTensor } from './helpers.js';
 
 const shapes: Array<[string, number[]]> = [
@@ -54,41 +55,43 @@ function compare(layer: Layer, shape: number[], frozen = false): void {
   expect(fused).toEqual(readable);
 }
 
-describe.each([true, false])('training %s', (training) => {
-  describe.each(modes)('statistics %s', (statistics) => {
+describe.each([false, true])('ReLU folded in: %s', (relu) => {
+  describe.each([true, false])('training %s', (training) => {
+    describe.each(modes)('statistics %s', (statistics) => {
+      it.each(shapes)('BatchNorm, %s', (_, shape) => {
+        compare((x, w, b, fused) => {
+          const C = shape[1] as number;
+          const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningVar: randomTensor([C], 6).abs().add(0.5).to('float32') };
+          return { y: batchNorm2d(x, w, b, state, { training, statistics, eps: 1e-5, momentum: 0.1, fused, relu }), running: [state.runningMean, state.runningVar] };
+        }, shape);
+      });
+
+      it.each(shapes)('RobustNorm, %s', (_, shape) => {
+        compare((x, w, b, fused) => {
+          const C = shape[1] as number;
+          const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningRange: randomTensor([C], 7).abs().add(1.5).to('float32') };
+          return { y: robustNorm2d(x, w, b, state, { training, statistics, power: 0.2, eps: 1e-5, momentum: 0.1, fused, relu }), running: [state.runningMean, state.runningRange] };
+        }, shape);
+      });
+    });
+  });
+
+  describe.each(modes)('frozen γ and β, inference with %s statistics', (statistics) => {
     it.each(shapes)('BatchNorm, %s', (_, shape) => {
       compare((x, w, b, fused) => {
         const C = shape[1] as number;
         const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningVar: randomTensor([C], 6).abs().add(0.5).to('float32') };
-        return { y: batchNorm2d(x, w, b, state, { training, statistics, eps: 1e-5, momentum: 0.1, fused }), running: [state.runningMean, state.runningVar] };
-      }, shape);
+        return { y: batchNorm2d(x, w, b, state, { training: false, statistics, eps: 1e-5, momentum: 0.1, fused, relu }), running: [state.runningMean, state.runningVar] };
+      }, shape, true);
     });
 
     it.each(shapes)('RobustNorm, %s', (_, shape) => {
       compare((x, w, b, fused) => {
         const C = shape[1] as number;
         const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningRange: randomTensor([C], 7).abs().add(1.5).to('float32') };
-        return { y: robustNorm2d(x, w, b, state, { training, statistics, power: 0.2, eps: 1e-5, momentum: 0.1, fused }), running: [state.runningMean, state.runningRange] };
-      }, shape);
+        return { y: robustNorm2d(x, w, b, state, { training: false, statistics, power: 0.2, eps: 1e-5, momentum: 0.1, fused, relu }), running: [state.runningMean, state.runningRange] };
+      }, shape, true);
     });
-  });
-});
-
-describe.each(modes)('frozen γ and β, inference with %s statistics', (statistics) => {
-  it.each(shapes)('BatchNorm, %s', (_, shape) => {
-    compare((x, w, b, fused) => {
-      const C = shape[1] as number;
-      const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningVar: randomTensor([C], 6).abs().add(0.5).to('float32') };
-      return { y: batchNorm2d(x, w, b, state, { training: false, statistics, eps: 1e-5, momentum: 0.1, fused }), running: [state.runningMean, state.runningVar] };
-    }, shape, true);
-  });
-
-  it.each(shapes)('RobustNorm, %s', (_, shape) => {
-    compare((x, w, b, fused) => {
-      const C = shape[1] as number;
-      const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningRange: randomTensor([C], 7).abs().add(1.5).to('float32') };
-      return { y: robustNorm2d(x, w, b, state, { training: false, statistics, power: 0.2, eps: 1e-5, momentum: 0.1, fused }), running: [state.runningMean, state.runningRange] };
-    }, shape, true);
   });
 });
 
@@ -97,4 +100,29 @@ it('reports a γ of the wrong size on the fused path too', () => {
   const w = new Tensor(new Float32Array(2), [2]);
   const state = { runningMean: new Tensor(new Float32Array(3), [3]), runningVar: new Tensor(new Float32Array(3).fill(1), [3]) };
   expect(() => batchNorm2d(x, w, w, state, { training: true, statistics: 'batch', eps: 1e-5, momentum: 0.1 })).toThrow(/3 channels but weight \[2\]/);
+});
+
+describe.each([
+  ['BatchNorm2d', () => new BatchNorm2d(3)],
+  ['RobustNorm2d', () => new RobustNorm2d(3)],
+] as const)('normRelu on a %s layer', (_, makeLayer) => {
+  it.each([true, false])('equals forward(x).relu() in training %s, gradients included, and counts one batch', (training) => {
+    const x = input([4, 3, 3, 2], 1);
+    const gradOut = randomTensor([4, 3, 3, 2], 4).to('float32');
+    const run = (fold: boolean) => {
+      const layer = makeLayer();
+      layer.weight.data.set([1.5, -0.5, 0.8]);
+      layer.bias.data.set([0.1, 0.3, -0.2]);
+      if (!training) layer.eval();
+      const xl = x.clone().requireGrad();
+      const y = fold ? normRelu(layer, xl) : layer.forward(xl).relu();
+      y.backward(gradOut);
+      return [y, xl.grad, layer.weight.grad, layer.bias.grad, layer.runningMean, layer.numBatchesTracked].map((t) => bits(t ?? null));
+    };
+    const folded = run(true);
+    expect(folded).toEqual(run(false));
+    // the ReLU did something: some outputs were clamped to 0 and some kept
+    const y = new Float32Array(new Uint32Array(folded[0] as number[]).buffer);
+    expect(y.some((value) => value === 0) && y.some((value) => value > 0)).toBe(true);
+  });
 });

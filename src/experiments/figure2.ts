@@ -66,15 +66,19 @@ export function lastBatchNorm(model: Module): { layer: BatchNorm2d; name: string
   return { layer, name: entry ? entry[0].replace(/\.running_mean$/, '') : 'batch norm' };
 }
 
-/** Runs `fn` while recording the input of every call to `layer.forward`. */
-function recordingInputs<T>(layer: Module, fn: (inputs: Tensor[]) => T): T {
+/** Runs `fn` while recording the input of every call to `layer.forward` (or `forwardRelu`, the same layer followed by a ReLU). */
+function recordingInputs<T>(layer: BatchNorm2d, fn: (inputs: Tensor[]) => T): T {
   const inputs: Tensor[] = [];
   const forward = layer.forward.bind(layer);
+  const forwardRelu = layer.forwardRelu.bind(layer);
   layer.forward = (x: Tensor) => (inputs.push(x), forward(x));
+  layer.forwardRelu = (x: Tensor) => (inputs.push(x), forwardRelu(x));
   try {
     return fn(inputs);
   } finally {
-    Reflect.deleteProperty(layer, 'forward'); // back to the class's method
+    // back to the class's methods
+    Reflect.deleteProperty(layer, 'forward');
+    Reflect.deleteProperty(layer, 'forwardRelu');
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import { Conv2d, GlobalAvgPool2d, Linear, NormalizeInput, Sequential } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
+import { normRelu } from '../nn/fused-relu.js';
 import { makeNorm, type NormConfig } from '../nn/norm-factory.js';
 import type { Random } from '../random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -38,7 +39,7 @@ export class BasicBlock extends Module {
 
   /** relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)). */
   forward(x: Tensor): Tensor {
-    const residual = this.bn2.forward(this.conv2.forward(this.bn1.forward(this.conv1.forward(x)).relu()));
+    const residual = this.bn2.forward(this.conv2.forward(normRelu(this.bn1, this.conv1.forward(x))));
     return residual.add(this.shortcut ? this.shortcut.forward(x) : x).relu();
   }
 }
@@ -90,7 +91,7 @@ export class ResNet extends Module {
   /** Logits [N, classes] for images [N, C, H, W]. */
   forward(x: Tensor): Tensor {
     const input = this.normalize ? this.normalize.forward(x) : x;
-    const stem = this.bn1.forward(this.conv1.forward(input)).relu();
+    const stem = normRelu(this.bn1, this.conv1.forward(input));
     const features = this.layer3.forward(this.layer2.forward(this.layer1.forward(stem)));
     return this.linear.forward(this.pool.forward(features));
   }

@@ -5,6 +5,7 @@
  */
 import { Conv2d, Linear, NormalizeInput } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
+import { normRelu } from '../nn/fused-relu.js';
 import { makeNorm, type NormConfig } from '../nn/norm-factory.js';
 import type { Random } from '../random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -47,9 +48,9 @@ export class SmallCnn extends Module {
   /** Logits [N, classes] for images [N, 1, 28, 28]. */
   forward(x: Tensor): Tensor {
     const input = this.normalize ? this.normalize.forward(x) : x;
-    const h1 = this.bn1.forward(this.conv1.forward(input)).relu();
-    const h2 = this.bn2.forward(this.conv2.forward(h1)).relu();
-    const h3 = this.bn3.forward(this.conv3.forward(h2)).relu();
+    const h1 = normRelu(this.bn1, this.conv1.forward(input));
+    const h2 = normRelu(this.bn2, this.conv2.forward(h1));
+    const h3 = normRelu(this.bn3, this.conv3.forward(h2));
     return this.linear.forward(h3.flatten(1));
   }
 }

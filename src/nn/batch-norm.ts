@@ -27,6 +27,7 @@ import { formatShape } from '../tensor/shape.js';
 import { record } from '../tensor/autograd.js';
 import { allocate, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
 import { channelNorm, checkedChannelGroups } from './channel-norm.js';
+import { bitsOf, clampRun, maskRun } from './fused-relu.js';
 import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
 import { usesBatchStatistics, type NormStatistics } from './norm-statistics.js';
@@ -58,6 +59,8 @@ export interface BatchNormSettings {
    * unless this is false; float64 input always runs the readable path.
    */
   fused?: boolean;
+  /** Apply a ReLU to the output: relu(BatchNorm(x)), folded into the fused loops (fused-relu.ts). */
+  relu?: boolean;
 }
 
 /**
@@ -75,7 +78,7 @@ export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Batc
   const runningMean = state.runningMean.data;
   const runningVar = state.runningVar.data;
   const tau = settings.momentum;
-  return channelNorm<StandardizeStatistics>('batchNorm2d', x, weight, bias, {
+  const y = channelNorm<StandardizeStatistics>('batchNorm2d', x, weight, bias, {
     forward: (values, c, normalized) => {
       const running = { mean: runningMean[c] as number, variance: runningVar[c] as number };
       const stats = standardizeForward(values, batchMean, batchScale, running, settings.eps, normalized);
@@ -89,6 +92,7 @@ export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Batc
     normalize: standardize,
     backward: standardizeBackward,
   });
+  return settings.relu === true ? y.relu() : y;
 }
 
 /**
@@ -98,6 +102,7 @@ export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Batc
  * channel's N runs of H·W values in place. Forward makes 3 passes over a
  * channel (Σx, Σ(x − μ_B)², then y), backward 2 (the four sums, then ∂L/∂x),
  * where the readable path copies each channel out and back and makes 6 and 7.
+ * With `settings.relu` it computes relu(BatchNorm(x)) (fused-relu.ts).
  */
 export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state: BatchNormState, settings: BatchNormSettings): Tensor {
   const { channels: C, perChannel: M, runs, runLength, runStride } = checkedChannelGroups('batchNorm2d', x, weight, bias);
@@ -109,7 +114,9 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
   const runningVar = state.runningVar.data;
   const tau = settings.momentum;
   const input = x.data;
-  const out = allocate(x.dtype, x.size);
+  const out = allocate(x.dtype, x.size) as Float32Array;
+  const relu = settings.relu === true;
+  const outBits = bitsOf(out);
   const centers = new Float64Array(C); // m
   const invStds = new Float64Array(C); // s = 1/√(v + ε)
   const batchMeans = new Float64Array(C); // μ_B
@@ -147,23 +154,31 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
     writeAffine(input, out, c, center, invStd, weight.data[c] as number, bias.data[c] as number);
   }
 
-  /** y = γ · x̂ + β,  x̂ = (x − m) · s, for channel c. */
-  function writeAffine(from: ArrayLike<number>, to: Float32Array | Float64Array, c: number, center: number, invStd: number, gamma: number, beta: number): void {
+  /** y = γ · x̂ + β,  x̂ = (x − m) · s, for channel c (then max(y, 0) with `relu`). */
+  function writeAffine(from: ArrayLike<number>, to: Float32Array, c: number, center: number, invStd: number, gamma: number, beta: number): void {
     for (let run = 0; run < runs; run++) {
       const start = run * runStride + c * runLength;
       for (let i = start; i < start + runLength; i++) to[i] = gamma * (((from[i] as number) - center) * invStd) + beta;
+      if (relu) clampRun(outBits, start, start + runLength);
     }
   }
 
-  return record('batchNorm2d', new Tensor(out, x.shape), [x, weight, bias], (gradOut, needs) => {
-    const g = gradOut.data;
-    const gradX = allocate(x.dtype, x.size);
+  return record(relu ? 'batchNorm2d+relu' : 'batchNorm2d', new Tensor(out, x.shape), [x, weight, bias], (gradOut, needs) => {
+    const gradX = allocate(x.dtype, x.size) as Float32Array;
+    // ∂L/∂y of the norm's own output: with `relu`, ∂L/∂(relu output) masked into gradX first
+    const g = relu ? gradX : gradOut.data;
+    const gradBits = relu ? bitsOf(gradOut.data as Float32Array) : null;
+    const gradXBits = bitsOf(gradX);
     const gradWeight = allocate(x.dtype, C);
     const gradBias = allocate(x.dtype, C);
     for (let c = 0; c < C; c++) {
       const center = centers[c] as number;
       const s = invStds[c] as number;
       const gamma = weight.data[c] as number;
+      for (let run = 0; run < runs && gradBits !== null; run++) {
+        const start = run * runStride + c * runLength;
+        maskRun(outBits, gradBits, gradXBits, start, start + runLength);
+      }
       if (!needs[1] && !needs[2] && !meanFromBatch && !spreadFromBatch) {
         // Frozen γ, β and constant m, v (an attack on a model in eval mode):
         // ∂L/∂x = γ · g · s, and the four sums below are not needed.
@@ -243,7 +258,16 @@ export class BatchNorm2d extends Module {
 
   /** Normalizes `x` [N, C, H, W] per channel; in training mode also updates the running averages. */
   forward(x: Tensor): Tensor {
-    const y = batchNorm2d(x, this.weight, this.bias, this, { training: this.training, statistics: this.statistics, eps: this.eps, momentum: this.momentum });
+    return this.normalize(x, false);
+  }
+
+  /** relu(forward(x)), with the ReLU folded into the normalization's loops (fused-relu.ts). */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, relu: boolean): Tensor {
+    const y = batchNorm2d(x, this.weight, this.bias, this, { training: this.training, statistics: this.statistics, eps: this.eps, momentum: this.momentum, relu });
     if (this.training) this.numBatchesTracked.data[0] = (this.numBatchesTracked.data[0] as number) + 1;
     return y;
   }

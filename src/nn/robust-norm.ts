@@ -72,6 +72,7 @@
 import { record } from '../tensor/autograd.js';
 import { allocate, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
 import { channelNorm, checkedChannelGroups } from './channel-norm.js';
+import { bitsOf, clampRun, maskRun } from './fused-relu.js';
 import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
 import { usesBatchStatistics, type NormStatistics } from './norm-statistics.js';
@@ -201,6 +202,8 @@ export interface RobustNormSettings {
    * unless this is false; float64 input always runs the readable path.
    */
   fused?: boolean;
+  /** Apply a ReLU to the output: relu(RobustNorm(x)), folded into the fused loops (fused-relu.ts). */
+  relu?: boolean;
 }
 
 /**
@@ -214,7 +217,7 @@ export function robustNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Rob
   const runningMean = state.runningMean.data;
   const runningRange = state.runningRange.data;
   const tau = settings.momentum;
-  return channelNorm<RangeStatistics>('robustNorm2d', x, weight, bias, {
+  const y = channelNorm<RangeStatistics>('robustNorm2d', x, weight, bias, {
     forward: (values, c, normalized) => {
       const running = { mean: runningMean[c] as number, range: runningRange[c] as number };
       const stats = rangeNormalizeForward(values, batchMean, batchScale, running, settings.power, settings.eps, normalized);
@@ -228,6 +231,7 @@ export function robustNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Rob
     normalize: rangeNormalize,
     backward: (values, gradNormalized, stats, gradInput) => rangeNormalizeBackward(values, gradNormalized, stats, settings.power, gradInput),
   });
+  return settings.relu === true ? y.relu() : y;
 }
 
 /**
@@ -238,6 +242,7 @@ export function robustNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Rob
  * in place. Forward makes 3 passes over a channel (Σx with max and min, the
  * tie counts, then y), backward 2 (the four sums, then ∂L/∂x), where the
  * readable path copies each channel out and back and makes 6 and 7.
+ * With `settings.relu` it computes relu(RobustNorm(x)) (fused-relu.ts).
  */
 export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state: RobustNormState, settings: RobustNormSettings): Tensor {
   const { channels: C, perChannel: M, runs, runLength, runStride } = checkedChannelGroups('robustNorm2d', x, weight, bias);
@@ -247,7 +252,9 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
   const runningRange = state.runningRange.data;
   const tau = settings.momentum;
   const input = x.data;
-  const out = allocate(x.dtype, x.size);
+  const out = allocate(x.dtype, x.size) as Float32Array;
+  const relu = settings.relu === true;
+  const outBits = bitsOf(out);
   const saved: Array<{ center: number; range: number; divisor: number; batchMax: number; batchMin: number }> = [];
   /** How many values of channel c equal its max and its min (ties share ∂r/∂x); counted only when a backward pass needs them. */
   const countExtremes = (c: number, batchMax: number, batchMin: number): { maxCount: number; minCount: number } => {
@@ -294,17 +301,25 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
       const start = run * runStride + c * runLength;
       // y = γ · x̂ + β,  x̂ = (x − m)/d
       for (let i = start; i < start + runLength; i++) out[i] = gamma * (((input[i] as number) - center) / divisor) + beta;
+      if (relu) clampRun(outBits, start, start + runLength); // max(y, 0)
     }
   }
 
-  return record('robustNorm2d', new Tensor(out, x.shape), [x, weight, bias], (gradOut, needs) => {
-    const g = gradOut.data;
-    const gradX = allocate(x.dtype, x.size);
+  return record(relu ? 'robustNorm2d+relu' : 'robustNorm2d', new Tensor(out, x.shape), [x, weight, bias], (gradOut, needs) => {
+    const gradX = allocate(x.dtype, x.size) as Float32Array;
+    // ∂L/∂y of the norm's own output: with `relu`, ∂L/∂(relu output) masked into gradX first
+    const g = relu ? gradX : gradOut.data;
+    const gradBits = relu ? bitsOf(gradOut.data as Float32Array) : null;
+    const gradXBits = bitsOf(gradX);
     const gradWeight = allocate(x.dtype, C);
     const gradBias = allocate(x.dtype, C);
     for (let c = 0; c < C; c++) {
       const { center, range, divisor: d, batchMax, batchMin } = saved[c] as (typeof saved)[number];
       const gamma = weight.data[c] as number;
+      for (let run = 0; run < runs && gradBits !== null; run++) {
+        const start = run * runStride + c * runLength;
+        maskRun(outBits, gradBits, gradXBits, start, start + runLength);
+      }
       if (!needs[1] && !needs[2] && !meanFromBatch && !rangeFromBatch) {
         // Frozen γ, β and constant m, r (an attack on a model in eval mode):
         // ∂L/∂x = γ · g / d, and the four sums below are not needed. (+ 0
@@ -391,7 +406,16 @@ export class RobustNorm2d extends Module {
 
   /** Normalizes `x` [N, C, H, W] per channel; in training mode also updates the running mean and range. */
   forward(x: Tensor): Tensor {
-    const settings = { training: this.training, statistics: this.statistics, power: this.power, eps: this.eps, momentum: this.momentum };
+    return this.normalize(x, false);
+  }
+
+  /** relu(forward(x)), with the ReLU folded into the normalization's loops (fused-relu.ts). */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, relu: boolean): Tensor {
+    const settings = { training: this.training, statistics: this.statistics, power: this.power, eps: this.eps, momentum: this.momentum, relu };
     const y = robustNorm2d(x, this.weight, this.bias, this, settings);
     if (this.training) this.numBatchesTracked.data[0] = (this.numBatchesTracked.data[0] as number) + 1;
     return y;
