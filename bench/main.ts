@@ -20,7 +20,8 @@
  *
  * Rows: matmul 512²/1024² and the three conv kernels (GFLOP/s), then for
  * smallCnn and resnet20 at batch 128: a train step, an eval forward pass and
- * PGD-20 (ms and images/s). Each row is warmed up (kernels compiled, V8
+ * PGD-20 (ms and images/s, and for the rows that are not slow the new memory
+ * a run allocates, bench/allocation.ts). Each row is warmed up (kernels compiled, V8
  * optimized) before timing; times include uploading inputs and reading back
  * results, as training sees them. The machine is noisy (2 shared cores):
  * compare rows of one run only, and prefer best-of-N.
@@ -32,6 +33,7 @@ import { relaunchWithAllocatorSettings } from '../src/cli/allocator.js';
 import { kernelWorkloads } from './kernels.js';
 import { modelWorkloads } from './models.js';
 import { runPythonJson } from './python.js';
+import { measureInChild } from './allocation.js';
 
 const usage = `usage: npm run bench -- [--json] [--backends ${BACKEND_NAMES.join(',')}] [--only kernels|models] [--filter TEXT] [--skip TEXT] [--repeats N] [--slow-repeats N] [--full-baseline] [--compare] [--stock-codegen]`;
 
@@ -92,6 +94,12 @@ export interface Row {
   vsBaseline: number | null;
   /** PyTorch's best time for the same workload, from bench/compare-pytorch.py (with --compare). */
   pytorchMs?: number | null;
+  /**
+   * New array memory per run in MB (bench/allocation.ts), measured in a child
+   * process after warm-up; model rows that are not slow, on each backend's
+   * default thread count (null elsewhere).
+   */
+  allocatedMB?: number | null;
 }
 
 /** Whether a row is selected by --filter and not left out by --skip. */
@@ -174,7 +182,9 @@ async function main(): Promise<void> {
         const repeats = isBaseline && !flags.fullBaseline ? 1 : workload.slow ? flags.slowRepeats : flags.repeats;
         const { best, median } = time(run, workload.slow || isBaseline ? 1 : 2, repeats);
         if (isBaseline) baselineMs = best;
-        note({ workload: workload.name, backend: config.name, threads: config.threads, codegen: config.codegen, bestMs: best, medianMs: median, gflops: null, imagesPerSecond: workload.images / (best / 1000), vsBaseline: baselineMs === null ? null : baselineMs / best });
+        const measuresAllocation = !isBaseline && !workload.slow && config.codegen === undefined && config.threads === (config.name === 'webasm' ? defaultThreads : 1);
+        const allocatedMB = measuresAllocation ? measureInChild({ workload: workload.name, backend: config.name, threads: config.threads, warmups: 2, runs: 3 }) / 1e6 : null;
+        note({ workload: workload.name, backend: config.name, threads: config.threads, codegen: config.codegen, bestMs: best, medianMs: median, gflops: null, imagesPerSecond: workload.images / (best / 1000), vsBaseline: baselineMs === null ? null : baselineMs / best, allocatedMB });
       }
     }
   }
@@ -188,12 +198,13 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ repeats: flags.repeats, baseline: BASELINE, auto, rows }, null, 2));
     return;
   }
-  const header = ['workload', 'backend', 'best ms', 'median ms', 'GFLOP/s', 'images/s', `× ${BASELINE}`, ...(flags.compare ? ['PyTorch ms', '÷ PyTorch'] : [])];
+  const header = ['workload', 'backend', 'best ms', 'median ms', 'GFLOP/s', 'images/s', `× ${BASELINE}`, 'new MB/run', ...(flags.compare ? ['PyTorch ms', '÷ PyTorch'] : [])];
   const table = rows.map((row) => [
     row.workload, label({ name: row.backend, threads: row.threads, codegen: row.codegen }), row.bestMs.toFixed(1), row.medianMs.toFixed(1),
     row.gflops === null ? '' : row.gflops.toFixed(2),
     row.imagesPerSecond === null ? '' : row.imagesPerSecond.toFixed(0),
     row.vsBaseline === null ? '' : `${row.vsBaseline.toFixed(2)}×`,
+    row.allocatedMB === null || row.allocatedMB === undefined ? '' : row.allocatedMB.toFixed(1),
     ...(flags.compare ? [row.pytorchMs ? row.pytorchMs.toFixed(1) : '', row.pytorchMs ? `${(row.bestMs / row.pytorchMs).toFixed(1)}×` : ''] : []),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...table.map((cells) => (cells[column] ?? '').length)));
@@ -202,6 +213,7 @@ async function main(): Promise<void> {
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const cells of table) console.log(line(cells));
   console.log(`\nbest of ${flags.repeats} timed runs after warm-up (slow model rows: ${flags.slowRepeats}; baseline model rows: 1); times include upload and readback.`);
+  console.log('new MB/run: array memory (typed arrays, array buffers) allocated per run after warm-up, counted in a separate process (bench/allocation.ts).');
   console.log(`auto picks ${auto.name} here: ${auto.reason}.`);
   console.log(`malloc: ${process.env.ROBUSTNORM_ALLOCATOR === 'tuned' ? `glibc with MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_}, MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_} (src/cli/allocator.ts)` : 'default settings'}.`);
 }
