@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromArray, noGrad, ones, relu, setDetectAnomaly, Tensor, zeros } from '../src/index.js';
 import { record } from '../src/tensor/autograd.js';
+import { randomTensor } from './helpers.js';
 
 const leaf = (values: number[], shape?: number[]) => fromArray(values, shape ?? [values.length], { dtype: 'float64', requiresGrad: true });
 
@@ -150,5 +151,41 @@ describe('relu on float32 (branch-free, on the bits)', () => {
     const finite = fromArray([-3, -0, 0, 2, 1e-40], [5]).requireGrad();
     relu(finite).backward(fromArray([7, 7, 7, 7, 7], [5]));
     expect(Array.from(finite.grad?.data ?? [])).toEqual([0, 0, 0, 7, 7]);
+  });
+});
+
+describe('addRelu, relu(a + b) in one pass', () => {
+  /** float32 operands whose sums are positive, negative, exactly 0 and −0. */
+  function operands(): [Tensor, Tensor] {
+    const a = randomTensor([2, 3, 4, 5], 31).to('float32');
+    const b = randomTensor([2, 3, 4, 5], 32).to('float32');
+    a.data[0] = 0.25;
+    b.data[0] = -0.25; // sum +0
+    a.data[1] = -0;
+    b.data[1] = -0; // sum −0
+    return [a, b];
+  }
+  const bits = (tensor: Tensor | null) => Array.from(new Uint32Array(Float32Array.from(tensor?.data ?? []).buffer));
+
+  it('gives the bits of a.add(b).relu(), forward and both gradients', () => {
+    const [a, b] = operands();
+    const gradOut = randomTensor([2, 3, 4, 5], 33).to('float32');
+    const run = (fused: boolean) => {
+      const [left, right] = [a.clone().requireGrad(), b.clone().requireGrad()];
+      const y = fused ? left.addRelu(right) : left.add(right).relu();
+      y.backward(gradOut);
+      return [y, left.grad, right.grad].map(bits);
+    };
+    const fused = run(true);
+    expect(fused).toEqual(run(false));
+    const y = new Float32Array(new Uint32Array(fused[0] as number[]).buffer);
+    expect(y.some((value) => value === 0) && y.some((value) => value > 0)).toBe(true);
+  });
+
+  it('falls back to add, then relu, for broadcasting (and reports a dtype mismatch as add does)', () => {
+    const a = randomTensor([2, 3], 34).to('float32');
+    const b = randomTensor([3], 35).to('float32');
+    expect(bits(a.addRelu(b))).toEqual(bits(a.add(b).relu()));
+    expect(() => a.addRelu(randomTensor([2, 3], 36))).toThrow(/dtype mismatch/);
   });
 });

@@ -39,6 +39,7 @@ const cases: Case[] = [
   ['sign (zero gradient)', (a) => a.sign(), [awayFromKinks([3, 2], 22)]],
   ['clamp', (a) => a.clamp(-0.5, 0.5), [awayFromKinks([4, 3], 23).mul(0.9)]],
   ['relu', (a) => a.relu(), [awayFromKinks([3, 4], 24)]],
+  ['addRelu (float64: add, then relu)', (a, b) => a.addRelu(b), [awayFromKinks([3, 4], 25), randomTensor([3, 4], 26).mul(0.05)]],
   ['tanh', (a) => a.tanh(), [randomTensor([3, 2], 25)]],
   ['sum (all)', (a) => a.sum(), [randomTensor([2, 3, 4], 26)]],
   ['sum (axes [0,2], keepDim)', (a) => a.sum([0, 2], true), [randomTensor([2, 3, 4], 27)]],

@@ -40,7 +40,7 @@ export class BasicBlock extends Module {
   /** relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)). */
   forward(x: Tensor): Tensor {
     const residual = this.bn2.forward(this.conv2.forward(normRelu(this.bn1, this.conv1.forward(x))));
-    return residual.add(this.shortcut ? this.shortcut.forward(x) : x).relu();
+    return residual.addRelu(this.shortcut ? this.shortcut.forward(x) : x);
   }
 }
 

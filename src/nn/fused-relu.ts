@@ -15,26 +15,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { Module } from './module.js';
 
-/** The float32 values' bits, as integers (a view, no copy). */
-export function bitsOf(values: Float32Array): Int32Array {
-  return new Int32Array(values.buffer, values.byteOffset, values.length);
-}
-
-/** y = max(z, 0) in place on z[start, end): the sign bit set (z < 0, −0, −∞) gives +0. */
-export function clampRun(bits: Int32Array, start: number, end: number): void {
-  for (let i = start; i < end; i++) {
-    const b = bits[i] as number;
-    bits[i] = b & ~(b >> 31);
-  }
-}
-
-/**
- * into[i] = ∂L/∂y[i] where y[i] > 0, else +0, for i in [start, end): ∂L/∂z.
- * (y > 0 exactly where z > 0; as integers, a float's bits are > 0 exactly when it is.)
- */
-export function maskRun(outputBits: Int32Array, gradBits: Int32Array, intoBits: Int32Array, start: number, end: number): void {
-  for (let i = start; i < end; i++) intoBits[i] = (gradBits[i] as number) & -Number((outputBits[i] as number) > 0);
-}
+export { bitsOf, clampRun, maskRun } from '../ops/unary.js';
 
 /** A norm layer that can apply a ReLU to its output in its own loops. */
 export interface FusesRelu {

@@ -9,6 +9,7 @@ import { record } from '../tensor/autograd.js';
 import { broadcastShapes, sameShape, sizeOf } from '../tensor/shape.js';
 import { allocate, scalar, Tensor } from '../tensor/tensor.js';
 import { broadcastIndex, sumToShape } from './strided.js';
+import { bitsOf, clampRun, maskRun } from './unary.js';
 
 /** Numbers become rank-0 tensors of the other operand's dtype. */
 export function asTensor(value: Tensor | number, like: Tensor): Tensor {
@@ -63,6 +64,35 @@ export function add(left: Tensor, right: Tensor | number): Tensor {
     needs[0] ? sumToShape(gradOut, a.shape) : null,
     needs[1] ? sumToShape(gradOut, b.shape) : null,
   ]);
+}
+
+/**
+ * relu(a + b) for two float32 tensors of one shape (the end of a residual
+ * block), in one pass each way:
+ *   y = max(a + b, 0)  ⇒  ∂L/∂a = ∂L/∂b = ∂L/∂y where y > 0, else 0
+ * The same numbers as a.add(b).relu(): the sum is rounded to float32, then
+ * relu's own rule applies (clampRun, maskRun in unary.ts). Other dtypes and
+ * shapes run add, then relu.
+ */
+export function addRelu(a: Tensor, b: Tensor): Tensor {
+  if (!(a.data instanceof Float32Array && b.data instanceof Float32Array && sameShape(a.shape, b.shape))) return add(a, b).relu();
+  const x = a.data;
+  const y = b.data;
+  const out = new Float32Array(a.size);
+  const outBits = bitsOf(out);
+  // in blocks that stay in the cache between the sum and the clamp
+  for (let start = 0; start < out.length; start += 1024) {
+    const end = Math.min(out.length, start + 1024);
+    for (let i = start; i < end; i++) out[i] = (x[i] as number) + (y[i] as number);
+    clampRun(outBits, start, end);
+  }
+  return record('addRelu', new Tensor(out, a.shape), [a, b], (gradOut) => {
+    // one array serves both inputs: gradients are never changed in place
+    const grad = new Float32Array(a.size);
+    maskRun(outBits, bitsOf(gradOut.data as Float32Array), bitsOf(grad), 0, grad.length);
+    const gradTensor = new Tensor(grad, a.shape);
+    return [gradTensor, gradTensor];
+  });
 }
 
 /** y = a − b element-wise with broadcasting; ∂L/∂a = ∂L/∂y, ∂L/∂b = −∂L/∂y. */

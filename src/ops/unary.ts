@@ -113,6 +113,31 @@ function reluForward(input: TypedArray, out: TypedArray): void {
   for (let i = 0; i < out.length; i++) out[i] = (input[i] as number) > 0 ? (input[i] as number) : 0;
 }
 
+/** The float32 values' bits, as integers (a view, no copy). */
+export function bitsOf(values: Float32Array): Int32Array {
+  return new Int32Array(values.buffer, values.byteOffset, values.length);
+}
+
+/**
+ * relu's forward rule in place, on the bits of float32 values [start, end):
+ * y = max(z, 0). For ops that end in a ReLU (addRelu, and the norm layers'
+ * fused loops, nn/fused-relu.ts), with the same arithmetic as `relu` above.
+ */
+export function clampRun(bits: Int32Array, start: number, end: number): void {
+  for (let i = start; i < end; i++) {
+    const b = bits[i] as number;
+    bits[i] = b & ~(b >> 31);
+  }
+}
+
+/**
+ * relu's backward rule on bits, for [start, end): into = ∂L/∂y where y > 0,
+ * else +0 (y > 0 exactly where the ReLU's input was). As `relu`'s backward.
+ */
+export function maskRun(outputBits: Int32Array, gradBits: Int32Array, intoBits: Int32Array, start: number, end: number): void {
+  for (let i = start; i < end; i++) intoBits[i] = (gradBits[i] as number) & -Number((outputBits[i] as number) > 0);
+}
+
 function reluBackward(input: TypedArray, gradOut: TypedArray, gradInput: TypedArray): void {
   if (input instanceof Float32Array && gradOut instanceof Float32Array && gradInput instanceof Float32Array) {
     const inBits = new Int32Array(input.buffer, input.byteOffset, input.length);

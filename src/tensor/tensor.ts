@@ -186,6 +186,8 @@ export class Tensor {
   // ---- ops (each defined, with its backward, in src/ops/) ----
   /** Element-wise this + other, with broadcasting (the function `add`). */
   add(other: Tensor | number): Tensor { return binary.add(this, other); }
+  /** relu(this + other) for two tensors of one shape, in one pass (`addRelu`): the end of a residual block. */
+  addRelu(other: Tensor): Tensor { return binary.addRelu(this, other); }
   /** Element-wise this − other, with broadcasting (the function `sub`). */
   sub(other: Tensor | number): Tensor { return binary.sub(this, other); }
   /** Element-wise this · other, with broadcasting (the function `mul`). */
