@@ -7,6 +7,7 @@
  * matmul, conv forward and grad-input; 2e-5 for conv grad-weight, whose sums
  * run to 100,352 float32 terms (measured: ≤ 9e-7 and ≤ 4.7e-6).
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { availableBackends, disposeBackends, isBackendAvailable, setBackend, type BackendName } from '../src/index.js';
 import { createReferenceBackend } from '../src/kernels/backend.js';
@@ -110,6 +111,18 @@ describe.runIf(isBackendAvailable('webasm'))('webasm with its helper thread', ()
       disposeBackends();
     }
   }
+
+  it('starts under `node --input-type=module -e` (it once waited for ever on a helper that could not load there)', () => {
+    const script = `
+      import { buildModel, modelConfig, rand, Random, noGrad } from './src/index.ts';
+      const model = buildModel(modelConfig('small-cnn', 'rn'), 0).eval();
+      console.log(noGrad(() => model.forward(rand([2, 1, 28, 28], { random: new Random(1) }))).shape.join('x'));`;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8', timeout: 60_000, env: { ...process.env, ROBUSTNORM_BACKEND: 'webasm', ROBUSTNORM_THREADS: '2' },
+    });
+    expect(result.stdout.trim(), result.stderr).toBe('2x10');
+    expect(result.stderr).not.toMatch(/helper thread stopped/);
+  });
 
   it.each(oddConvShapes.filter(([name]) => name.includes('split')))('splitting the batch (%s) changes no output value; the weight gradient only by rounding', (_, shape: Conv2dShape) => {
     const [forward1, gradInput1, gradWeight1] = convWithThreads('1', shape);

@@ -320,7 +320,7 @@ class GpuJsBackend implements KernelBackend {
     const work = N * shape.outChannels * shape.outHeight * shape.outWidth * shape.inChannels * shape.kernelHeight * shape.kernelWidth;
     // in the image-lanes layout each part is padded to whole quads of images: split at a multiple of 4
     const half = this.imageLanes(shape) ? 4 * Math.floor(N / 8) : Math.floor(N / 2);
-    if (this.helper === null || half === 0 || work < MIN_WORK_TO_SPLIT) {
+    if (this.helper === null || half === 0 || work < MIN_WORK_TO_SPLIT || !this.helper.isReady()) {
       const whole = plan(shape, 0, this.allocateHere);
       whole.finish(this.run(op, whole.job));
       return;
@@ -346,7 +346,7 @@ class GpuJsBackend implements KernelBackend {
     const job = (part: MatmulShape, aPart: Float32Array, bPanels: Float32Array): KernelJob => ({
       key: shapeKey('matmul', part), source: () => matmulKernelSource(part), output: [part.n, quadCount(part.m)], args: [aPart, bPanels],
     });
-    const split = this.helper !== null && m * k * n >= MIN_WORK_TO_SPLIT;
+    const split = this.helper !== null && m * k * n >= MIN_WORK_TO_SPLIT && this.helper.isReady();
     if (split && !transA && m >= 8) {
       // two cores: the helper computes rows [0, top) of C, this thread the rest (A's rows are contiguous)
       const top = 4 * Math.floor(m / 8);

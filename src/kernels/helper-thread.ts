@@ -83,6 +83,10 @@ parentPort.on('message', (job) => {
   }
   Atomics.notify(status, 0);
 });
+// listening: the main thread may hand over jobs now (a startup error is reported per job, above)
+const ready = new Int32Array(workerData.ready);
+Atomics.store(ready, 0, 1);
+Atomics.notify(ready, 0);
 `;
 
 /** A Float32Array over shared memory, reused between calls of the same size. */
@@ -96,8 +100,21 @@ function sharedCopy(pool: Map<string, Float32Array>, name: string, source: Float
   return shared;
 }
 
+/**
+ * How long the first `isReady` waits for the helper to start (it takes
+ * ≈0.2 s). Where a worker cannot start while the main thread is blocked
+ * (seen with `node --input-type=module -e`), waiting on its first job would
+ * hang for ever; after this wait the backend runs on one thread, and on two
+ * once the helper has started.
+ */
+const FIRST_START_PATIENCE_MS = 10_000;
+
 export class HelperThread {
   private readonly worker: Worker;
+  /** Set to 1 by the helper once it listens for jobs. */
+  private readonly readyFlag = new Int32Array(new SharedArrayBuffer(4));
+  private patience = FIRST_START_PATIENCE_MS;
+  private failed = false;
   private readonly buffers = new Map<string, Float32Array>();
   private readonly sentSources = new Set<string>();
   /** The helper reports a failure here; read synchronously after the wait. */
@@ -108,12 +125,30 @@ export class HelperThread {
     const gpuPath = createRequire(import.meta.url).resolve('gpu.js');
     const { port1, port2 } = new MessageChannel();
     this.errors = port1;
-    this.worker = new Worker(WORKER_CODE, { eval: true, workerData: { gpuPath, codegen, errors: port2 }, transferList: [port2] });
+    // The worker inherits Node's flags, except --input-type (`node --input-type=module -e …`
+    // would make it read WORKER_CODE, CommonJS, as a module).
+    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    this.worker = new Worker(WORKER_CODE, { eval: true, execArgv, workerData: { gpuPath, codegen, errors: port2, ready: this.readyFlag.buffer }, transferList: [port2] });
+    // A helper that dies (it could not even load) is not used again: one thread from then on.
+    this.worker.on('error', (error) => {
+      if (!this.failed) console.warn(`robustnorm: the webasm helper thread stopped (${error.message}); running on one thread`);
+      this.failed = true;
+    });
     this.worker.unref();
     port1.unref();
   }
 
-  /** Starts `job` on the helper; call the returned function to wait for its flat result. */
+  /** Whether the helper listens for jobs; the first call waits for it to start (up to FIRST_START_PATIENCE_MS), later ones do not wait. */
+  isReady(): boolean {
+    if (this.failed) return false;
+    if (Atomics.load(this.readyFlag, 0) === 0 && this.patience > 0) {
+      Atomics.wait(this.readyFlag, 0, 0, this.patience);
+      this.patience = 0;
+    }
+    return Atomics.load(this.readyFlag, 0) === 1;
+  }
+
+  /** Starts `job` on the helper (call only once `isReady`); call the returned function to wait for its flat result. */
   start(job: KernelJob): () => Float32Array {
     // arguments already in shared memory go as they are; others are copied there
     const args = job.args.map((arg, i) => (arg.buffer instanceof SharedArrayBuffer ? arg : sharedCopy(this.buffers, `${job.key}:arg${i}`, arg)));
