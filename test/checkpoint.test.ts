@@ -77,6 +77,32 @@ describe('checkpoints (safetensors + JSON metadata)', () => {
     expect(() => loadCheckpoint(file)).toThrow(/missing conv3\.weight/);
   });
 
+  it.each([
+    ['a billion classes', { classes: 1e9 }, /classes must be a whole number from 2 to 10000, got 1000000000/],
+    ['fractional classes', { classes: 2.5 }, /classes must be a whole number/],
+    ['a huge depth', { architecture: 'resnet9999998' }, /deeper than the deepest built here, resnet1202/],
+    ['an unknown norm', { norm: { kind: 'groupnorm' } }, /unknown norm "groupnorm"/],
+    ['a negative power', { norm: { kind: 'rn', power: -1 } }, /power must be a positive number, got -1/],
+    ['a zero input spread', { inputNormalization: { mean: [0.1], std: [0] } }, /input normalization must be/],
+    ['no model at all', { model: null }, /the model config is not an object/],
+  ])('refuses metadata with %s before building anything, naming the file', (_, change, message) => {
+    const config = modelConfig('small-cnn', 'bn');
+    const state = new Map(buildModel(config, 1).stateDict());
+    const { model: replaced, ...fields } = change as { model?: unknown };
+    const model = 'model' in change ? replaced : { ...config, ...fields };
+    const file = join(folder(), 'hostile.safetensors');
+    writeFileSync(file, encodeSafetensors(state, { robustnorm: JSON.stringify({ format: 'robustnorm-checkpoint/1', model, seed: 1, training: {} }) }));
+    expect(() => loadCheckpoint(file)).toThrow(message);
+    expect(() => loadCheckpoint(file)).toThrow(/hostile\.safetensors: /);
+  });
+
+  it('refuses a seed that is not a whole number', () => {
+    const config = modelConfig('small-cnn', 'bn');
+    const file = join(folder(), 'seed.safetensors');
+    writeFileSync(file, encodeSafetensors(new Map(buildModel(config, 1).stateDict()), { robustnorm: JSON.stringify({ format: 'robustnorm-checkpoint/1', model: config, seed: 'x', training: {} }) }));
+    expect(() => loadCheckpoint(file)).toThrow(/seed\.safetensors: the model's seed must be a whole number, got "x"/);
+  });
+
   it('decodes what it encodes, with the layout PyTorch expects', () => {
     const bytes = encodeSafetensors(new Map([['a', fromArray([1, 2, 3, 4], [2, 2])]]), { note: 'x' });
     const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));

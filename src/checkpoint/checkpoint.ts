@@ -61,8 +61,15 @@ export function loadCheckpoint(file: string): LoadedCheckpoint {
   } catch (error) {
     throw new Error(`${file}: robustnorm metadata is not JSON (${(error as Error).message})`);
   }
+  if (metadata === null || typeof metadata !== 'object') throw new Error(`${file}: robustnorm metadata is not an object`);
   if (metadata.format !== CHECKPOINT_FORMAT) throw new Error(`${file}: checkpoint format "${metadata.format}" is not ${CHECKPOINT_FORMAT}`);
-  const model = buildModel(metadata.model, metadata.seed);
+  if (!Number.isSafeInteger(metadata.seed)) throw new Error(`${file}: the model's seed must be a whole number, got ${JSON.stringify(metadata.seed)}`);
+  let model: Module;
+  try {
+    model = buildModel(metadata.model, metadata.seed);
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
   const state = new Map<string, Tensor>();
   const momentum = new Map<string, Tensor>();
   for (const [name, tensor] of tensors) {
