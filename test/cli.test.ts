@@ -51,6 +51,16 @@ describe('robustnorm CLI', () => {
     expect(result.accuracy).toBeGreaterThanOrEqual(0);
   });
 
+  it('resolves paths against the folder the command was typed in (npm run sets INIT_CWD)', () => {
+    const typedIn = mkdtempSync(join(tmpdir(), 'robustnorm-cwd-'));
+    writeFileSync(join(typedIn, 'mine.safetensors'), 'not a checkpoint');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'eval', '--checkpoint', 'mine.safetensors'], { encoding: 'utf8', env: { ...process.env, INIT_CWD: typedIn } });
+    expect(result.status).not.toBe(0);
+    // the file was found (and refused for what it is), not reported missing
+    expect(result.stderr).toMatch(/mine\.safetensors/);
+    expect(result.stderr).not.toMatch(/ENOENT|no such file|does not exist/i);
+  });
+
   it('says clearly when a checkpoint is not one', () => {
     const result = cli('eval', '--checkpoint', 'package.json');
     expect(result.code).not.toBe(0);
