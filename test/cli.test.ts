@@ -61,6 +61,26 @@ describe('robustnorm CLI', () => {
     expect(result.stderr).not.toMatch(/ENOENT|no such file|does not exist/i);
   });
 
+  it('refuses a dataset whose IDX files hold no images, and writes no checkpoint', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'robustnorm-empty-idx-'));
+    const idx = (dims: number[]) => {
+      const bytes = Buffer.alloc(4 + 4 * dims.length);
+      bytes[2] = 0x08;
+      bytes[3] = dims.length;
+      dims.forEach((dim, i) => bytes.writeUInt32BE(dim, 4 + 4 * i));
+      return bytes;
+    };
+    for (const prefix of ['train', 't10k']) {
+      writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx([0, 28, 28]));
+      writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idx([0]));
+    }
+    const out = join(mkdtempSync(join(tmpdir(), 'robustnorm-cli-')), 'run');
+    const result = cli('train', '--dataset', 'fashion-mnist', '--data-dir', dir, '--out', out, '--epochs', '1');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/fashion-mnist: no training images to use/);
+    expect(existsSync(join(out, 'checkpoint.safetensors'))).toBe(false);
+  });
+
   it('says clearly when a checkpoint is not one', () => {
     const result = cli('eval', '--checkpoint', 'package.json');
     expect(result.code).not.toBe(0);
