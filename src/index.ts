@@ -10,7 +10,7 @@ export { broadcastShapes, formatShape, sizeOf, stridesOf, type Shape } from './t
 export { Random, manualSeed, defaultRandom } from './random.js';
 export { add, addRelu, sub, mul, div } from './ops/binary.js';
 export { neg, exp, log, sqrt, pow, abs, sign, clamp, relu, tanh } from './ops/unary.js';
-export { sum, mean, max, min } from './ops/reduce.js';
+export { sum, mean, max, min, argmaxRows, argmaxOf } from './ops/reduce.js';
 export { reshape, flatten, permute, transpose, broadcastTo } from './ops/reshape.js';
 export { matmul } from './ops/matmul.js';
 export { conv2d, type Conv2dOptions } from './ops/conv2d.js';
@@ -24,7 +24,7 @@ export { glRenderer } from './kernels/gpujs-backend.js';
 export type { MatmulShape, Conv2dShape, FloatArray } from './kernels/shapes.js';
 export { gradCheck, assertGradCheck, type GradCheckOptions, type GradCheckResult } from './testing/gradcheck.js';
 export { Module } from './nn/module.js';
-export { NORM_STATISTICS, parseNormStatistics, type NormStatistics } from './nn/norm-statistics.js';
+export { NORM_STATISTICS, parseNormStatistics, choosesStatistics, type NormStatistics, type ChoosesStatistics } from './nn/norm-statistics.js';
 export { BatchNorm2d, batchNorm2d, batchNormComposed, type BatchNormOptions, type BatchNormState, type BatchNormSettings } from './nn/batch-norm.js';
 export { RobustNorm2d, robustNorm2d, robustNormComposed, type RobustNormState, type RobustNormSettings, rangeNormalizeForward, rangeNormalize, rangeNormalizeBackward, type RobustNormOptions, type RangeStatistics } from './nn/robust-norm.js';
 export { LayerNorm, layerNorm, layerNormComposed } from './nn/layer-norm.js';

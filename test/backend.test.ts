@@ -63,3 +63,21 @@ describe('backend selection', () => {
     expect(relativeError(w.grad!.data, w64.grad!.data)).toBeLessThan(1e-5);
   });
 });
+
+describe('settings from the environment', () => {
+  it('reads Node environment variables, and none where there is no process (a browser)', async () => {
+    const { environmentVariable } = await import('../src/environment.js');
+    process.env.ROBUSTNORM_TEST_SETTING = 'on';
+    expect(environmentVariable('ROBUSTNORM_TEST_SETTING')).toBe('on');
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'process') as PropertyDescriptor;
+    Object.defineProperty(globalThis, 'process', { value: undefined, configurable: true, writable: true });
+    let inBrowser: string | undefined = 'not read';
+    try {
+      inBrowser = environmentVariable('ROBUSTNORM_TEST_SETTING');
+    } finally {
+      Object.defineProperty(globalThis, 'process', saved);
+      delete process.env.ROBUSTNORM_TEST_SETTING;
+    }
+    expect(inBrowser).toBeUndefined();
+  });
+});

@@ -313,6 +313,21 @@ describe('model-wide switch', () => {
     expect(model.rn.statistics).toBe('population-mean');
   });
 
+  it('setNormStatistics leaves a layer that merely has a field named statistics alone', () => {
+    class Counter extends Module {
+      statistics = 'counts';
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    class WithCounter extends Tiny {
+      readonly counter = this.registerModule('counter', new Counter());
+    }
+    const model = new WithCounter();
+    expect(model.setNormStatistics('batch')).toBe(2);
+    expect(model.counter.statistics).toBe('counts');
+  });
+
   it('names parameters and buffers like PyTorch', () => {
     const names = [...new Tiny().stateDict().keys()];
     expect(names).toEqual([

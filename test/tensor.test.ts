@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import ndarray from 'ndarray';
-import { formatTensor, fromArray, full, manualSeed, ones, rand, randn, Random, scalar, Tensor, zeros } from '../src/index.js';
+import { argmaxRows, formatTensor, fromArray, full, manualSeed, ones, rand, randn, Random, scalar, Tensor, zeros } from '../src/index.js';
 
 describe('Tensor', () => {
   it('stores values flat and row-major', () => {
@@ -96,5 +96,15 @@ describe('seeded randomness', () => {
     const p = new Random(5).permutation(50);
     expect(p).toEqual(new Random(5).permutation(50));
     expect([...p].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});
+
+describe('argmaxRows', () => {
+  it('gives each row the index of its largest value, the first one on ties', () => {
+    expect(argmaxRows(fromArray([0.1, 0.7, 0.2, 5, 5, -1, -3, -2, -2.5], [3, 3]))).toEqual([1, 0, 1]);
+  });
+
+  it('names the shape it cannot read as [rows, classes]', () => {
+    expect(() => argmaxRows(fromArray([1, 2, 3], [3]))).toThrow(/argmaxRows: expects \[rows, classes\], got \[3\]/);
   });
 });

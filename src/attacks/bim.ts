@@ -1,6 +1,7 @@
 /**
  * BIM, the basic iterative method (Kurakin et al. 2016), and PGD (Madry et al.
- * 2017), which is BIM from a random start. As advertorch's
+ * 2017), which is BIM from a random start (MIM, mim.ts, runs the same loop
+ * with another step direction). As advertorch's
  * LinfBasicIterativeAttack / LinfPGDAttack:
  *
  *   δ ← 0   (PGD: δ ~ U(−ε, ε) per pixel, then δ ← clip(x + δ) − x)
@@ -16,8 +17,21 @@ import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { addPerturbation, checkLabels, lossGradient, projectPerturbation, resolvedSettings, sign, withFrozenParameters, type AttackSettings } from './common.js';
 
-/** The shared loop; `start` is the initial δ (zeros for BIM), projected before the first step and not modified. */
-export function iterateSignSteps(model: Module, x: Tensor, labels: ArrayLike<number>, settings: AttackSettings, start: Float32Array): Tensor {
+/**
+ * Which way a step moves δ, given ∇δ L: each pixel goes by epsIter · sign of
+ * the returned value. BIM and PGD step along the gradient itself; MIM
+ * (mim.ts) along its momentum.
+ */
+export type StepDirection = (grad: Float32Array) => ArrayLike<number>;
+
+/**
+ * The loop BIM, PGD and MIM share; `start` is the initial δ (zeros for BIM and
+ * MIM), projected before the first step and not modified.
+ */
+export function iterateSignSteps(
+  model: Module, x: Tensor, labels: ArrayLike<number>, settings: AttackSettings, start: Float32Array,
+  direction: StepDirection = (grad) => grad,
+): Tensor {
   const { eps, epsIter, nbIter, clipMin, clipMax, targeted } = resolvedSettings(settings);
   checkLabels(x, labels);
   if (start.length !== x.size) throw new Error(`attack: a start of ${start.length} values for ${x.size} pixels`);
@@ -27,8 +41,9 @@ export function iterateSignSteps(model: Module, x: Tensor, labels: ArrayLike<num
   return withFrozenParameters(model, () => {
     for (let iteration = 0; iteration < nbIter; iteration++) {
       const { grad } = lossGradient(model, addPerturbation(x, delta, clipMin, clipMax), labels, targeted);
-      // δ ← δ + epsIter · sign(∇δ L)
-      for (let i = 0; i < delta.length; i++) delta[i] = (delta[i] as number) + epsIter * sign(grad[i] as number);
+      // δ ← δ + epsIter · sign(∇δ L)   (or of MIM's momentum)
+      const towards = direction(grad);
+      for (let i = 0; i < delta.length; i++) delta[i] = (delta[i] as number) + epsIter * sign(towards[i] as number);
       projectPerturbation(clean, delta, eps, clipMin, clipMax);
     }
     return addPerturbation(x, delta, clipMin, clipMax);

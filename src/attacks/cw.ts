@@ -24,6 +24,7 @@ import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../optim/adam.js';
 import { withFrozenParameters } from './common.js';
+import { argmaxOf } from '../ops/reduce.js';
 
 /** Settings of {@link cw} (defaults: the paper's code's). */
 export interface CwSettings {
@@ -55,12 +56,6 @@ const UPPER_LIMIT = 1e10;
 const UPPER_CHECK = 1e9;
 /** Subtracted from the true class's logit so that max over "other" classes never picks it. */
 const TARGET_MULT = 1e4;
-
-function argmax(values: ArrayLike<number>, start: number, count: number): number {
-  let best = 0;
-  for (let k = 1; k < count; k++) if ((values[start + k] as number) > (values[start + best] as number)) best = k;
-  return best;
-}
 
 /** The tanh-space picture of a batch: w₀ per pixel and the clean image x̃ = adv(0) it reproduces. */
 interface TanhSpace {
@@ -111,7 +106,7 @@ function marginHinge(logits: Tensor, onehot: Tensor, kappa: number, targeted: bo
 function succeeded(logits: ArrayLike<number>, row: number, classes: number, label: number, kappa: number, targeted: boolean): boolean {
   const adjusted = Array.from({ length: classes }, (_, k) => logits[row * classes + k] as number);
   adjusted[label] = (adjusted[label] as number) + (targeted ? -kappa : kappa);
-  const predicted = argmax(adjusted, 0, classes);
+  const predicted = argmaxOf(adjusted, 0, classes);
   return targeted ? predicted === label : predicted !== label;
 }
 

@@ -18,6 +18,7 @@ import { noGrad } from '../tensor/autograd.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { writeExampleGrid } from './example-grid.js';
 import { startProgress } from './progress.js';
+import { argmaxRows } from '../ops/reduce.js';
 
 export interface AttackCommandOptions {
   checkpoint: string;
@@ -37,15 +38,6 @@ export interface AttackCommandOptions {
 
 /** How many examples the PNG shows. */
 const EXAMPLES_SHOWN = 12;
-
-function argmaxRows(logits: Tensor): number[] {
-  const [rows, classes] = logits.shape as [number, number];
-  return Array.from({ length: rows }, (_, n) => {
-    let best = 0;
-    for (let k = 1; k < classes; k++) if ((logits.data[n * classes + k] as number) > (logits.data[n * classes + best] as number)) best = k;
-    return best;
-  });
-}
 
 function evaluateAll(model: Module, test: Dataset, options: AttackCommandOptions, config: AttackConfig): RobustnessResult[] {
   return options.statistics.map((statistics) => {

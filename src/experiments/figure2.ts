@@ -21,6 +21,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { paperAttackConfig, type ExperimentContext } from './context.js';
 import { modelSpec } from './models.js';
 import { evaluationPasses } from './run-progress.js';
+import { channelGroups, gather } from '../nn/channel-groups.js';
+import { meanAndVariance } from '../nn/standardize.js';
 
 /** Per batch (rows) and channel (columns): the batch statistic minus the population one. */
 export interface ShiftMatrices {
@@ -39,21 +41,21 @@ export interface Figure2Result {
   meanAbsShift: { clean: { mean: number; variance: number }; adversarial: { mean: number; variance: number } };
 }
 
-/** μ_c and the biased σ²_c over (N, H, W) of an NCHW tensor. */
+/**
+ * μ_c and the biased σ²_c over (N, H, W) of an NCHW tensor: each channel's
+ * values gathered as BatchNorm gathers them, and BatchNorm's own
+ * `meanAndVariance` (nn/standardize.ts), so the shift is measured with the
+ * statistics the layer computes.
+ */
 export function channelStatistics(x: Tensor): { mean: number[]; variance: number[] } {
-  const [batch, channels, height, width] = x.shape as [number, number, number, number];
-  const plane = height * width;
-  const count = batch * plane;
+  const groups = channelGroups(x.shape, 'figure 2');
+  const values = new Float64Array(groups.perChannel);
   const mean: number[] = [];
   const variance: number[] = [];
-  for (let c = 0; c < channels; c++) {
-    let sum = 0;
-    for (let n = 0; n < batch; n++) for (let i = 0; i < plane; i++) sum += x.data[(n * channels + c) * plane + i] as number;
-    const mu = sum / count;
-    let squares = 0;
-    for (let n = 0; n < batch; n++) for (let i = 0; i < plane; i++) squares += ((x.data[(n * channels + c) * plane + i] as number) - mu) ** 2;
-    mean.push(mu);
-    variance.push(squares / count);
+  for (let c = 0; c < groups.channels; c++) {
+    const statistics = meanAndVariance(gather(x.data, groups, c, values));
+    mean.push(statistics.mean);
+    variance.push(statistics.variance);
   }
   return { mean, variance };
 }

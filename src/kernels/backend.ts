@@ -31,6 +31,7 @@ import { createGpuJsBackend, glRenderer, isGpuJsModeAvailable } from './gpujs-ba
 
 export { BACKEND_NAMES, lastKernelRun, noteKernelRun, type BackendChoice, type BackendName, type KernelBackend, type KernelRun } from './kernel-backend.js';
 import { BACKEND_NAMES, noteKernelRun, type BackendChoice, type BackendName, type KernelBackend } from './kernel-backend.js';
+import { environmentVariable } from '../environment.js';
 
 /** The TypeScript twins, in float32 or float64. */
 export function createReferenceBackend<T extends FloatArray>(allocate: (size: number) => T): KernelBackend<T> {
@@ -112,7 +113,7 @@ export function setBackend(choice: BackendChoice | string): KernelBackend {
 
 /** The float32 backend in use (chosen on first use). */
 export function getBackend(): KernelBackend {
-  if (active === null) setBackend(parseChoice(process.env.ROBUSTNORM_BACKEND ?? 'auto', 'ROBUSTNORM_BACKEND'));
+  if (active === null) setBackend(parseChoice(environmentVariable('ROBUSTNORM_BACKEND') ?? 'auto', 'ROBUSTNORM_BACKEND'));
   return active as KernelBackend;
 }
 

@@ -26,6 +26,7 @@ import { conv2dForwardImageLanesSource, fromImageLanes, laneBatch, toImageLanes 
 import { HelperThread, type KernelJob } from './helper-thread.js';
 import { padInput, quadCount, unpackQuads } from './layout.js';
 import { MAX_LOOP_ITERATIONS_PER_THREAD, shapeKey, type Conv2dShape, type MatmulShape } from './shapes.js';
+import { environmentVariable } from '../environment.js';
 
 type GpuJsBackendName = Exclude<BackendName, 'reference'>;
 type GpuMode = 'headlessgl' | 'webgl2' | 'webasm' | 'cpu';
@@ -164,7 +165,7 @@ function skipCopiesOntoThemselves(): void {
  * helper-thread.ts). 1 turns the helper off.
  */
 export function webasmThreads(): number {
-  const setting = process.env.ROBUSTNORM_THREADS;
+  const setting = environmentVariable('ROBUSTNORM_THREADS');
   if (setting !== undefined && setting !== '') {
     const threads = Number(setting);
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`ROBUSTNORM_THREADS must be a positive integer, got "${setting}"`);
@@ -182,7 +183,7 @@ export function webasmThreads(): number {
  */
 let codegen: 'improved' | 'stock' | null = null;
 export function wasmCodegen(): 'improved' | 'stock' {
-  const wanted = process.env.ROBUSTNORM_WASM_CODEGEN ?? 'improved';
+  const wanted = environmentVariable('ROBUSTNORM_WASM_CODEGEN') ?? 'improved';
   if (wanted !== 'improved' && wanted !== 'stock') throw new Error(`ROBUSTNORM_WASM_CODEGEN must be improved or stock, got "${wanted}"`);
   if (codegen === wanted) return codegen;
   if (wanted === 'stock') {
@@ -400,7 +401,7 @@ class GpuJsBackend implements KernelBackend {
    * software GL's cap, and it has no lanes to feed.
    */
   private channelLanesGradWeight(): boolean {
-    return this.name === 'webasm' && process.env.ROBUSTNORM_CONV_LAYOUT !== 'nchw';
+    return this.name === 'webasm' && environmentVariable('ROBUSTNORM_CONV_LAYOUT') !== 'nchw';
   }
 
   /**
@@ -418,7 +419,7 @@ class GpuJsBackend implements KernelBackend {
    * gradient has a layout of its own (channelLanesGradWeight).
    */
   private imageLanes(shape: Conv2dShape): boolean {
-    return this.name === 'webasm' && shape.batch >= 8 && process.env.ROBUSTNORM_CONV_LAYOUT !== 'nchw';
+    return this.name === 'webasm' && shape.batch >= 8 && environmentVariable('ROBUSTNORM_CONV_LAYOUT') !== 'nchw';
   }
 
   private conv2dForwardLanes(x: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {

@@ -27,10 +27,10 @@ import { formatShape } from '../tensor/shape.js';
 import { record } from '../tensor/autograd.js';
 import { allocate, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
 import { channelNorm, checkedChannelGroups } from './channel-norm.js';
-import { bitsOf, clampRun, maskRun } from './fused-relu.js';
+import { bitsOf, clampRun, maskRun, type FusesRelu } from './fused-relu.js';
 import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
-import { usesBatchStatistics, type NormStatistics } from './norm-statistics.js';
+import { usesBatchStatistics, type ChoosesStatistics, type NormStatistics } from './norm-statistics.js';
 import { standardize, standardizeBackward, standardizeForward, type StandardizeStatistics } from './standardize.js';
 
 /** Options of {@link BatchNorm2d}: ε (default 1e-5), momentum τ (default 0.1), dtype. */
@@ -233,7 +233,9 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
  * statistics in training (updating the running averages) and, at inference, the statistics `statistics` names.
  * See the file header for the full definition.
  */
-export class BatchNorm2d extends Module {
+export class BatchNorm2d extends Module implements ChoosesStatistics, FusesRelu {
+  /** Marks this layer for `Module.setNormStatistics` ({@link ChoosesStatistics}). */
+  readonly choosesStatistics = true as const;
   /** Inference statistics; `population` is ordinary BatchNorm. */
   statistics: NormStatistics = 'population';
   readonly eps: number;

@@ -8,7 +8,7 @@
  */
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { NormStatistics } from './norm-statistics.js';
+import { choosesStatistics, type NormStatistics } from './norm-statistics.js';
 
 /**
  * The base of every layer and model: named parameters (learned), buffers (saved state such as
@@ -88,8 +88,8 @@ export abstract class Module {
   setNormStatistics(mode: NormStatistics): number {
     let count = 0;
     for (const module of this.modules()) {
-      if ('statistics' in module) {
-        (module as { statistics: NormStatistics }).statistics = mode;
+      if (choosesStatistics(module)) {
+        module.statistics = mode;
         count++;
       }
     }

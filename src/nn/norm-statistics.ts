@@ -19,6 +19,22 @@ export function parseNormStatistics(value: string): NormStatistics {
   throw new Error(`unknown normalization statistics "${value}"; choose one of ${NORM_STATISTICS.join(', ')}`);
 }
 
+/**
+ * A normalization layer whose inference statistics can be chosen
+ * (BatchNorm2d, RobustNorm2d): `Module.setNormStatistics` sets them on every
+ * layer that declares `choosesStatistics`, not on whatever has a field named
+ * `statistics`.
+ */
+export interface ChoosesStatistics {
+  readonly choosesStatistics: true;
+  statistics: NormStatistics;
+}
+
+/** Whether a layer is a {@link ChoosesStatistics}. */
+export function choosesStatistics(layer: object): layer is ChoosesStatistics {
+  return (layer as Partial<ChoosesStatistics>).choosesStatistics === true;
+}
+
 /** Which of the two statistics come from the current batch (the rest are running averages). */
 export function usesBatchStatistics(training: boolean, mode: NormStatistics): { batchMean: boolean; batchScale: boolean } {
   if (training || mode === 'batch') return { batchMean: true, batchScale: true };

@@ -72,10 +72,10 @@
 import { record } from '../tensor/autograd.js';
 import { allocate, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
 import { channelNorm, checkedChannelGroups } from './channel-norm.js';
-import { bitsOf, clampRun, maskRun } from './fused-relu.js';
+import { bitsOf, clampRun, maskRun, type FusesRelu } from './fused-relu.js';
 import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
-import { usesBatchStatistics, type NormStatistics } from './norm-statistics.js';
+import { usesBatchStatistics, type ChoosesStatistics, type NormStatistics } from './norm-statistics.js';
 
 /** Options of {@link RobustNorm2d}: power p (default 0.2), ε, momentum τ, dtype. */
 export interface RobustNormOptions {
@@ -378,7 +378,9 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
  * y = γ·(x − m)/(r^p + ε) + β per channel, with m the mean and r = max − min the range of the batch
  * (or their running averages, per `statistics`). The derivation of its backward pass is in the file header.
  */
-export class RobustNorm2d extends Module {
+export class RobustNorm2d extends Module implements ChoosesStatistics, FusesRelu {
+  /** Marks this layer for `Module.setNormStatistics` ({@link ChoosesStatistics}). */
+  readonly choosesStatistics = true as const;
   /** Inference statistics; `batch` is the paper's RobustNorm. */
   statistics: NormStatistics = 'batch';
   readonly power: number;

@@ -107,3 +107,17 @@ export function max(x: Tensor, axes?: number | readonly number[], keepDim = fals
 export function min(x: Tensor, axes?: number | readonly number[], keepDim = false): Tensor {
   return extreme('min', x, axes, keepDim);
 }
+
+/** The index of the largest of values[start … start + count), counted from start (the first one on ties; not differentiable). */
+export function argmaxOf(values: ArrayLike<number>, start: number, count: number): number {
+  let best = 0;
+  for (let k = 1; k < count; k++) if ((values[start + k] as number) > (values[start + best] as number)) best = k;
+  return best;
+}
+
+/** For each row of a [rows, classes] tensor (logits), the class with the largest value: the prediction. */
+export function argmaxRows(x: Tensor): number[] {
+  if (x.rank !== 2) throw new Error(`argmaxRows: expects [rows, classes], got [${x.shape.join(', ')}]`);
+  const [rows, classes] = x.shape as [number, number];
+  return Array.from({ length: rows }, (_, row) => argmaxOf(x.data, row * classes, classes));
+}

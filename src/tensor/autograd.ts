@@ -17,6 +17,7 @@
  */
 import type { Tensor } from './tensor.js';
 import { formatShape, sameShape } from './shape.js';
+import { environmentVariable } from '../environment.js';
 
 /**
  * Given ∂L/∂output, returns ∂L/∂input for each input of the op, or `null` where
@@ -32,7 +33,7 @@ export interface GraphNode {
 }
 
 let gradEnabled = true;
-let detectAnomaly = process.env.ROBUSTNORM_DETECT_ANOMALY === '1';
+let detectAnomaly = environmentVariable('ROBUSTNORM_DETECT_ANOMALY') === '1';
 
 /** Whether ops currently record the graph. */
 export function isGradEnabled(): boolean {

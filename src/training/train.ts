@@ -14,6 +14,7 @@ import type { SGD } from '../optim/sgd.js';
 import { Random } from '../random.js';
 import { noGrad } from '../tensor/autograd.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { argmaxRows } from '../ops/reduce.js';
 
 /** Running totals reported after each training batch. */
 export interface BatchProgress {
@@ -38,14 +39,7 @@ export interface EpochOptions {
 
 /** How many of the rows of `logits` have their largest value at the label. */
 export function countCorrect(logits: Tensor, labels: ArrayLike<number>): number {
-  const [rows, classes] = logits.shape as [number, number];
-  let correct = 0;
-  for (let n = 0; n < rows; n++) {
-    let best = 0;
-    for (let k = 1; k < classes; k++) if ((logits.data[n * classes + k] as number) > (logits.data[n * classes + best] as number)) best = k;
-    if (best === labels[n]) correct++;
-  }
-  return correct;
+  return argmaxRows(logits).filter((predicted, n) => predicted === labels[n]).length;
 }
 
 export function epochRandom(seed: number, epoch: number): Random {
