@@ -35,7 +35,7 @@ export { Conv2d, Linear, ReLU, AvgPool2d, GlobalAvgPool2d, Flatten, NormalizeInp
 export { makeNorm, parseNormKind, NORM_KINDS, type NormKind, type NormConfig } from './nn/norm-factory.js';
 export { ResNet, BasicBlock, type ResNetOptions } from './models/resnet.js';
 export { SmallCnn, type SmallCnnOptions } from './models/small-cnn.js';
-export { buildModel, modelConfig, MNIST_NORMALIZATION, type ModelConfig } from './models/build.js';
+export { buildModel, checkModelConfig, modelConfig, MNIST_NORMALIZATION, MAX_CLASSES, MAX_RESNET_DEPTH, type ModelConfig } from './models/build.js';
 export { SGD, type SgdOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
 export { constantLR, stepLR, multiStepLR, type Schedule } from './optim/schedules.js';
@@ -48,7 +48,7 @@ export { trainEpoch, evaluate, countCorrect, type EpochOptions, type EvaluateOpt
 export { trainingRun, type TrainingRunOptions, type TrainingReporting, type TrainingPerturbation, type EpochRecord } from './training/run.js';
 export { noProgress, type Progress, type StartProgress } from './training/progress.js';
 export { fgsm } from './attacks/fgsm.js';
-export { bim, iterateSignSteps } from './attacks/bim.js';
+export { bim, iterateSignSteps, type StepDirection } from './attacks/bim.js';
 export { pgd } from './attacks/pgd.js';
 export { mim, type MimSettings } from './attacks/mim.js';
 export { cw, type CwSettings } from './attacks/cw.js';
