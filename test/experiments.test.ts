@@ -78,6 +78,31 @@ describe('the reproduction, end to end on tiny data', () => {
   }, 120_000);
 });
 
+describe('one output folder, several runs', () => {
+  const out = mkdtempSync(join(tmpdir(), 'robustnorm-merge-'));
+
+  it('adds a run of other experiments to the earlier results, reusing the trained model', async () => {
+    const first = await runReproduction({ ...tinySettings(), experiments: [1] }, { out, command: 'test' });
+    const second = await runReproduction({ ...tinySettings(), experiments: [4] }, { out, command: 'test' });
+    expect(second.table1).toEqual(first.table1);
+    expect(second.figure2).toBeDefined();
+    expect(second.settings.experiments).toEqual([1, 4]);
+    expect(second.metadata.models.map((model) => model.key)).toEqual(['bn']);
+    const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ReproductionResults;
+    expect(Object.keys(saved).filter((key) => key !== 'metadata' && key !== 'settings').sort()).toEqual(['figure2', 'table1']);
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toContain('![Table 1](table1.svg)');
+    expect(report).toContain('figure2-mean.svg');
+  }, 300_000);
+
+  it('refuses to mix in or replace results of other settings, naming what differs', async () => {
+    await expect(runReproduction({ ...tinySettings(), experiments: [1], epochs: 2 }, { out, command: 'test' })).rejects.toThrow(/results\.json holds results of other settings \(epochs: 1 there, 2 now\); give another --out/);
+    const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ReproductionResults;
+    expect(saved.settings.epochs).toBe(1);
+    expect(saved.table1).toBeDefined();
+  }, 120_000);
+});
+
 describe('several seeds', () => {
   it('runs each seed into its own folder and reports means with their spread', async () => {
     const out = mkdtempSync(join(tmpdir(), 'robustnorm-seeds-'));

@@ -68,7 +68,24 @@ function versions(): RunMetadata['versions'] {
 }
 
 
-/** Results (and model records) of an earlier run of the same settings in `out`, to resume from. */
+/** The numbers of the experiments in `results` and in `running`, in order. */
+function experimentsHeld(results: ExperimentResults, running: readonly ExperimentNumber[]): ExperimentNumber[] {
+  const held = (Object.keys(RESULT_KEYS).map(Number) as ExperimentNumber[]).filter((number) => results[RESULT_KEYS[number]] !== undefined);
+  return [...new Set([...held, ...running])].sort((a, b) => a - b);
+}
+
+/** The settings that decide what a result means: all but which experiments to run. */
+function resultSettings(settings: ReproductionSettings): Omit<ReproductionSettings, 'experiments'> {
+  const { experiments: _experiments, ...rest } = settings;
+  return rest;
+}
+
+/**
+ * Results (and model records) of an earlier run in `out`, to resume from and
+ * to merge with: a run of other experiments with the same settings adds its
+ * experiments to the earlier ones. Results of other settings are never
+ * mixed in or silently replaced: that is an error naming what differs.
+ */
 function earlierResults(file: string, settings: ReproductionSettings): { experiments: ExperimentResults; models: ModelRecord[] } {
   if (!existsSync(file)) return { experiments: {}, models: [] };
   let earlier: ReproductionResults;
@@ -77,7 +94,15 @@ function earlierResults(file: string, settings: ReproductionSettings): { experim
   } catch (error) {
     throw new Error(`${file} is not readable JSON (${(error as Error).message}); move it away to start this output folder afresh`);
   }
-  if (JSON.stringify(earlier.settings) !== JSON.stringify(settings)) return { experiments: {}, models: [] };
+  const before = resultSettings(earlier.settings) as Record<string, unknown>;
+  const now = resultSettings(settings) as Record<string, unknown>;
+  const differing = [...new Set([...Object.keys(before), ...Object.keys(now)])].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(now[key]));
+  if (differing.length > 0) {
+    throw new Error(
+      `${file} holds results of other settings (${differing.map((key) => `${key}: ${JSON.stringify(before[key])} there, ${JSON.stringify(now[key])} now`).join('; ')}); ` +
+        'give another --out, or move that folder away to start afresh',
+    );
+  }
   const { metadata, settings: _settings, ...experiments } = earlier;
   return { experiments, models: metadata.models };
 }
@@ -154,7 +179,8 @@ async function runOneSeed(settings: ReproductionSettings, options: ReproduceOpti
       dataset: { name: settings.dataset, trainImages: train.count, testImages: test.count, sweepImages: sweepTest.count },
       model: settings.model, epochs: settings.epochs, models,
     },
-    settings,
+    // the experiments this folder holds: the earlier runs' and this one's
+    settings: { ...settings, experiments: experimentsHeld(experiments, settings.experiments) },
     ...experiments,
   });
 
