@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +95,17 @@ describe('one output folder, several runs', () => {
     expect(report).toContain('![Table 1](table1.svg)');
     expect(report).toContain('figure2-mean.svg');
   }, 300_000);
+
+  it('refuses a second run into the folder while the first runs', async () => {
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      writeFileSync(join(out, '.lock'), String(other.pid));
+      await expect(runReproduction({ ...tinySettings(), experiments: [1] }, { out, command: 'test' })).rejects.toThrow(new RegExp(`in use by another run \\(process ${other.pid}\\)`));
+    } finally {
+      other.kill();
+      rmSync(join(out, '.lock'), { force: true });
+    }
+  });
 
   it('refuses to mix in or replace results of other settings, naming what differs', async () => {
     await expect(runReproduction({ ...tinySettings(), experiments: [1], epochs: 2 }, { out, command: 'test' })).rejects.toThrow(/results\.json holds results of other settings \(epochs: 1 there, 2 now\); give another --out/);

@@ -31,6 +31,7 @@ import { EXPERIMENTS, type ExperimentNumber, type ReproductionSettings } from '.
 import { table1 } from './table1.js';
 import { table3 } from './table3.js';
 import { table4 } from './table4.js';
+import { lockFolder } from '../training/run-folder.js';
 
 /** Where and how {@link runReproduction} writes its output. */
 export interface ReproduceOptions {
@@ -129,6 +130,16 @@ async function writeOutputs(results: ReproductionResults, out: string): Promise<
  * another, each into OUT/seed-<n>/ (with its own report), and writes the merged results (seeds.ts) into OUT.
  */
 export async function runReproduction(settings: ReproductionSettings, options: ReproduceOptions): Promise<ReproductionResults> {
+  // one run at a time per output folder (a second is refused while the first runs)
+  const release = lockFolder(options.out);
+  try {
+    return await reproduceUnlocked(settings, options);
+  } finally {
+    release();
+  }
+}
+
+async function reproduceUnlocked(settings: ReproductionSettings, options: ReproduceOptions): Promise<ReproductionResults> {
   const seeds = settings.seeds ?? [settings.seed];
   if (options.log) {
     const data = loadDataset(settings.dataset, settings.dataDir !== undefined ? { dataDir: settings.dataDir } : {});
