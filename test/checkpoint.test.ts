@@ -1,14 +1,20 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint, restoreMomentum, saveCheckpoint } from '../src/checkpoint/checkpoint.js';
 import { SGD } from '../src/optim/sgd.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/checkpoint/safetensors.js';
 import { buildModel, modelConfig } from '../src/models/build.js';
-import { fromArray } from '../src/index.js';
+import { crossEntropy, fromArray, noGrad, rand, Random } from '../src/index.js';
 
 const folder = () => mkdtempSync(join(tmpdir(), 'robustnorm-ckpt-'));
+
+/** Debian's python3-torch lives in the system Python; the check below is skipped where it is absent. */
+const PYTHON = '/usr/bin/python3';
+const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
 
 describe('checkpoints (safetensors + JSON metadata)', () => {
   it('round-trips every parameter and buffer bit-exactly', () => {
@@ -102,6 +108,28 @@ describe('checkpoints (safetensors + JSON metadata)', () => {
     writeFileSync(file, encodeSafetensors(new Map(buildModel(config, 1).stateDict()), { robustnorm: JSON.stringify({ format: 'robustnorm-checkpoint/1', model: config, seed: 'x', training: {} }) }));
     expect(() => loadCheckpoint(file)).toThrow(/seed\.safetensors: the model's seed must be a whole number, got "x"/);
   });
+
+  it.runIf(hasTorch)('loads strictly into the same PyTorch model (optimizer tensors left out, as the README says) and gives its logits', () => {
+    const config = modelConfig('small-cnn', 'bn');
+    const model = buildModel(config, 0);
+    const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+    const images = rand([8, 1, 28, 28], { random: new Random(1) });
+    for (let step = 0; step < 2; step++) {
+      model.train();
+      const loss = crossEntropy(model.forward(images), [0, 1, 2, 3, 4, 5, 6, 7]);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+    }
+    model.eval();
+    const dir = folder();
+    saveCheckpoint(join(dir, 'model.safetensors'), model, { model: config, seed: 0, training: {} }, optimizer);
+    const logits = noGrad(() => model.forward(images));
+    writeFileSync(join(dir, 'expected.json'), JSON.stringify({ images: Array.from(images.data), logits: Array.from(logits.data) }));
+    const result = spawnSync(PYTHON, [fileURLToPath(new URL('./fixtures/strict-load.py', import.meta.url)), join(dir, 'model.safetensors'), join(dir, 'expected.json')], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as { maxDifference: number }).maxDifference).toBeLessThan(1e-4);
+  }, 120_000);
 
   it('decodes what it encodes, with the layout PyTorch expects', () => {
     const bytes = encodeSafetensors(new Map([['a', fromArray([1, 2, 3, 4], [2, 2])]]), { note: 'x' });
