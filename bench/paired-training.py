@@ -32,7 +32,7 @@ def read_safetensors(file):
         if name == '__metadata__':
             continue
         begin, end = entry['data_offsets']
-        values = np.frombuffer(data[8 + header_length + begin:8 + header_length + end], dtype={'F32': '<f4', 'F64': '<f8'}[entry['dtype']])
+        values = np.frombuffer(data[8 + header_length + begin:8 + header_length + end], dtype={'F32': '<f4', 'F64': '<f8', 'I64': '<i8'}[entry['dtype']])
         tensor = torch.tensor(values.astype(np.float32)).view(entry['shape'])
         tensors[name] = tensor.long() if name.endswith('num_batches_tracked') else tensor
     return tensors

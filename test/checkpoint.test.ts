@@ -8,7 +8,7 @@ import { loadCheckpoint, restoreMomentum, saveCheckpoint } from '../src/checkpoi
 import { SGD } from '../src/optim/sgd.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/checkpoint/safetensors.js';
 import { buildModel, modelConfig } from '../src/models/build.js';
-import { crossEntropy, fromArray, noGrad, rand, Random } from '../src/index.js';
+import { crossEntropy, fromArray, noGrad, rand, Random, type Tensor } from '../src/index.js';
 
 const folder = () => mkdtempSync(join(tmpdir(), 'robustnorm-ckpt-'));
 
@@ -21,7 +21,8 @@ describe('checkpoints (safetensors + JSON metadata)', () => {
     const config = modelConfig('resnet8', 'rn', 0.5);
     const model = buildModel(config, 3);
     // Make the buffers non-trivial.
-    for (const [, buffer] of model.namedBuffers()) buffer.data.forEach((_, i, data) => (data[i] = Math.sin(i + 1)));
+    // (num_batches_tracked is a count, stored as int64)
+    for (const [name, buffer] of model.namedBuffers()) buffer.data.forEach((_, i, data) => (data[i] = name.endsWith('num_batches_tracked') ? 7 + i : Math.sin(i + 1)));
     const file = join(folder(), 'model.safetensors');
     saveCheckpoint(file, model, { model: config, seed: 3, training: { epochsDone: 2 } });
     const loaded = loadCheckpoint(file);
@@ -130,6 +131,31 @@ describe('checkpoints (safetensors + JSON metadata)', () => {
     expect(result.status, result.stderr).toBe(0);
     expect((JSON.parse(result.stdout) as { maxDifference: number }).maxDifference).toBeLessThan(1e-4);
   }, 120_000);
+
+  it('stores num_batches_tracked as int64, as PyTorch does, and reads it back', () => {
+    const model = buildModel(modelConfig('small-cnn', 'bn'), 0);
+    const state = new Map(model.stateDict());
+    (state.get('bn1.num_batches_tracked') as Tensor).data[0] = 3;
+    const bytes = encodeSafetensors(state, {});
+    const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLength)).toString('utf8')) as Record<string, { dtype: string; data_offsets: [number, number] }>;
+    expect(header['bn1.num_batches_tracked']?.dtype).toBe('I64');
+    expect(header['bn1.running_mean']?.dtype).toBe('F32');
+    const begin = header['bn1.num_batches_tracked']!.data_offsets[0];
+    expect(new DataView(bytes.buffer, 8 + headerLength + begin, 8).getBigInt64(0, true)).toBe(3n);
+    expect(decodeSafetensors(bytes, 'counts.safetensors').tensors.get('bn1.num_batches_tracked')?.data[0]).toBe(3);
+    (state.get('bn1.num_batches_tracked') as Tensor).data[0] = 2.5;
+    expect(() => encodeSafetensors(state, {})).toThrow(/the counter "bn1\.num_batches_tracked" holds 2\.5, not a whole number/);
+  });
+
+  it('refuses an int64 count beyond 2^53', () => {
+    const header = Buffer.from(JSON.stringify({ n: { dtype: 'I64', shape: [], data_offsets: [0, 8] } }));
+    const bytes = new Uint8Array(8 + header.length + 8);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
+    bytes.set(header, 8);
+    new DataView(bytes.buffer).setBigInt64(8 + header.length, 2n ** 60n, true);
+    expect(() => decodeSafetensors(bytes, 'big.safetensors')).toThrow(/big\.safetensors: .*the count 1152921504606846976, beyond ±2\^53/);
+  });
 
   it('decodes what it encodes, with the layout PyTorch expects', () => {
     const bytes = encodeSafetensors(new Map([['a', fromArray([1, 2, 3, 4], [2, 2])]]), { note: 'x' });

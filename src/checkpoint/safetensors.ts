@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-write.js';
 import { Tensor } from '../tensor/tensor.js';
 
-const DTYPES = { F32: 4, F64: 8 } as const;
+const DTYPES = { F32: 4, F64: 8, I64: 8 } as const;
 type StoredDtype = keyof typeof DTYPES;
 
 interface HeaderEntry {
@@ -24,14 +24,37 @@ interface HeaderEntry {
   data_offsets: [number, number];
 }
 
-/** Encodes tensors and string metadata as safetensors bytes. */
+/**
+ * Whether a tensor is a counter that PyTorch keeps as int64 (BatchNorm's
+ * `num_batches_tracked`): stored as I64, as PyTorch saves it, though this
+ * project's tensors hold it as a float.
+ */
+export function storedAsInt64(name: string): boolean {
+  return name === 'num_batches_tracked' || name.endsWith('.num_batches_tracked');
+}
+
+/** A tensor's bytes as stored: its own data, or (for a counter) its values as little-endian int64. */
+function storedBytes(name: string, tensor: Tensor): Uint8Array {
+  if (!storedAsInt64(name)) return new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
+  const counts = new BigInt64Array(tensor.size);
+  tensor.data.forEach((value, i) => {
+    if (!Number.isSafeInteger(value)) throw new Error(`safetensors: the counter "${name}" holds ${value}, not a whole number`);
+    counts[i] = BigInt(value);
+  });
+  return new Uint8Array(counts.buffer);
+}
+
+/** Encodes tensors and string metadata as safetensors bytes (counters as I64: `storedAsInt64`). */
 export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string>): Uint8Array {
   const header: Record<string, HeaderEntry | Record<string, string>> = { __metadata__: metadata };
+  const stored = new Map<string, Uint8Array>();
   let offset = 0;
   for (const [name, tensor] of tensors) {
-    const bytes = tensor.data.byteLength;
-    header[name] = { dtype: tensor.dtype === 'float64' ? 'F64' : 'F32', shape: [...tensor.shape], data_offsets: [offset, offset + bytes] };
-    offset += bytes;
+    const bytes = storedBytes(name, tensor);
+    stored.set(name, bytes);
+    const dtype: StoredDtype = storedAsInt64(name) ? 'I64' : tensor.dtype === 'float64' ? 'F64' : 'F32';
+    header[name] = { dtype, shape: [...tensor.shape], data_offsets: [offset, offset + bytes.byteLength] };
+    offset += bytes.byteLength;
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8); // align the data to 8 bytes
@@ -40,9 +63,9 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
   let position = 8 + headerBytes.length;
-  for (const tensor of tensors.values()) {
-    out.set(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength), position);
-    position += tensor.data.byteLength;
+  for (const bytes of stored.values()) {
+    out.set(bytes, position);
+    position += bytes.byteLength;
   }
   return out;
 }
@@ -55,7 +78,8 @@ export const MAX_HEADER_BYTES = 100_000_000;
  * It enforces the format's rules: a header of at most 100 MB that is a JSON
  * object of objects, whole-number shapes and offsets, and tensors that tile
  * the data exactly (in order, no gap, no overlap, nothing left over); and
- * this project's: F32 or F64 only, every value finite.
+ * this project's: F32, F64 or (for counters, read as float32 values) I64
+ * only, every value finite (and every I64 within ±2⁵³).
  */
 export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   const fail = (problem: string): never => {
@@ -84,7 +108,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: M
     if (!isObject(value)) fail(`tensor "${name}" is ${JSON.stringify(value)}, not an object`);
     const entry = value as Partial<HeaderEntry>;
     const size = entry.dtype !== undefined ? DTYPES[entry.dtype] : undefined;
-    if (size === undefined) fail(`tensor "${name}" has dtype ${String(entry.dtype)}; only F32 and F64 are supported`);
+    if (size === undefined) fail(`tensor "${name}" has dtype ${String(entry.dtype)}; only F32, F64 and I64 are supported`);
     const { shape, data_offsets: offsets } = entry;
     if (!Array.isArray(shape) || !Array.isArray(offsets) || offsets.length !== 2) fail(`tensor "${name}" lacks a shape or data_offsets`);
     const whole = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
@@ -112,12 +136,18 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: M
     // An owned, aligned copy (Node's Buffer#slice would return a view of the whole file).
     const copy = new Uint8Array(end - begin);
     copy.set(bytes.subarray(dataStart + begin, dataStart + end));
-    const data = entry.dtype === 'F64' ? new Float64Array(copy.buffer) : new Float32Array(copy.buffer);
+    const data = entry.dtype === 'F64' ? new Float64Array(copy.buffer) : entry.dtype === 'I64' ? countsAsFloats(new BigInt64Array(copy.buffer), name, fail) : new Float32Array(copy.buffer);
     const bad = data.findIndex((value) => !Number.isFinite(value));
     if (bad >= 0) fail(`tensor "${name}" holds ${data[bad]} at index ${bad}; weights must be finite numbers`);
     tensors.set(name, new Tensor(data, entry.shape));
   }
   return { tensors, metadata: (header.__metadata__ as Record<string, string> | undefined) ?? {} };
+}
+
+/** I64 counts as the float32 values this project's tensors hold; refuses counts beyond ±2⁵³. */
+function countsAsFloats(counts: BigInt64Array, name: string, fail: (problem: string) => never): Float32Array {
+  const limit = BigInt(Number.MAX_SAFE_INTEGER);
+  return Float32Array.from(counts, (count) => (count > limit || count < -limit ? fail(`tensor "${name}" holds the count ${count}, beyond ±2^53`) : Number(count)));
 }
 
 /** Writes tensors and string metadata to a safetensors file, atomically (temporary file, fsync, rename). */
