@@ -81,6 +81,18 @@ describe('robustnorm CLI', () => {
     expect(existsSync(join(out, 'checkpoint.safetensors'))).toBe(false);
   });
 
+  // `script` (util-linux) gives the command a terminal, so the progress bar is drawn as a user sees it
+  it.runIf(existsSync('/usr/bin/script'))('draws its progress bar on a terminal without hiding the cursor (Ctrl-C could leave it hidden)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'robustnorm-tty-'));
+    const transcript = join(dir, 'terminal.txt');
+    const command = `${process.execPath} --import tsx src/cli/main.ts train --limit 64 --test-limit 32 --batch-size 32 --epochs 1 --out ${join(dir, 'run')}`;
+    const result = spawnSync('/usr/bin/script', ['-qefc', command, transcript], { encoding: 'utf8', env: { ...process.env } });
+    expect(result.status, result.stderr).toBe(0);
+    const terminal = readFileSync(transcript, 'utf8');
+    expect(terminal).toContain('\x1b[1G'); // the bar was drawn in place
+    expect(terminal).not.toContain('\x1b[?25l'); // the cursor was never hidden
+  });
+
   it('says clearly when a checkpoint is not one', () => {
     const result = cli('eval', '--checkpoint', 'package.json');
     expect(result.code).not.toBe(0);

@@ -96,6 +96,12 @@ describe('one output folder, several runs', () => {
     expect(report).toContain('figure2-mean.svg');
   }, 300_000);
 
+  it('names a results.json it cannot read', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'robustnorm-broken-'));
+    writeFileSync(join(broken, 'results.json'), '{"settings": ');
+    await expect(runReproduction({ ...tinySettings(), experiments: [1] }, { out: broken, command: 'test' })).rejects.toThrow(/results\.json is not readable JSON .*move it away to start this output folder afresh/);
+  });
+
   it('refuses a second run into the folder while the first runs', async () => {
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     try {
