@@ -5,7 +5,7 @@
  *   y = max(z, 0),  z = the norm's output   ⇒   ∂L/∂z = ∂L/∂y where z > 0, else 0
  *
  * The same definition, and the same bit arithmetic, as the relu op
- * (ops/unary.ts; see there why it works on the bits): the results are
+ * (`clampRun`, `maskRun` in ops/unary.ts; see there why it works on the bits): the results are
  * identical, bit for bit (test/norms-fused.test.ts). Folded in, the forward
  * pass clamps each run of z right after writing it, while it is in the
  * cache, and the backward pass masks ∂L/∂y run by run into the ∂L/∂x buffer,
@@ -14,8 +14,6 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { Module } from './module.js';
-
-export { bitsOf, clampRun, maskRun } from '../ops/unary.js';
 
 /** A norm layer that can apply a ReLU to its output in its own loops. */
 export interface FusesRelu {

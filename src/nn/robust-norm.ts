@@ -72,7 +72,8 @@
 import { record } from '../tensor/autograd.js';
 import { allocate, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
 import { channelNorm, checkedChannelGroups } from './channel-norm.js';
-import { bitsOf, clampRun, maskRun, type FusesRelu } from './fused-relu.js';
+import { bitsOf, clampRun, maskRun } from '../ops/unary.js';
+import type { FusesRelu } from './fused-relu.js';
 import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
 import { usesBatchStatistics, type ChoosesStatistics, type NormStatistics } from './norm-statistics.js';
@@ -301,13 +302,14 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
       const start = run * runStride + c * runLength;
       // y = γ · x̂ + β,  x̂ = (x − m)/d
       for (let i = start; i < start + runLength; i++) out[i] = gamma * (((input[i] as number) - center) / divisor) + beta;
-      if (relu) clampRun(outBits, start, start + runLength); // max(y, 0)
+      if (relu) clampRun(outBits, outBits, start, start + runLength); // max(y, 0)
     }
   }
 
   return record(relu ? 'robustNorm2d+relu' : 'robustNorm2d', new Tensor(out, x.shape), [x, weight, bias], (gradOut, needs) => {
     const gradX = allocate(x.dtype, x.size) as Float32Array;
-    // ∂L/∂y of the norm's own output: with `relu`, ∂L/∂(relu output) masked into gradX first
+    // with `relu` (out = max(z, 0), z the norm's output): ∂L/∂z = ∂L/∂out where out > 0, else 0,
+    // masked into gradX run by run below; g is then ∂L/∂z for the norm's own backward
     const g = relu ? gradX : gradOut.data;
     const gradBits = relu ? bitsOf(gradOut.data as Float32Array) : null;
     const gradXBits = bitsOf(gradX);

@@ -84,7 +84,7 @@ export function addRelu(a: Tensor, b: Tensor): Tensor {
   for (let start = 0; start < out.length; start += 1024) {
     const end = Math.min(out.length, start + 1024);
     for (let i = start; i < end; i++) out[i] = (x[i] as number) + (y[i] as number);
-    clampRun(outBits, start, end);
+    clampRun(outBits, outBits, start, end);
   }
   return record('addRelu', new Tensor(out, a.shape), [a, b], (gradOut) => {
     // one array serves both inputs: gradients are never changed in place

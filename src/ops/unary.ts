@@ -102,12 +102,7 @@ export function relu(x: Tensor): Tensor {
  */
 function reluForward(input: TypedArray, out: TypedArray): void {
   if (input instanceof Float32Array && out instanceof Float32Array) {
-    const bits = new Int32Array(input.buffer, input.byteOffset, input.length);
-    const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
-    for (let i = 0; i < bits.length; i++) {
-      const b = bits[i] as number;
-      outBits[i] = b & ~(b >> 31);
-    }
+    clampRun(bitsOf(input), bitsOf(out), 0, out.length);
     return;
   }
   for (let i = 0; i < out.length; i++) out[i] = (input[i] as number) > 0 ? (input[i] as number) : 0;
@@ -119,20 +114,22 @@ export function bitsOf(values: Float32Array): Int32Array {
 }
 
 /**
- * relu's forward rule in place, on the bits of float32 values [start, end):
- * y = max(z, 0). For ops that end in a ReLU (addRelu, and the norm layers'
- * fused loops, nn/fused-relu.ts), with the same arithmetic as `relu` above.
+ * relu's forward rule on the bits of float32 values [start, end):
+ * to = max(from, 0); `from` and `to` may be the same array (in place). Used
+ * by `relu` and by the ops that end in a ReLU (addRelu, and the norm layers'
+ * fused loops, nn/fused-relu.ts).
  */
-export function clampRun(bits: Int32Array, start: number, end: number): void {
+export function clampRun(fromBits: Int32Array, toBits: Int32Array, start: number, end: number): void {
   for (let i = start; i < end; i++) {
-    const b = bits[i] as number;
-    bits[i] = b & ~(b >> 31);
+    const b = fromBits[i] as number;
+    toBits[i] = b & ~(b >> 31);
   }
 }
 
 /**
- * relu's backward rule on bits, for [start, end): into = ∂L/∂y where y > 0,
- * else +0 (y > 0 exactly where the ReLU's input was). As `relu`'s backward.
+ * relu's backward rule on bits, for [start, end): into = ∂L/∂y where the
+ * values in `outputBits` are > 0, else +0 (the ReLU's input or its output:
+ * one is > 0 exactly where the other is). Used by `relu` and the same ops.
  */
 export function maskRun(outputBits: Int32Array, gradBits: Int32Array, intoBits: Int32Array, start: number, end: number): void {
   for (let i = start; i < end; i++) intoBits[i] = (gradBits[i] as number) & -Number((outputBits[i] as number) > 0);
@@ -140,11 +137,8 @@ export function maskRun(outputBits: Int32Array, gradBits: Int32Array, intoBits: 
 
 function reluBackward(input: TypedArray, gradOut: TypedArray, gradInput: TypedArray): void {
   if (input instanceof Float32Array && gradOut instanceof Float32Array && gradInput instanceof Float32Array) {
-    const inBits = new Int32Array(input.buffer, input.byteOffset, input.length);
-    const gradBits = new Int32Array(gradOut.buffer, gradOut.byteOffset, gradOut.length);
-    const outBits = new Int32Array(gradInput.buffer, gradInput.byteOffset, gradInput.length);
     // as integers, a float's bits are > 0 exactly when it is > 0 (or a positive NaN)
-    for (let i = 0; i < outBits.length; i++) outBits[i] = (gradBits[i] as number) & -Number((inBits[i] as number) > 0);
+    maskRun(bitsOf(input), bitsOf(gradOut), bitsOf(gradInput), 0, gradInput.length);
     return;
   }
   for (let i = 0; i < gradInput.length; i++) gradInput[i] = (input[i] as number) > 0 ? (gradOut[i] as number) : 0;
