@@ -4,7 +4,7 @@
  * forward pass, and a 20-step PGD attack, each on a batch of 128 MNIST-sized
  * images, for smallCnn and resnet20 (BatchNorm, as in the paper's baseline).
  */
-import { buildModel, crossEntropy, modelConfig, noGrad, pgd, rand, Random, SGD, type Module, type Tensor } from '../src/index.js';
+import { buildModel, crossEntropy, modelConfig, noGrad, pgd, rand, Random, reuseBuffers, SGD, type Module, type Tensor } from '../src/index.js';
 
 export interface ModelWorkload {
   name: string;
@@ -32,14 +32,15 @@ function trainStep(architecture: string): ModelWorkload {
       const model = buildModel(modelConfig(architecture, 'bn'), 0);
       const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
       const { x, labels } = batch(1);
-      return () => {
+      // as the training loop runs a step: its buffers serve the next one
+      return () => reuseBuffers(() => {
         model.train();
         const loss = crossEntropy(model.forward(x), labels);
         optimizer.zeroGrad();
         loss.backward();
         optimizer.step();
         return loss.item();
-      };
+      });
     },
   };
 }
@@ -52,7 +53,8 @@ function evalForward(architecture: string): ModelWorkload {
     setup: () => {
       const model = buildModel(modelConfig(architecture, 'bn'), 0).eval();
       const { x } = batch(2);
-      return () => noGrad(() => model.forward(x));
+      // as evaluation runs a batch: nothing of it is used afterwards, so its buffers serve the next
+      return () => reuseBuffers(() => noGrad(() => model.forward(x).data[0]));
     },
   };
 }

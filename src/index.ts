@@ -8,6 +8,7 @@ export { Tensor, zeros, ones, full, scalar, fromArray, randn, rand, formatTensor
 export { noGrad, isGradEnabled, setDetectAnomaly, type BackwardFn, type GraphNode, type BackwardOptions } from './tensor/autograd.js';
 export { broadcastShapes, formatShape, sizeOf, stridesOf, type Shape } from './tensor/shape.js';
 export { Random, manualSeed, defaultRandom } from './random.js';
+export { reuseBuffers, keepBuffer, setCheckBuffers } from './buffer-pool.js';
 export { add, addRelu, sub, mul, div } from './ops/binary.js';
 export { neg, exp, log, sqrt, pow, abs, sign, clamp, relu, tanh } from './ops/unary.js';
 export { sum, mean, max, min, argmaxRows, argmaxOf } from './ops/reduce.js';

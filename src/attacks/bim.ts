@@ -13,6 +13,7 @@
  * The order within an iteration (step, then ε-ball, then box) is advertorch's;
  * the only differences are common.ts's (fixed box, frozen parameters, pixel ε).
  */
+import { reuseBuffers } from '../buffer-pool.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { addPerturbation, checkLabels, lossGradient, projectPerturbation, resolvedSettings, sign, withFrozenParameters, type AttackSettings } from './common.js';
@@ -40,11 +41,14 @@ export function iterateSignSteps(
   projectPerturbation(clean, delta, eps, clipMin, clipMax);
   return withFrozenParameters(model, () => {
     for (let iteration = 0; iteration < nbIter; iteration++) {
-      const { grad } = lossGradient(model, addPerturbation(x, delta, clipMin, clipMax), labels, targeted);
-      // δ ← δ + epsIter · sign(∇δ L)   (or of MIM's momentum)
-      const towards = direction(grad);
-      for (let i = 0; i < delta.length; i++) delta[i] = (delta[i] as number) + epsIter * sign(towards[i] as number);
-      projectPerturbation(clean, delta, eps, clipMin, clipMax);
+      // δ lives outside the iteration, so the iteration's buffers serve the next one
+      reuseBuffers(() => {
+        const { grad } = lossGradient(model, addPerturbation(x, delta, clipMin, clipMax), labels, targeted);
+        // δ ← δ + epsIter · sign(∇δ L)   (or of MIM's momentum)
+        const towards = direction(grad);
+        for (let i = 0; i < delta.length; i++) delta[i] = (delta[i] as number) + epsIter * sign(towards[i] as number);
+        projectPerturbation(clean, delta, eps, clipMin, clipMax);
+      });
     }
     return addPerturbation(x, delta, clipMin, clipMax);
   });

@@ -20,6 +20,7 @@
  * its input units, which for the paper were normalized units; see
  * registry.ts `paperCwSettings`), and float64 bookkeeping of c and its bounds.
  */
+import { reuseBuffers } from '../buffer-pool.js';
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Adam } from '../optim/adam.js';
@@ -178,36 +179,41 @@ function searchRound(model: Module, space: TanhSpace, labels: ArrayLike<number>,
   const checkEvery = Math.max(Math.floor(s.maxIterations / 10), 1);
   let previousLoss = 1e6;
   for (let iteration = 0; iteration < s.maxIterations; iteration++) {
-    adam.zeroGrad();
-    const adversarial = space.w0.add(delta).tanh().mul(space.half).add(space.middle);
-    const logits = model.forward(adversarial);
-    const classes = logits.shape[1] as number;
-    // ‖(adv − x̃)/u‖² per sample
-    const difference = adversarial.sub(space.reconstructed).div(s.distanceUnit).reshape([samples, perSample]);
-    const l2 = difference.mul(difference).sum(1);
-    const loss = constants.mul(marginHinge(logits, oneHot(labels, classes), s.confidence, s.targeted)).sum().add(l2.sum());
-    loss.backward();
-    adam.step();
+    // nothing of an iteration outlives it (δ and Adam's moments were made before), so its buffers serve the next
+    const stop = reuseBuffers(() => {
+      adam.zeroGrad();
+      const adversarial = space.w0.add(delta).tanh().mul(space.half).add(space.middle);
+      const logits = model.forward(adversarial);
+      const classes = logits.shape[1] as number;
+      // ‖(adv − x̃)/u‖² per sample
+      const difference = adversarial.sub(space.reconstructed).div(s.distanceUnit).reshape([samples, perSample]);
+      const l2 = difference.mul(difference).sum(1);
+      const loss = constants.mul(marginHinge(logits, oneHot(labels, classes), s.confidence, s.targeted)).sum().add(l2.sum());
+      loss.backward();
+      adam.step();
 
-    // Everything below is about the iterate before this Adam step, as in advertorch.
-    // With 10 iterations the check runs every iteration; the iterate that fails it is not recorded.
-    const lossValue = loss.item();
-    if (s.abortEarly && iteration % checkEvery === 0) {
-      if (lossValue > previousLoss * ONE_MINUS_EPS) break;
-      previousLoss = lossValue;
-    }
-    for (let n = 0; n < samples; n++) {
-      if (!succeeded(logits.data, n, classes, labels[n] as number, s.confidence, s.targeted)) continue;
-      const distance = l2.data[n] as number;
-      if (distance < (roundL2[n] as number)) {
-        roundL2[n] = distance;
-        roundSuccess[n] = true;
+      // Everything below is about the iterate before this Adam step, as in advertorch.
+      // With 10 iterations the check runs every iteration; the iterate that fails it is not recorded.
+      const lossValue = loss.item();
+      if (s.abortEarly && iteration % checkEvery === 0) {
+        if (lossValue > previousLoss * ONE_MINUS_EPS) return true;
+        previousLoss = lossValue;
       }
-      if (distance < (state.bestL2[n] as number)) {
-        state.bestL2[n] = distance;
-        state.best.set(adversarial.data.subarray(n * perSample, (n + 1) * perSample), n * perSample);
+      for (let n = 0; n < samples; n++) {
+        if (!succeeded(logits.data, n, classes, labels[n] as number, s.confidence, s.targeted)) continue;
+        const distance = l2.data[n] as number;
+        if (distance < (roundL2[n] as number)) {
+          roundL2[n] = distance;
+          roundSuccess[n] = true;
+        }
+        if (distance < (state.bestL2[n] as number)) {
+          state.bestL2[n] = distance;
+          state.best.set(adversarial.data.subarray(n * perSample, (n + 1) * perSample), n * perSample);
+        }
       }
-    }
+      return false;
+    });
+    if (stop) break;
   }
   return roundSuccess;
 }

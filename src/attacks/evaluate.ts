@@ -4,6 +4,7 @@
  * adversarial batch is classified with its own statistics, and the attack's
  * gradients flow through them, as in the paper.
  */
+import { reuseBuffers } from '../buffer-pool.js';
 import { batches } from '../data/loader.js';
 import type { Dataset } from '../data/datasets.js';
 import type { Module } from '../nn/module.js';
@@ -87,14 +88,14 @@ export function evaluateRobustness(model: Module, data: Dataset, options: Robust
   let cleanCorrect = 0;
   const batchList = [...batches(data, { batchSize: options.batchSize })];
   batchList.forEach((batch, index) => {
-    cleanCorrect += noGrad(() => countCorrect(model.forward(batch.images), batch.labels));
+    cleanCorrect += reuseBuffers(() => noGrad(() => countCorrect(model.forward(batch.images), batch.labels)));
     options.onBatch?.(index, batchList.length, 'clean');
     for (const name of options.attacks) {
       const total = totals.get(name) as { correct: number; linf: number; l2: number; seconds: number };
       const start = performance.now();
       const adversarial = runAttack(name, model, batch.images, batch.labels, options, random);
       total.seconds += (performance.now() - start) / 1000;
-      total.correct += noGrad(() => countCorrect(model.forward(adversarial), batch.labels));
+      total.correct += reuseBuffers(() => noGrad(() => countCorrect(model.forward(adversarial), batch.labels)));
       const norms = perturbationNorms(batch.images, adversarial);
       total.linf += norms.linf;
       total.l2 += norms.l2;

@@ -7,6 +7,7 @@
  * an attack), and the machine's speed drifts. The progress bars' ETA, which
  * follows the run as it goes, is the better guide once it has started.
  */
+import { reuseBuffers } from '../buffer-pool.js';
 import { buildModel, modelConfig } from '../models/build.js';
 import { crossEntropy } from '../ops/loss.js';
 import { SGD } from '../optim/sgd.js';
@@ -30,11 +31,13 @@ export function measureStepSeconds(settings: ReproductionSettings): number {
   const times: number[] = [];
   for (let step = 0; step < 5; step++) {
     const start = performance.now();
-    model.train();
-    const loss = crossEntropy(model.forward(images), labels);
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.step();
+    reuseBuffers(() => {
+      model.train();
+      const loss = crossEntropy(model.forward(images), labels);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+    });
     times.push((performance.now() - start) / 1000);
   }
   return Math.min(...times.slice(2));

@@ -27,6 +27,7 @@ import { HelperThread, type KernelJob } from './helper-thread.js';
 import { padInput, quadCount, unpackQuads } from './layout.js';
 import { MAX_LOOP_ITERATIONS_PER_THREAD, shapeKey, type Conv2dShape, type MatmulShape } from './shapes.js';
 import { environmentVariable } from '../environment.js';
+import { float32Buffer } from '../buffer-pool.js';
 
 type GpuJsBackendName = Exclude<BackendName, 'reference'>;
 type GpuMode = 'headlessgl' | 'webgl2' | 'webasm' | 'cpu';
@@ -342,7 +343,7 @@ class GpuJsBackend implements KernelBackend {
       throw new Error(`matmul: inner dimension ${shape.k} exceeds ${MAX_LOOP_ITERATIONS_PER_THREAD}, the per-thread loop limit kept for software GL`);
     }
     const { m, k, n, transA, transB } = shape;
-    const out = new Float32Array(m * n);
+    const out = float32Buffer(m * n);
     // B goes in packed as column panels (matmul.ts)
     const job = (part: MatmulShape, aPart: Float32Array, bPanels: Float32Array): KernelJob => ({
       key: shapeKey('matmul', part), source: () => matmulKernelSource(part), output: [part.n, quadCount(part.m)], args: [aPart, bPanels],
@@ -425,7 +426,7 @@ class GpuJsBackend implements KernelBackend {
   private conv2dForwardLanes(x: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
     const { inChannels: C, height: H, width: W, outChannels: CO, padding: P, outHeight: OH, outWidth: OW } = shape;
     const wq = packForwardWeights(w, shape);
-    const y = new Float32Array(shape.batch * CO * OH * OW);
+    const y = float32Buffer(shape.batch * CO * OH * OW);
     this.inParts('conv2dForward', shape, (part, first, allocate) => {
       const key = shapeKey('conv2dForwardLanes', part);
       const xl = toImageLanes(x, first, part.batch, C, H, W, P, P, (length) => allocate(key, 0, length));
@@ -445,7 +446,7 @@ class GpuJsBackend implements KernelBackend {
   /** Stride 1 only: the forward kernel on the padded ∂L/∂y with the flipped kernel (conv2d-grad-input.ts). */
   private conv2dGradInputLanes(gradOut: Float32Array, w: Float32Array, shape: Conv2dShape, transposed: NonNullable<ReturnType<typeof transposedConvShape>>): Float32Array {
     const { inChannels: C, height: H, width: W, outChannels: CO, outHeight: OH, outWidth: OW } = shape;
-    const dx = new Float32Array(shape.batch * C * H * W);
+    const dx = float32Buffer(shape.batch * C * H * W);
     const { shape: t, padHeight, padWidth } = transposed;
     const wq = packForwardWeights(flipWeights(w, shape), t);
     this.inParts('conv2dGradInput', shape, (part, first, allocate) => {
@@ -468,7 +469,7 @@ class GpuJsBackend implements KernelBackend {
     const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, padding: P, outHeight: OH, outWidth: OW } = shape;
     const xp = this.padForward(x, shape);
     const wq = packForwardWeights(w, shape);
-    const y = new Float32Array(N * CO * OH * OW);
+    const y = float32Buffer(N * CO * OH * OW);
     const xImage = C * (H + 2 * P) * (W + 2 * P);
     const yImage = CO * OH * OW;
     this.inParts('conv2dForward', shape, (part, first) => ({
@@ -487,7 +488,7 @@ class GpuJsBackend implements KernelBackend {
     const transposed = transposedConvShape(shape);
     if (transposed !== null && this.imageLanes(shape)) return this.conv2dGradInputLanes(gradOut, w, shape, transposed);
     const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, outHeight: OH, outWidth: OW } = shape;
-    const dx = new Float32Array(N * C * H * W);
+    const dx = float32Buffer(N * C * H * W);
     const xImage = C * H * W;
     if (transposed !== null) {
       // stride 1: a forward convolution of the padded ∂L/∂y with the flipped kernel
@@ -528,7 +529,7 @@ class GpuJsBackend implements KernelBackend {
     const xp = this.padForGradWeight(x, shape);
     const xImage = C * (H + 2 * P) * (W + 2 * P);
     const gImage = CO * OH * OW;
-    const dw = new Float32Array(CO * taps);
+    const dw = float32Buffer(CO * taps);
     if (this.channelLanesGradWeight()) {
       // lanes over output channels (conv2d-grad-weight.ts): ∂L/∂y channels-last, one share per image
       this.inParts('conv2dGradWeight', shape, (part, first, allocate) => {

@@ -5,6 +5,7 @@
  * backward pass each operand's gradient is summed back to its own shape
  * (`sumToShape`).
  */
+import { float32Buffer } from '../buffer-pool.js';
 import { record } from '../tensor/autograd.js';
 import { broadcastShapes, sameShape, sizeOf } from '../tensor/shape.js';
 import { allocate, scalar, Tensor } from '../tensor/tensor.js';
@@ -78,7 +79,7 @@ export function addRelu(a: Tensor, b: Tensor): Tensor {
   if (!(a.data instanceof Float32Array && b.data instanceof Float32Array && sameShape(a.shape, b.shape))) return add(a, b).relu();
   const x = a.data;
   const y = b.data;
-  const out = new Float32Array(a.size);
+  const out = float32Buffer(a.size);
   const outBits = bitsOf(out);
   // in blocks that stay in the cache between the sum and the clamp
   for (let start = 0; start < out.length; start += 1024) {
@@ -88,7 +89,7 @@ export function addRelu(a: Tensor, b: Tensor): Tensor {
   }
   return record('addRelu', new Tensor(out, a.shape), [a, b], (gradOut) => {
     // one array serves both inputs: gradients are never changed in place
-    const grad = new Float32Array(a.size);
+    const grad = float32Buffer(a.size);
     maskRun(outBits, bitsOf(gradOut.data as Float32Array), bitsOf(grad), 0, grad.length);
     const gradTensor = new Tensor(grad, a.shape);
     return [gradTensor, gradTensor];

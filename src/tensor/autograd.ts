@@ -18,6 +18,7 @@
 import type { Tensor } from './tensor.js';
 import { formatShape, sameShape } from './shape.js';
 import { environmentVariable } from '../environment.js';
+import { keepBuffer } from '../buffer-pool.js';
 
 /**
  * Given ∂L/∂output, returns ∂L/∂input for each input of the op, or `null` where
@@ -129,6 +130,12 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
+/** Adds `gradient` into `tensor.grad`, whose buffer outlives a loop step that reuses buffers (buffer-pool.ts). */
+function keepGradient(tensor: Tensor, gradient: Tensor): void {
+  tensor.grad = tensor.grad === null ? gradient : tensor.grad.add(gradient);
+  keepBuffer(tensor.grad.data);
+}
+
 /**
  * Back-propagates from `root`: ∂root/∂leaf is added to every leaf's `.grad`.
  * `seed` is ∂L/∂root (defaults to 1 for a single-element root).
@@ -150,10 +157,10 @@ export function runBackward(root: Tensor, seed: Tensor, options: BackwardOptions
       const node = tensor.gradFn;
       if (node === null) {
         // A leaf: keep the gradient for the optimizer or the attack.
-        tensor.grad = tensor.grad === null ? gradOutput : tensor.grad.add(gradOutput);
+        keepGradient(tensor, gradOutput);
         continue;
       }
-      if (tensor.retainsGrad) tensor.grad = tensor.grad === null ? gradOutput : tensor.grad.add(gradOutput);
+      if (tensor.retainsGrad) keepGradient(tensor, gradOutput);
       const needsGrad = node.inputs.map((input) => input.requiresGrad);
       const inputGrads = node.backward(gradOutput, needsGrad);
       node.inputs.forEach((input, i) => {

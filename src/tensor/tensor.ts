@@ -16,6 +16,7 @@
  */
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
+import { float32Buffer } from '../buffer-pool.js';
 import { defaultRandom, type Random } from '../random.js';
 import { runBackward, type BackwardOptions, type GraphNode } from './autograd.js';
 import { assertValidShape, formatShape, sizeOf, stridesOf, type Shape } from './shape.js';
@@ -36,8 +37,9 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
+/** A zero-filled buffer; float32 ones come from the step's pool when a loop reuses buffers (buffer-pool.ts). */
 export function allocate(dtype: DType, size: number): TypedArray {
-  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  return dtype === 'float64' ? new Float64Array(size) : float32Buffer(size);
 }
 
 export function dtypeOf(data: TypedArray): DType {

@@ -11,6 +11,7 @@ import type { Module } from '../nn/module.js';
 import type { NormStatistics } from '../nn/norm-statistics.js';
 import { crossEntropy } from '../ops/loss.js';
 import type { SGD } from '../optim/sgd.js';
+import { reuseBuffers } from '../buffer-pool.js';
 import { Random } from '../random.js';
 import { noGrad } from '../tensor/autograd.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -75,18 +76,21 @@ export function trainEpoch(model: Module, optimizer: SGD, data: Dataset, options
   const start = performance.now();
   let index = 0;
   for (const batch of batches(data, { batchSize: options.batchSize, shuffle, ...(options.flip ? { flip } : {}) })) {
-    const images = options.perturb ? options.perturb(model, batch.images, batch.labels) : batch.images;
-    model.train();
-    const logits = model.forward(images);
-    const loss = crossEntropy(logits, batch.labels);
-    checkNotDiverged(loss.item(), options.epoch, index + 1);
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.step();
-    const size = batch.labels.length;
-    lossSum += loss.item() * size;
-    correct += countCorrect(logits, batch.labels);
-    seen += size;
+    // Nothing of a step outlives it but the parameters' gradients, so its buffers serve the next step.
+    reuseBuffers(() => {
+      const images = options.perturb ? options.perturb(model, batch.images, batch.labels) : batch.images;
+      model.train();
+      const logits = model.forward(images);
+      const loss = crossEntropy(logits, batch.labels);
+      checkNotDiverged(loss.item(), options.epoch, index + 1);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      const size = batch.labels.length;
+      lossSum += loss.item() * size;
+      correct += countCorrect(logits, batch.labels);
+      seen += size;
+    });
     index++;
     options.onBatch?.({ batch: index, batches: total, loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: seen / ((performance.now() - start) / 1000) });
   }
@@ -106,7 +110,7 @@ export function evaluate(model: Module, data: Dataset, options: EvaluateOptions)
   if (options.statistics) model.setNormStatistics(options.statistics);
   let correct = 0;
   noGrad(() => {
-    for (const batch of batches(data, { batchSize: options.batchSize })) correct += countCorrect(model.forward(batch.images), batch.labels);
+    for (const batch of batches(data, { batchSize: options.batchSize })) correct += reuseBuffers(() => countCorrect(model.forward(batch.images), batch.labels));
   });
   return correct / data.count;
 }

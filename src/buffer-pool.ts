@@ -1,0 +1,114 @@
+/**
+ * Reusing the float32 buffers of a loop's steps.
+ *
+ * Every op returns its result in a new array, because autograd cannot know
+ * when nothing refers to a tensor any more (JavaScript has no reference
+ * counts). A `small-cnn` training step made about 50 MB of such arrays, which
+ * the garbage collector then had to find and free. The loops that run steps
+ * know better: once a training step or one attack iteration is over, nothing
+ * it computed is needed again, except what it keeps on purpose.
+ *
+ * `reuseBuffers(fn)` runs `fn` with a scope open. Every buffer made by
+ * `float32Buffer` while it is open is recorded, and when `fn` returns (or
+ * throws), each recorded buffer goes back to a free list, from which the next
+ * request of the same length is served. A steady loop then allocates only
+ * what it keeps.
+ *
+ * The rule that makes this safe: a tensor made inside `fn` is not used after
+ * `fn` returns, unless its buffer was kept with `keepBuffer`. Autograd keeps
+ * the gradients it leaves on leaves (`parameter.grad`); a kept buffer of an
+ * inner scope belongs to the scope around it, so it lives until that one
+ * ends. Only the project's own loops open scopes (the training step, the
+ * attack iterations, evaluation batches); user code that never calls
+ * `reuseBuffers` gets fresh arrays as before.
+ *
+ * `ROBUSTNORM_CHECK_BUFFERS=1` turns on a check of that rule: buffers are
+ * filled with NaN when their scope ends and never handed out again, so a
+ * tensor used after its step reads NaN (which the loss and SGD report) instead
+ * of another step's numbers.
+ */
+import { environmentVariable } from './environment.js';
+
+/** Buffers taken in one open scope, by the ArrayBuffer they own (a reshaped view shares it). */
+type Scope = Map<ArrayBufferLike, Float32Array>;
+
+const openScopes: Scope[] = [];
+/** Free buffers by length, and the number of the last outermost scope that asked for that length. */
+const freeByLength = new Map<number, { buffers: Float32Array[]; lastUsed: number }>();
+/** Free lists not asked for in this many outermost scopes are dropped (a batch size that no longer occurs). */
+const UNUSED_SCOPES_BEFORE_DROP = 16;
+let outermostScopes = 0;
+let checking = environmentVariable('ROBUSTNORM_CHECK_BUFFERS') === '1';
+
+/** Turns the use-after-step check on or off (see the file's comment). */
+export function setCheckBuffers(enabled: boolean): void {
+  checking = enabled;
+}
+
+/**
+ * A zero-filled float32 array of `length` values: a free one of that length
+ * when a scope is open and one is free, a new one otherwise.
+ */
+export function float32Buffer(length: number): Float32Array {
+  const scope = openScopes[openScopes.length - 1];
+  if (scope === undefined) return new Float32Array(length);
+  const free = freeByLength.get(length);
+  if (free !== undefined) free.lastUsed = outermostScopes;
+  const reused = free?.buffers.pop();
+  const buffer = reused === undefined ? new Float32Array(length) : reused.fill(0);
+  scope.set(buffer.buffer, buffer);
+  return buffer;
+}
+
+/**
+ * Lets the buffer behind `values` outlive the open scope: it moves to the
+ * scope around it, or, at the outermost, is left to the garbage collector.
+ * Values no scope recorded are left alone.
+ */
+export function keepBuffer(values: ArrayBufferView): void {
+  const scope = openScopes[openScopes.length - 1];
+  const buffer = scope?.get(values.buffer);
+  if (scope === undefined || buffer === undefined) return;
+  scope.delete(values.buffer);
+  openScopes[openScopes.length - 2]?.set(values.buffer, buffer);
+}
+
+/** Runs `fn`; every buffer it took and did not keep is free for reuse after it (see the file's comment). */
+export function reuseBuffers<T>(fn: () => T): T {
+  if (openScopes.length === 0) outermostScopes++;
+  const scope: Scope = new Map();
+  openScopes.push(scope);
+  try {
+    return fn();
+  } finally {
+    openScopes.pop();
+    for (const buffer of scope.values()) release(buffer);
+    if (openScopes.length === 0) dropUnusedLengths();
+  }
+}
+
+function release(buffer: Float32Array): void {
+  if (checking) {
+    buffer.fill(Number.NaN);
+    return;
+  }
+  let free = freeByLength.get(buffer.length);
+  if (free === undefined) {
+    free = { buffers: [], lastUsed: outermostScopes };
+    freeByLength.set(buffer.length, free);
+  }
+  free.buffers.push(buffer);
+}
+
+function dropUnusedLengths(): void {
+  for (const [length, free] of freeByLength) {
+    if (outermostScopes - free.lastUsed > UNUSED_SCOPES_BEFORE_DROP) freeByLength.delete(length);
+  }
+}
+
+/** Bytes held in free lists now (for tests and `bench`). */
+export function freeBufferBytes(): number {
+  let bytes = 0;
+  for (const free of freeByLength.values()) for (const buffer of free.buffers) bytes += buffer.byteLength;
+  return bytes;
+}
