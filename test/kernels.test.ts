@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { availableBackends, disposeBackends, isBackendAvailable, setBackend, type BackendName } from '../src/index.js';
 import { createReferenceBackend } from '../src/kernels/backend.js';
+import { withoutInputType } from '../src/kernels/helper-thread.js';
 import type { Conv2dShape, MatmulShape } from '../src/kernels/shapes.js';
 import { Random } from '../src/random.js';
 import { relativeError } from './helpers.js';
@@ -111,6 +112,11 @@ describe.runIf(isBackendAvailable('webasm'))('webasm with its helper thread', ()
       disposeBackends();
     }
   }
+
+  it('passes Node\'s flags on to the helper without --input-type, in either spelling', () => {
+    expect(withoutInputType(['--import', 'tsx', '--input-type', 'module', '--no-warnings'])).toEqual(['--import', 'tsx', '--no-warnings']);
+    expect(withoutInputType(['--input-type=commonjs', '--import', 'tsx'])).toEqual(['--import', 'tsx']);
+  });
 
   it('starts under `node --input-type=module -e` (it once waited for ever on a helper that could not load there)', () => {
     const script = `

@@ -200,8 +200,6 @@ export function wasmCodegen(): 'improved' | 'stock' {
 
 /** Allocates a zero-filled array that argument `argument` of kernel `key` is written into. */
 type Allocate = (key: string, argument: number, length: number) => Float32Array;
-/** In shared memory, which the helper thread reads without a copy (helper-thread.ts). */
-const allocateShared: Allocate = (_key, _argument, length) => new Float32Array(new SharedArrayBuffer(4 * length));
 
 /**
  * Convolutions with fewer multiply-adds than this run in one piece: splitting
@@ -271,6 +269,22 @@ class GpuJsBackend implements KernelBackend {
     return memory.subarray(record.offset / 4, record.offset / 4 + length).fill(0);
   };
 
+  /**
+   * In shared memory, which the helper thread reads without a copy
+   * (helper-thread.ts); one array per kernel argument, kept between calls
+   * (the helper is done with it when `inParts` returns) and zero-filled again.
+   */
+  private readonly sharedArguments = new Map<string, Float32Array>();
+
+  private readonly allocateShared: Allocate = (key, argument, length) => {
+    const name = `${key}#${argument}`;
+    const kept = this.sharedArguments.get(name);
+    if (kept !== undefined && kept.length === length) return kept.fill(0);
+    const buffer = new Float32Array(new SharedArrayBuffer(4 * length));
+    this.sharedArguments.set(name, buffer);
+    return buffer;
+  };
+
   constructor(readonly name: GpuJsBackendName) {
     if (name === 'webasm') {
       skipCopiesOntoThemselves();
@@ -329,7 +343,7 @@ class GpuJsBackend implements KernelBackend {
     }
     // The helper's part is prepared first, straight into shared memory, and
     // started; this thread prepares and runs its own part meanwhile.
-    const theirs = plan({ ...shape, batch: half }, 0, allocateShared);
+    const theirs = plan({ ...shape, batch: half }, 0, this.allocateShared);
     const wait = this.helper.start(theirs.job);
     this.whileHelperRuns(wait, () => {
       const mine = plan({ ...shape, batch: N - half }, half, this.allocateHere);

@@ -109,6 +109,11 @@ function sharedCopy(pool: Map<string, Float32Array>, name: string, source: Float
  */
 const FIRST_START_PATIENCE_MS = 10_000;
 
+/** Node's flags without --input-type, in either spelling (`--input-type=module`, `--input-type module`). */
+export function withoutInputType(flags: readonly string[]): string[] {
+  return flags.filter((flag, i) => !flag.startsWith('--input-type') && flags[i - 1] !== '--input-type');
+}
+
 export class HelperThread {
   private readonly worker: Worker;
   /** Set to 1 by the helper once it listens for jobs. */
@@ -127,7 +132,7 @@ export class HelperThread {
     this.errors = port1;
     // The worker inherits Node's flags, except --input-type (`node --input-type=module -e …`
     // would make it read WORKER_CODE, CommonJS, as a module).
-    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    const execArgv = withoutInputType(process.execArgv);
     this.worker = new Worker(WORKER_CODE, { eval: true, execArgv, workerData: { gpuPath, codegen, errors: port2, ready: this.readyFlag.buffer }, transferList: [port2] });
     // A helper that dies (it could not even load) is not used again: one thread from then on.
     this.worker.on('error', (error) => {
