@@ -68,9 +68,9 @@ describe.skipIf(!hasWebasm)('improved wasm code generator', () => {
     expectSameBits(improved, stock);
   });
 
-  it('emits integer locals, vector loads and bottom-tested loops for the conv kernel, and none with stock', () => {
+  it('emits integer locals, vector loads, bottom-tested loops and splatting loads for the conv kernel, and none with stock', () => {
     const shape = layerConvShapes[1]?.[1] as Conv2dShape;
-    const counts = () => ({ ...(gpujs.WebAssemblyFunctionNode.prototype as unknown as { __codegenCounts: { integerLocals: number; vectorLoads: number; bottomTestedLoops: number } }).__codegenCounts });
+    const counts = () => ({ ...(gpujs.WebAssemblyFunctionNode.prototype as unknown as { __codegenCounts: { integerLocals: number; vectorLoads: number; bottomTestedLoops: number; splatLoads: number } }).__codegenCounts });
     const x = values(2 * shape.inChannels * shape.height * shape.width, 1);
     const w = values(shape.outChannels * shape.inChannels * 9, 2);
     withGenerator('improved', () => {
@@ -80,6 +80,7 @@ describe.skipIf(!hasWebasm)('improved wasm code generator', () => {
       expect(after.integerLocals).toBeGreaterThan(before.integerLocals);
       expect(after.vectorLoads).toBeGreaterThan(before.vectorLoads);
       expect(after.bottomTestedLoops).toBeGreaterThan(before.bottomTestedLoops);
+      expect(after.splatLoads).toBeGreaterThan(before.splatLoads);
     });
     withGenerator('stock', () => {
       const before = counts();

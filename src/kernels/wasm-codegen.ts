@@ -61,14 +61,14 @@ export interface WasmCodegenStatus {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatus {
   const proto = gpujs?.WebAssemblyFunctionNode?.prototype;
-  const methods = ['stmtVariableDeclaration', 'vDeclareVarying', 'stmtFor', 'vstmtFor', 'vGather', 'vEmitIndex', 'setScalarLocal', 'vSetVaryingScalar', 'emitFlatLoad'];
+  const methods = ['stmtVariableDeclaration', 'vDeclareVarying', 'stmtFor', 'vstmtFor', 'vGather', 'vEmitIndex', 'setScalarLocal', 'vSetVaryingScalar', 'emitFlatLoad', 'vCoerce'];
   const missing = proto === undefined ? ['WebAssemblyFunctionNode'] : methods.filter((name) => typeof proto[name] !== 'function');
   if (missing.length > 0) return { installed: false, reason: `gpu.js has no ${missing.join(', ')} (not version 2.24.1?)` };
   const stock = proto.__stockCodegen ?? (proto.__stockCodegen = Object.fromEntries(methods.map((name) => [name, proto[name]])));
   for (const name of methods) proto[name] = stock[name];
   if (!enabled) return { installed: false, reason: 'turned off' };
   // what the improved paths emitted, read by the start-up self-test
-  const counts = (proto.__codegenCounts = { integerLocals: 0, vectorLoads: 0, foldedOffsets: 0, bottomTestedLoops: 0 });
+  const counts = (proto.__codegenCounts = { integerLocals: 0, vectorLoads: 0, foldedOffsets: 0, bottomTestedLoops: 0, splatLoads: 0 });
 
   // declarators of counting loops' counters (marked by the loop, read by the declaration)
   const counters = new WeakSet<object>();
@@ -518,10 +518,42 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
     if (!plain || local === undefined || local.kind !== 'scalar' || local.wtype !== 'i32' || !nonNegativeNames(this).has(base.name)) {
       return stock.emitFlatLoad.call(this, table, name, xProperty, yProperty, zProperty, mNode);
     }
-    this.em.localGet(local.index).i32Const(2).i32Shl().f32Load(layout.offset + 4 * offset);
+    this.em.localGet(local.index).i32Const(2).i32Shl();
+    const loadStart = this.em.bytes.length;
+    this.em.f32Load(layout.offset + 4 * offset);
+    lastScalarLoad = { emitter: this.em, start: loadStart, end: this.em.bytes.length, offset: layout.offset + 4 * offset };
     counts.foldedOffsets++;
     return 'f32';
   };
+
+  // ---- 4. a uniform read that enters a vector expression: one splatting load ----
+  // gpu.js loads a uniform value (a kernel's weight, the same for all four
+  // lanes) with f32.load and then splats it (f32x4.splat), two instructions
+  // and on x64 a shuffle. When the f32.load that emitFlatLoad just emitted is
+  // the last instruction before the splat, both become one v128.load32_splat
+  // from the same address: the same four bits in every lane, one load.
+  let lastScalarLoad: { emitter: { bytes: number[] }; start: number; end: number; offset: number } | null = null;
+  proto.vCoerce = function (from: string, to: string) {
+    const load = lastScalarLoad;
+    lastScalarLoad = null;
+    if (from !== 'f32' || to !== 'vf32' || load === null || load.emitter !== this.em || load.end !== this.em.bytes.length) return stock.vCoerce.call(this, from, to);
+    const bytes: number[] = this.em.bytes;
+    bytes.length = load.start;
+    bytes.push(0xfd, 0x09, 2); // v128.load32_splat, align 2^2
+    unsignedLeb(load.offset, bytes);
+    counts.splatLoads++;
+    return to;
+  };
+
+  // appends `value` as an unsigned LEB128 number (a memory argument's offset)
+  function unsignedLeb(value: number, bytes: number[]): void {
+    let rest = value;
+    do {
+      const low = rest & 0x7f;
+      rest = Math.floor(rest / 128);
+      bytes.push(rest === 0 ? low : low | 0x80);
+    } while (rest !== 0);
+  }
 
   return { installed: true };
 }
