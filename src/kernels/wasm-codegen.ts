@@ -36,6 +36,10 @@
  *     divergent branches, in kernels without a lane-divergent early return.
  *  3. Constant offsets in the load instruction, for reads `a[b + L]` whose
  *     base b is provably ≥ 0 (the address is the same).
+ *  4. Splatting loads. A uniform read that enters a vector expression (a
+ *     weight multiplied into four lanes) is one `v128.load32_splat` instead
+ *     of `f32.load` and `f32x4.splat` (measured: conv forward 18.0 → 19.6
+ *     GFLOP/s on one core).
  *
  * gpu.js's scalar and SIMD paths stay bit-identical to each other, and to
  * stock gpu.js: test/wasm-codegen.test.ts runs every kernel both ways on
