@@ -27,7 +27,7 @@ import { HelperThread, type KernelJob } from './helper-thread.js';
 import { padInput, quadCount, unpackQuads } from './layout.js';
 import { MAX_LOOP_ITERATIONS_PER_THREAD, shapeKey, type Conv2dShape, type MatmulShape } from './shapes.js';
 import { environmentVariable } from '../environment.js';
-import { float32Buffer } from '../buffer-pool.js';
+import { float32Buffer, float32BufferToOverwrite } from '../buffer-pool.js';
 
 type GpuJsBackendName = Exclude<BackendName, 'reference'>;
 type GpuMode = 'headlessgl' | 'webgl2' | 'webasm' | 'cpu';
@@ -440,7 +440,7 @@ class GpuJsBackend implements KernelBackend {
   private conv2dForwardLanes(x: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
     const { inChannels: C, height: H, width: W, outChannels: CO, padding: P, outHeight: OH, outWidth: OW } = shape;
     const wq = packForwardWeights(w, shape);
-    const y = float32Buffer(shape.batch * CO * OH * OW);
+    const y = float32BufferToOverwrite(shape.batch * CO * OH * OW); // every image written by fromImageLanes
     this.inParts('conv2dForward', shape, (part, first, allocate) => {
       const key = shapeKey('conv2dForwardLanes', part);
       const xl = toImageLanes(x, first, part.batch, C, H, W, P, P, (length) => allocate(key, 0, length));
@@ -460,7 +460,7 @@ class GpuJsBackend implements KernelBackend {
   /** Stride 1 only: the forward kernel on the padded ∂L/∂y with the flipped kernel (conv2d-grad-input.ts). */
   private conv2dGradInputLanes(gradOut: Float32Array, w: Float32Array, shape: Conv2dShape, transposed: NonNullable<ReturnType<typeof transposedConvShape>>): Float32Array {
     const { inChannels: C, height: H, width: W, outChannels: CO, outHeight: OH, outWidth: OW } = shape;
-    const dx = float32Buffer(shape.batch * C * H * W);
+    const dx = float32BufferToOverwrite(shape.batch * C * H * W); // every image written by fromImageLanes
     const { shape: t, padHeight, padWidth } = transposed;
     const wq = packForwardWeights(flipWeights(w, shape), t);
     this.inParts('conv2dGradInput', shape, (part, first, allocate) => {
@@ -483,7 +483,7 @@ class GpuJsBackend implements KernelBackend {
     const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, padding: P, outHeight: OH, outWidth: OW } = shape;
     const xp = this.padForward(x, shape);
     const wq = packForwardWeights(w, shape);
-    const y = float32Buffer(N * CO * OH * OW);
+    const y = float32BufferToOverwrite(N * CO * OH * OW); // every part unpacked into it
     const xImage = C * (H + 2 * P) * (W + 2 * P);
     const yImage = CO * OH * OW;
     this.inParts('conv2dForward', shape, (part, first) => ({

@@ -70,7 +70,7 @@
  * With population statistics both m and r are constants: ∂L/∂x_k = ∂L/∂x̂_k / d.
  */
 import { record } from '../tensor/autograd.js';
-import { allocate, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
+import { allocate, allocateToOverwrite, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
 import { channelNorm, checkedChannelGroups } from './channel-norm.js';
 import { bitsOf, clampRun, maskRun } from '../ops/unary.js';
 import type { FusesRelu } from './fused-relu.js';
@@ -253,7 +253,7 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
   const runningRange = state.runningRange.data;
   const tau = settings.momentum;
   const input = x.data;
-  const out = allocate(x.dtype, x.size) as Float32Array;
+  const out = allocateToOverwrite(x.dtype, x.size) as Float32Array; // every value written below
   const relu = settings.relu === true;
   const outBits = bitsOf(out);
   const saved: Array<{ center: number; range: number; divisor: number; batchMax: number; batchMin: number }> = [];
@@ -307,7 +307,7 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
   }
 
   return record(relu ? 'robustNorm2d+relu' : 'robustNorm2d', new Tensor(out, x.shape), [x, weight, bias], (gradOut, needs) => {
-    const gradX = allocate(x.dtype, x.size) as Float32Array;
+    const gradX = allocateToOverwrite(x.dtype, x.size) as Float32Array; // every value written below (when needed)
     // with `relu` (out = max(z, 0), z the norm's output): ∂L/∂z = ∂L/∂out where out > 0, else 0,
     // masked into gradX run by run below; g is then ∂L/∂z for the norm's own backward
     const g = relu ? gradX : gradOut.data;

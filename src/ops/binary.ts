@@ -5,10 +5,10 @@
  * backward pass each operand's gradient is summed back to its own shape
  * (`sumToShape`).
  */
-import { float32Buffer } from '../buffer-pool.js';
+import { float32BufferToOverwrite } from '../buffer-pool.js';
 import { record } from '../tensor/autograd.js';
 import { broadcastShapes, sameShape, sizeOf } from '../tensor/shape.js';
-import { allocate, scalar, Tensor } from '../tensor/tensor.js';
+import { allocateToOverwrite, scalar, Tensor } from '../tensor/tensor.js';
 import { broadcastIndex, sumToShape } from './strided.js';
 import { bitsOf, clampRun, maskRun } from './unary.js';
 
@@ -25,7 +25,7 @@ function checkDtypes(op: string, a: Tensor, b: Tensor): void {
 function zip(op: string, a: Tensor, b: Tensor, combine: (x: number, y: number) => number): Tensor {
   checkDtypes(op, a, b);
   const shape = broadcastShapes(a.shape, b.shape);
-  const out = new Tensor(allocate(a.dtype, sizeOf(shape)), shape);
+  const out = new Tensor(allocateToOverwrite(a.dtype, sizeOf(shape)), shape);
   const x = a.data;
   const y = b.data;
   const result = out.data;
@@ -50,7 +50,7 @@ function zip(op: string, a: Tensor, b: Tensor, combine: (x: number, y: number) =
 function addSameShape(a: Tensor, b: Tensor): Tensor {
   const x = a.data;
   const y = b.data;
-  const out = allocate(a.dtype, a.size);
+  const out = allocateToOverwrite(a.dtype, a.size);
   for (let i = 0; i < out.length; i++) out[i] = (x[i] as number) + (y[i] as number);
   return new Tensor(out, a.shape);
 }
@@ -79,7 +79,7 @@ export function addRelu(a: Tensor, b: Tensor): Tensor {
   if (!(a.data instanceof Float32Array && b.data instanceof Float32Array && sameShape(a.shape, b.shape))) return add(a, b).relu();
   const x = a.data;
   const y = b.data;
-  const out = float32Buffer(a.size);
+  const out = float32BufferToOverwrite(a.size);
   const outBits = bitsOf(out);
   // in blocks that stay in the cache between the sum and the clamp
   for (let start = 0; start < out.length; start += 1024) {
@@ -89,7 +89,7 @@ export function addRelu(a: Tensor, b: Tensor): Tensor {
   }
   return record('addRelu', new Tensor(out, a.shape), [a, b], (gradOut) => {
     // one array serves both inputs: gradients are never changed in place
-    const grad = float32Buffer(a.size);
+    const grad = float32BufferToOverwrite(a.size);
     maskRun(outBits, bitsOf(gradOut.data as Float32Array), bitsOf(grad), 0, grad.length);
     const gradTensor = new Tensor(grad, a.shape);
     return [gradTensor, gradTensor];

@@ -3,11 +3,11 @@
  * derivative dy/dx, evaluated at the saved input x (or output y).
  */
 import { record } from '../tensor/autograd.js';
-import { allocate, Tensor, type TypedArray } from '../tensor/tensor.js';
+import { allocateToOverwrite, Tensor, type TypedArray } from '../tensor/tensor.js';
 
 /** out[i] = f(x[i]). */
 function map(x: Tensor, f: (value: number) => number): Tensor {
-  const out = allocate(x.dtype, x.size);
+  const out = allocateToOverwrite(x.dtype, x.size);
   const input = x.data;
   for (let i = 0; i < out.length; i++) out[i] = f(input[i] as number);
   return new Tensor(out, x.shape);
@@ -15,7 +15,7 @@ function map(x: Tensor, f: (value: number) => number): Tensor {
 
 /** out[i] = f(g[i], s[i]) for two tensors of one shape: a gradient and a saved tensor. */
 function mapWith(grad: Tensor, saved: Tensor, f: (g: number, s: number) => number): Tensor {
-  const out = allocate(grad.dtype, grad.size);
+  const out = allocateToOverwrite(grad.dtype, grad.size);
   const g = grad.data;
   const s = saved.data;
   for (let i = 0; i < out.length; i++) out[i] = f(g[i] as number, s[i] as number);
@@ -79,10 +79,10 @@ export function clamp(x: Tensor, min: number, max: number): Tensor {
 /** y = max(x, 0); ∂L/∂x = ∂L/∂y where x > 0, else 0. */
 export function relu(x: Tensor): Tensor {
   // y = max(x, 0)  ⇒  ∂L/∂x = ∂L/∂y where x > 0, else 0
-  const out = allocate(x.dtype, x.size);
+  const out = allocateToOverwrite(x.dtype, x.size);
   reluForward(x.data, out);
   return record('relu', new Tensor(out, x.shape), [x], (gradOut) => {
-    const gradInput = allocate(gradOut.dtype, gradOut.size);
+    const gradInput = allocateToOverwrite(gradOut.dtype, gradOut.size);
     reluBackward(x.data, gradOut.data, gradInput);
     return [new Tensor(gradInput, x.shape)];
   });

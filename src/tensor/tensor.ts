@@ -16,7 +16,7 @@
  */
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
-import { float32Buffer } from '../buffer-pool.js';
+import { float32Buffer, float32BufferToOverwrite } from '../buffer-pool.js';
 import { defaultRandom, type Random } from '../random.js';
 import { runBackward, type BackwardOptions, type GraphNode } from './autograd.js';
 import { assertValidShape, formatShape, sizeOf, stridesOf, type Shape } from './shape.js';
@@ -40,6 +40,11 @@ export interface TensorOptions {
 /** A zero-filled buffer; float32 ones come from the step's pool when a loop reuses buffers (buffer-pool.ts). */
 export function allocate(dtype: DType, size: number): TypedArray {
   return dtype === 'float64' ? new Float64Array(size) : float32Buffer(size);
+}
+
+/** {@link allocate} for a caller that writes every value before reading any: a reused float32 buffer is not zero-filled first. */
+export function allocateToOverwrite(dtype: DType, size: number): TypedArray {
+  return dtype === 'float64' ? new Float64Array(size) : float32BufferToOverwrite(size);
 }
 
 export function dtypeOf(data: TypedArray): DType {
