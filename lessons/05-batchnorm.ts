@@ -48,7 +48,7 @@ console.log('  population statistics do not follow the shift; batch statistics d
 bn.statistics = 'batch';
 console.log('  batch statistics on ONE 1×1 value per channel: σ²_B = 0, so every output is β:', bn.forward(randn([1, 2, 1, 1], { random })).toList());
 
-heading('Backward: the hand-derived pass (standardize.ts) vs the same layer composed of autograd ops');
+heading('Backward: the hand-derived pass (batch-norm.ts) vs the same layer composed of autograd ops');
 const layer = new BatchNorm2d(3, { dtype: 'float64' });
 layer.weight.data.set([1.5, -0.5, 2]);
 layer.bias.data.set([0.1, 0.2, -0.3]);
@@ -57,7 +57,7 @@ const gradOut = randn([5, 3, 2, 2], { dtype: 'float64', random });
 layer.forward(input).backward(gradOut);
 const handDerived = Float64Array.from(input.grad?.data ?? []);
 input.zeroGrad();
-const statistics = { meanFromBatch: true, spreadFromBatch: true, runningMean: zeros([3], { dtype: 'float64' }), runningVar: ones([3], { dtype: 'float64' }), eps: layer.eps };
+const statistics = { meanFromBatch: true, scaleFromBatch: true, runningMean: zeros([3], { dtype: 'float64' }), runningVar: ones([3], { dtype: 'float64' }), eps: layer.eps };
 batchNormComposed(input, layer.weight, layer.bias, statistics).backward(gradOut);
 console.log('  max |hand-derived − composed| for ∂L/∂x =', maxDifference(handDerived, input.grad?.data ?? []).toExponential(1));
 

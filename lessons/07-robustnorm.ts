@@ -43,7 +43,8 @@ heading('Backward, path by path, for the channel above (src/nn/robust-norm.ts, (
 const p = 0.2;
 const eps = 1e-5;
 const normalized = new Float64Array(M);
-const stats = rangeNormalizeForward(values, true, true, { mean: 0, range: 1 }, p, eps, normalized);
+// training mode: m and r both from the batch (the running values are then unused)
+const stats = rangeNormalizeForward(values, { meanFromBatch: true, scaleFromBatch: true, running: { mean: 0, range: 1 }, power: p, eps }, normalized);
 const gradNormalized = Float64Array.from([0.5, -0.2, 0.1, 0.3, -0.6, 0.4]); // ∂L/∂x̂, given
 const d = stats.divisor;
 const sumG = gradNormalized.reduce((s, g) => s + g, 0);
@@ -52,7 +53,7 @@ const gradDivisor = -sumGX / d; // ∂L/∂d = −(1/d) Σ_j ∂L/∂x̂_j · x�
 const gradRange = gradDivisor * p * stats.range ** (p - 1); // ∂L/∂r = ∂L/∂d · p · r^(p−1)
 console.log(`  d = r^p + ε = ${d.toFixed(4)};  Σ∂L/∂x̂ = ${sumG.toFixed(3)};  ∂L/∂d = ${gradDivisor.toFixed(4)};  ∂L/∂r = ${gradRange.toFixed(4)}`);
 console.log('   k      x_k     direct g_k/d   mean −Σg/(M·d)   range ∂L/∂r·∂r/∂x_k      total');
-const library = rangeNormalizeBackward(values, gradNormalized, stats, p, new Float64Array(M));
+const library = rangeNormalizeBackward({ values, normalized, gradNormalized }, stats, new Float64Array(M));
 for (let k = 0; k < M; k++) {
   const value = values[k] as number;
   const direct = (gradNormalized[k] as number) / d;
@@ -83,7 +84,7 @@ const compare = (input: Tensor): [Float64Array, Float64Array] => {
   const leaf = input.clone().requireGrad();
   robustNorm2d(leaf, weight, bias, twoChannels, { training: true, statistics: 'batch', power: p, eps, momentum: 0.1 }).backward(gradOut);
   const composedLeaf = input.clone().requireGrad();
-  robustNormComposed(composedLeaf, weight, bias, { meanFromBatch: true, rangeFromBatch: true, ...twoChannels, power: p, eps }).backward(gradOut);
+  robustNormComposed(composedLeaf, weight, bias, { meanFromBatch: true, scaleFromBatch: true, ...twoChannels, power: p, eps }).backward(gradOut);
   return [Float64Array.from(leaf.grad?.data ?? []), Float64Array.from(composedLeaf.grad?.data ?? [])];
 };
 const [hand, composed] = compare(randn([3, 2, 2, 2], { dtype: 'float64', random }));

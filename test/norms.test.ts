@@ -41,22 +41,22 @@ function runningState(C: number) {
 
 function bnFns(training: boolean, statistics: NormStatistics, C: number): { hand: NormFn; composed: NormFn } {
   const state = runningState(C);
-  const { batchMean, batchScale } = usesBatchStatistics(training, statistics);
+  const { meanFromBatch, scaleFromBatch } = usesBatchStatistics(training, statistics);
   // A fresh copy of the running state per call, so training-mode updates cannot leak between calls.
   const fresh = () => ({ runningMean: state.runningMean.clone(), runningVar: state.runningVar.clone() });
   return {
     hand: (x, w, b) => batchNorm2d(x, w, b, fresh(), { training, statistics, eps: 1e-5, momentum: 0.1 }),
-    composed: (x, w, b) => batchNormComposed(x, w, b, { meanFromBatch: batchMean, spreadFromBatch: batchScale, ...fresh(), eps: 1e-5 }),
+    composed: (x, w, b) => batchNormComposed(x, w, b, { meanFromBatch, scaleFromBatch, ...fresh(), eps: 1e-5 }),
   };
 }
 
 function rnFns(training: boolean, statistics: NormStatistics, C: number, power = 0.2): { hand: NormFn; composed: NormFn } {
   const state = runningState(C);
-  const { batchMean, batchScale } = usesBatchStatistics(training, statistics);
+  const { meanFromBatch, scaleFromBatch } = usesBatchStatistics(training, statistics);
   const fresh = () => ({ runningMean: state.runningMean.clone(), runningRange: state.runningRange.clone() });
   return {
     hand: (x, w, b) => robustNorm2d(x, w, b, fresh(), { training, statistics, power, eps: 1e-5, momentum: 0.1 }),
-    composed: (x, w, b) => robustNormComposed(x, w, b, { meanFromBatch: batchMean, rangeFromBatch: batchScale, ...fresh(), power, eps: 1e-5 }),
+    composed: (x, w, b) => robustNormComposed(x, w, b, { meanFromBatch, scaleFromBatch, ...fresh(), power, eps: 1e-5 }),
   };
 }
 
@@ -134,10 +134,10 @@ describe('constant channels', () => {
     const allConstant = fromArray([0.7, 0.7, -1.2, -1.2, 0.7, 0.7, -1.2, -1.2], [2, 2, 2, 1], { dtype: 'float64' });
     const [w2, b2] = affine(2, 40);
     for (const statistics of ['batch', 'population-mean'] as NormStatistics[]) {
-      const { batchMean } = usesBatchStatistics(false, statistics);
+      const { meanFromBatch } = usesBatchStatistics(false, statistics);
       const state = runningState(2);
       const hand = outputsAndGrads((xx, ww, bb) => robustNorm2d(xx, ww, bb, { runningMean: state.runningMean.clone(), runningRange: state.runningRange.clone() }, { training: false, statistics, power: 0.2, eps: 1e-5, momentum: 0.1 }), allConstant, w2, b2);
-      const heldRange = outputsAndGrads((xx, ww, bb) => robustNormComposed(xx, ww, bb, { meanFromBatch: batchMean, rangeFromBatch: false, runningMean: state.runningMean, runningRange: fromArray([0, 0], [2], { dtype: 'float64' }), power: 0.2, eps: 1e-5 }), allConstant, w2, b2);
+      const heldRange = outputsAndGrads((xx, ww, bb) => robustNormComposed(xx, ww, bb, { meanFromBatch, scaleFromBatch: false, runningMean: state.runningMean, runningRange: fromArray([0, 0], [2], { dtype: 'float64' }), power: 0.2, eps: 1e-5 }), allConstant, w2, b2);
       expect(relativeError(hand.y, heldRange.y)).toBeLessThan(1e-12);
       expect(relativeError(hand.gx, heldRange.gx)).toBeLessThan(1e-10);
       expect(relativeError(hand.gw, heldRange.gw)).toBeLessThan(1e-10);
@@ -167,7 +167,7 @@ describe('tie rule inside RobustNorm', () => {
     const weights = fromArray([0, 1, 2, 3], [4, 1], { dtype: 'float64' });
     y.mul(weights).sum().backward();
     const x2 = x.detach().clone().requireGrad();
-    robustNormComposed(x2, w, b, { meanFromBatch: true, rangeFromBatch: true, runningMean: fromArray([0], [1], { dtype: 'float64' }), runningRange: fromArray([1], [1], { dtype: 'float64' }), power: 1, eps: 0 }).mul(weights).sum().backward();
+    robustNormComposed(x2, w, b, { meanFromBatch: true, scaleFromBatch: true, runningMean: fromArray([0], [1], { dtype: 'float64' }), runningRange: fromArray([1], [1], { dtype: 'float64' }), power: 1, eps: 0 }).mul(weights).sum().backward();
     expect(relativeError(x.grad!.data, x2.grad!.data)).toBeLessThan(1e-12);
     // Both maxima get the same share.
     const share = (x.grad!.data[0] as number) - (x.grad!.data[1] as number);

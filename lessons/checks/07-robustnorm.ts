@@ -11,15 +11,16 @@ for (const power of [0.2, 1]) {
   const grads = Array.from({ length: 9 }, () => random.normal());
   const eps = 1e-5;
   const normalized = new Float64Array(9);
-  const stats = rangeNormalizeForward(Float64Array.from(values), true, true, { mean: 0, range: 1 }, power, eps, normalized);
-  const expected = rangeNormalizeBackward(Float64Array.from(values), Float64Array.from(grads), stats, power, new Float64Array(9));
+  const training = { meanFromBatch: true, scaleFromBatch: true, running: { mean: 0, range: 1 }, power, eps };
+  const stats = rangeNormalizeForward(Float64Array.from(values), training, normalized);
+  const expected = rangeNormalizeBackward({ values: Float64Array.from(values), normalized, gradNormalized: Float64Array.from(grads) }, stats, new Float64Array(9));
   const got = robustNormBackward(values, grads, power, eps);
   const error = maxDifference(got, expected);
   expect(error < 1e-10, `p = ${power}: your ∂L/∂x differs from the library's by up to ${error}\n  yours:   ${got.map((v) => v.toFixed(5))}\n  library: ${Array.from(expected, (v) => v.toFixed(5))}`);
   // And the library's against finite differences of L = Σ_k g_k · x̂_k, so both are right.
   const loss = (xs: number[]) => noGrad(() => {
     const out = new Float64Array(9);
-    rangeNormalizeForward(Float64Array.from(xs), true, true, { mean: 0, range: 1 }, power, eps, out);
+    rangeNormalizeForward(Float64Array.from(xs), training, out);
     return out.reduce((sum, v, k) => sum + v * (grads[k] as number), 0);
   });
   const h = 1e-6;

@@ -22,7 +22,7 @@ import { paperAttackConfig, type ExperimentContext } from './context.js';
 import { modelSpec } from './models.js';
 import { evaluationPasses } from './run-progress.js';
 import { channelGroups, gather } from '../nn/channel-groups.js';
-import { meanAndVariance } from '../nn/standardize.js';
+import { meanAndVariance } from '../nn/batch-norm.js';
 
 /** Per batch (rows) and channel (columns): the batch statistic minus the population one. */
 export interface ShiftMatrices {
@@ -44,7 +44,7 @@ export interface Figure2Result {
 /**
  * μ_c and the biased σ²_c over (N, H, W) of an NCHW tensor: each channel's
  * values gathered as BatchNorm gathers them, and BatchNorm's own
- * `meanAndVariance` (nn/standardize.ts), so the shift is measured with the
+ * `meanAndVariance` (nn/batch-norm.ts), so the shift is measured with the
  * statistics the layer computes.
  */
 export function channelStatistics(x: Tensor): { mean: number[]; variance: number[] } {

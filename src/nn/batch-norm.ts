@@ -11,9 +11,33 @@
  * Inference: m and v per `statistics` (norm-statistics.ts):
  *   population → μ̂, σ̂²;   batch → μ_B, σ²_B;   population-mean → μ̂, σ²_B.
  *
- * The backward pass through μ_B and σ²_B is derived in standardize.ts; the γ/β
- * part in channel-norm.ts. Where a statistic is a running average it is a
- * constant and no gradient flows through it.
+ * ── The standardization and its backward ────────────────────────────────────
+ * Per channel, for values x₁ … x_M (LayerNorm applies the same per sample):
+ *
+ * Forward:
+ *   μ_B = (1/M) Σ_k x_k                      the batch (group) mean
+ *   σ²_B = (1/M) Σ_k (x_k − μ_B)²            the biased batch variance
+ *   m = μ_B, or a running mean μ̂ (a constant) — the centre
+ *   v = σ²_B, or a running variance σ̂² (a constant) — the spread
+ *   s = 1 / √(v + ε)
+ *   x̂_k = (x_k − m) · s
+ *
+ * Backward, given ∂L/∂x̂_k for every k. x_k reaches x̂ along up to three paths:
+ * directly, through m (when m = μ_B) and through v (when v = σ²_B). By the
+ * chain rule:
+ *
+ *   ∂L/∂x_k = ∂L/∂x̂_k · ∂x̂_k/∂x_k  +  ∂L/∂m · ∂m/∂x_k  +  ∂L/∂v · ∂v/∂x_k
+ *
+ * with
+ *   ∂x̂_k/∂x_k (m and v held fixed) = s
+ *   ∂L/∂m = Σ_j ∂L/∂x̂_j · ∂x̂_j/∂m = −s · Σ_j ∂L/∂x̂_j,         ∂μ_B/∂x_k = 1/M
+ *   ∂L/∂v = Σ_j ∂L/∂x̂_j · ∂x̂_j/∂v = Σ_j ∂L/∂x̂_j · (x_j − m) · (−½)(v + ε)^(−3/2)
+ *         = −½ s³ · Σ_j ∂L/∂x̂_j (x_j − m),                     ∂σ²_B/∂x_k = 2(x_k − μ_B)/M
+ *
+ * (σ²_B also depends on μ_B, but that path contributes ∂σ²_B/∂μ_B = −(2/M) Σ_j (x_j − μ_B) = 0.)
+ * A statistic that is a running average is a constant: its path contributes nothing.
+ *
+ * The γ/β part (y = γ·x̂ + β, ∂L/∂γ, ∂L/∂β, ∂L/∂x̂ = γ·∂L/∂y) is in channel-norm.ts.
  *
  * ε placement: PyTorch's √(v + ε). The paper's code divides by √(unbiased
  * variance) + ε; we follow PyTorch (and the issue), and say so in reports.
@@ -26,13 +50,86 @@
 import { formatShape } from '../tensor/shape.js';
 import { record } from '../tensor/autograd.js';
 import { allocate, allocateToOverwrite, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
-import { channelNorm, checkedChannelGroups } from './channel-norm.js';
+import { channelNorm, checkedChannelGroups, type ChannelValues } from './channel-norm.js';
 import { bitsOf, clampRun, maskRun } from '../ops/unary.js';
 import type { FusesRelu } from './fused-relu.js';
 import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
-import { usesBatchStatistics, type ChoosesStatistics, type NormStatistics } from './norm-statistics.js';
-import { standardize, standardizeBackward, standardizeForward, type StandardizeStatistics } from './standardize.js';
+import { usesBatchStatistics, type BatchStatisticsUsed, type ChoosesStatistics, type NormStatistics } from './norm-statistics.js';
+
+/** What one group's (channel's) standardization computed, kept for its backward pass. */
+export interface StandardizeStatistics {
+  /** μ_B and σ²_B of this group. */
+  batchMean: number;
+  batchVariance: number;
+  /** The centre m and spread v actually used. */
+  center: number;
+  spread: number;
+  /** s = 1/√(v + ε) */
+  invStd: number;
+  /** Whether m is μ_B and v is σ²_B (so gradients flow through them). */
+  meanFromBatch: boolean;
+  scaleFromBatch: boolean;
+}
+
+/** How {@link standardizeForward} standardizes a group: where m and v come from, and ε. */
+export interface StandardizeOptions extends BatchStatisticsUsed {
+  /** μ̂ and σ̂²: m and v where they do not come from the batch (absent for LayerNorm, which has none). */
+  running?: { mean: number; variance: number };
+  eps: number;
+}
+
+/** μ_B and the biased σ²_B of `values` (two passes, in float64). */
+export function meanAndVariance(values: Float64Array): { mean: number; variance: number } {
+  let sum = 0;
+  for (let k = 0; k < values.length; k++) sum += values[k] as number;
+  const mean = sum / values.length;
+  let squares = 0;
+  for (let k = 0; k < values.length; k++) squares += ((values[k] as number) - mean) ** 2;
+  return { mean, variance: squares / values.length };
+}
+
+/** Picks m and v (batch, or running where `options` says so and has them) and computes x̂ into `normalized`. */
+export function standardizeForward(values: Float64Array, options: StandardizeOptions, normalized: Float64Array): StandardizeStatistics {
+  const { meanFromBatch, scaleFromBatch, running, eps } = options;
+  const { mean: batchMean, variance: batchVariance } = meanAndVariance(values);
+  const center = meanFromBatch || running === undefined ? batchMean : running.mean;
+  const spread = scaleFromBatch || running === undefined ? batchVariance : running.variance;
+  const invStd = 1 / Math.sqrt(spread + eps);
+  const stats = { batchMean, batchVariance, center, spread, invStd, meanFromBatch, scaleFromBatch };
+  standardize(values, stats, normalized);
+  return stats;
+}
+
+/** x̂_k = (x_k − m) · s with the statistics forward chose (backward calls it again rather than storing x̂). */
+export function standardize(values: Float64Array, stats: StandardizeStatistics, normalized: Float64Array): Float64Array {
+  const { center, invStd } = stats;
+  for (let k = 0; k < values.length; k++) normalized[k] = ((values[k] as number) - center) * invStd;
+  return normalized;
+}
+
+/** ∂L/∂x for one group from ∂L/∂x̂ (the derivation is at the top of this file; it needs x − m, not x̂). */
+export function standardizeBackward(channel: ChannelValues, stats: StandardizeStatistics, gradInput: Float64Array): Float64Array {
+  const { values, gradNormalized } = channel;
+  const M = values.length;
+  const s = stats.invStd;
+  // ∂L/∂m = −s · Σ_j ∂L/∂x̂_j                         (only when m = μ_B)
+  let gradCenter = 0;
+  // ∂L/∂v = −½ s³ · Σ_j ∂L/∂x̂_j (x_j − m)            (only when v = σ²_B)
+  let gradSpread = 0;
+  for (let j = 0; j < M; j++) {
+    const g = gradNormalized[j] as number;
+    gradCenter += g;
+    gradSpread += g * ((values[j] as number) - stats.center);
+  }
+  gradCenter = stats.meanFromBatch ? -s * gradCenter : 0;
+  gradSpread = stats.scaleFromBatch ? -0.5 * s * s * s * gradSpread : 0;
+  // ∂L/∂x_k = ∂L/∂x̂_k · s  +  ∂L/∂m · (1/M)  +  ∂L/∂v · 2(x_k − μ_B)/M
+  for (let k = 0; k < M; k++) {
+    gradInput[k] = (gradNormalized[k] as number) * s + gradCenter / M + (gradSpread * 2 * ((values[k] as number) - stats.batchMean)) / M;
+  }
+  return gradInput;
+}
 
 /** Options of {@link BatchNorm2d}: ε (default 1e-5), momentum τ (default 0.1), dtype. */
 export interface BatchNormOptions {
@@ -75,14 +172,14 @@ export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Batc
     throw new Error(`BatchNorm2d: training needs more than one value per channel to estimate the variance, got input ${formatShape(x.shape)}`);
   }
   if (x.dtype === 'float32' && settings.fused !== false) return batchNorm2dFused(x, weight, bias, state, settings);
-  const { batchMean, batchScale } = usesBatchStatistics(settings.training, settings.statistics);
+  const { meanFromBatch, scaleFromBatch } = usesBatchStatistics(settings.training, settings.statistics);
   const runningMean = state.runningMean.data;
   const runningVar = state.runningVar.data;
   const tau = settings.momentum;
   const y = channelNorm<StandardizeStatistics>('batchNorm2d', x, weight, bias, {
     forward: (values, c, normalized) => {
       const running = { mean: runningMean[c] as number, variance: runningVar[c] as number };
-      const stats = standardizeForward(values, batchMean, batchScale, running, settings.eps, normalized);
+      const stats = standardizeForward(values, { meanFromBatch, scaleFromBatch, running, eps: settings.eps }, normalized);
       if (settings.training) {
         // μ̂ ← (1 − τ) μ̂ + τ μ_B;   σ̂² ← (1 − τ) σ̂² + τ σ²_B · M/(M − 1)
         runningMean[c] = (1 - tau) * running.mean + tau * stats.batchMean;
@@ -98,7 +195,7 @@ export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Batc
 
 /**
  * {@link batchNorm2d} for float32 input, fused: the same formulas (file header,
- * standardize.ts and channel-norm.ts), computed in float64 in the same order,
+ * above and channel-norm.ts), computed in float64 in the same order,
  * so the same numbers bit for bit (test/norms-fused.test.ts), but walking each
  * channel's N runs of H·W values in place. Forward makes 3 passes over a
  * channel (Σx, Σ(x − μ_B)², then y), backward 2 (the four sums, then ∂L/∂x),
@@ -110,7 +207,7 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
   if (settings.training && M < 2) {
     throw new Error(`BatchNorm2d: training needs more than one value per channel to estimate the variance, got input ${formatShape(x.shape)}`);
   }
-  const { batchMean: meanFromBatch, batchScale: spreadFromBatch } = usesBatchStatistics(settings.training, settings.statistics);
+  const { meanFromBatch, scaleFromBatch } = usesBatchStatistics(settings.training, settings.statistics);
   const runningMean = state.runningMean.data;
   const runningVar = state.runningVar.data;
   const tau = settings.momentum;
@@ -123,7 +220,7 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
   const batchMeans = new Float64Array(C); // μ_B
   // With population statistics at inference (every attack on a BatchNorm model
   // in eval mode) y needs neither μ_B nor σ²_B: skip their two passes.
-  const needsBatchStatistics = settings.training || meanFromBatch || spreadFromBatch;
+  const needsBatchStatistics = settings.training || meanFromBatch || scaleFromBatch;
   for (let c = 0; c < C; c++) {
     if (!needsBatchStatistics) {
       centers[c] = runningMean[c] as number;
@@ -144,7 +241,7 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
     }
     const batchVariance = squares / M; // σ²_B
     const center = meanFromBatch ? batchMean : (runningMean[c] as number);
-    const invStd = 1 / Math.sqrt((spreadFromBatch ? batchVariance : (runningVar[c] as number)) + settings.eps);
+    const invStd = 1 / Math.sqrt((scaleFromBatch ? batchVariance : (runningVar[c] as number)) + settings.eps);
     if (settings.training) {
       runningMean[c] = (1 - tau) * (runningMean[c] as number) + tau * batchMean;
       runningVar[c] = (1 - tau) * (runningVar[c] as number) + tau * batchVariance * (M / (M - 1));
@@ -181,7 +278,7 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
         const start = run * runStride + c * runLength;
         maskRun(outBits, gradBits, gradXBits, start, start + runLength);
       }
-      if (!needs[1] && !needs[2] && !meanFromBatch && !spreadFromBatch) {
+      if (!needs[1] && !needs[2] && !meanFromBatch && !scaleFromBatch) {
         // Frozen γ, β and constant m, v (an attack on a model in eval mode):
         // ∂L/∂x = γ · g · s, and the four sums below are not needed.
         // (+ 0 keeps the result bit-identical to the full formula's, whose
@@ -212,7 +309,7 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
       gradWeight[c] = sumGradTimesNormalized;
       if (!needs[0]) continue;
       const gradCenter = meanFromBatch ? -s * sumGradNormalized : 0; // ∂L/∂m
-      const gradSpread = spreadFromBatch ? -0.5 * s * s * s * sumGradNormalizedTimesCentered : 0; // ∂L/∂v
+      const gradSpread = scaleFromBatch ? -0.5 * s * s * s * sumGradNormalizedTimesCentered : 0; // ∂L/∂v
       const batchMean = batchMeans[c] as number;
       for (let run = 0; run < runs; run++) {
         const start = run * runStride + c * runLength;
@@ -284,7 +381,7 @@ export class BatchNorm2d extends Module implements ChoosesStatistics, FusesRelu 
  */
 export function batchNormComposed(
   x: Tensor, weight: Tensor, bias: Tensor,
-  statistics: { meanFromBatch: boolean; spreadFromBatch: boolean; runningMean: Tensor; runningVar: Tensor; eps: number },
+  statistics: { meanFromBatch: boolean; scaleFromBatch: boolean; runningMean: Tensor; runningVar: Tensor; eps: number },
 ): Tensor {
   const [, C] = nchw(x.shape, 'batchNormComposed');
   const perChannel = x.rank === 4 ? [1, C, 1, 1] : [1, C];
@@ -292,7 +389,7 @@ export function batchNormComposed(
   const batchMean = x.mean(axes, true);
   const batchVariance = x.sub(batchMean).pow(2).mean(axes, true);
   const center = statistics.meanFromBatch ? batchMean : statistics.runningMean.reshape(perChannel);
-  const spread = statistics.spreadFromBatch ? batchVariance : statistics.runningVar.reshape(perChannel);
+  const spread = statistics.scaleFromBatch ? batchVariance : statistics.runningVar.reshape(perChannel);
   const normalized = x.sub(center).div(spread.add(statistics.eps).sqrt());
   return normalized.mul(weight.reshape(perChannel)).add(bias.reshape(perChannel));
 }

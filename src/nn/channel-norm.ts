@@ -10,7 +10,7 @@
  *   ∂L/∂x̂_k = γ_c · g_k          → handed to the normalizer's own backward
  *
  * What x̂ is, and how ∂L/∂x̂ becomes ∂L/∂x, is the normalizer's business
- * (standardize.ts for BatchNorm, robust-norm.ts for RobustNorm).
+ * (batch-norm.ts for BatchNorm, robust-norm.ts for RobustNorm).
  *
  * x̂ is not kept from forward to backward: backward computes it again from x
  * and the channel's statistics (one subtraction and one multiply or divide a
@@ -22,13 +22,21 @@ import { formatShape } from '../tensor/shape.js';
 import { allocate, Tensor } from '../tensor/tensor.js';
 import { channelGroups, gather, scatter, type ChannelGroups } from './channel-groups.js';
 
+/** One channel's values x, its x̂ and ∂L/∂x̂: what a normalizer's backward reads. */
+export interface ChannelValues {
+  values: Float64Array;
+  /** x̂, computed once in the backward pass (below), from x and the saved statistics. */
+  normalized: Float64Array;
+  gradNormalized: Float64Array;
+}
+
 export interface ChannelNormalizer<Saved> {
   /** Writes x̂ for channel `channel` into `normalized` and returns what backward needs. */
   forward(values: Float64Array, channel: number, normalized: Float64Array): Saved;
   /** Writes x̂ again, from the channel's values and what forward returned. */
   normalize(values: Float64Array, saved: Saved, normalized: Float64Array): Float64Array;
-  /** Writes ∂L/∂x for one channel into `gradInput`, given ∂L/∂x̂. */
-  backward(values: Float64Array, gradNormalized: Float64Array, saved: Saved, gradInput: Float64Array): void;
+  /** Writes ∂L/∂x for one channel into `gradInput`, given x, x̂ and ∂L/∂x̂. */
+  backward(channel: ChannelValues, saved: Saved, gradInput: Float64Array): void;
 }
 
 /** Where each channel's values lie, after checking that γ and β have one value per channel and that there is something to normalize. */
@@ -82,7 +90,7 @@ export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: 
       gradBias[c] = sumGrad;
       gradWeight[c] = sumGradTimesNormalized;
       if (needs[0]) {
-        normalizer.backward(values, gradNormalized, saved[c] as Saved, gradInput);
+        normalizer.backward({ values, normalized, gradNormalized }, saved[c] as Saved, gradInput);
         scatter(gradInput, groups, c, gradX);
       }
     }

@@ -9,7 +9,7 @@
  * alike: there are no running statistics to go wrong under attack, which is
  * why the paper's Table 3 lists it among the "no moving average" norms.
  *
- * The standardization and its backward are BatchNorm's (standardize.ts) with
+ * The standardization and its backward are BatchNorm's (batch-norm.ts) with
  * the group being one sample instead of one channel, and both statistics
  * always from the group. The affine part, per channel c:
  *   ∂L/∂β_c = Σ_{n,h,w} g,   ∂L/∂γ_c = Σ_{n,h,w} g · x̂,   ∂L/∂x̂ = γ_c · g.
@@ -19,7 +19,7 @@ import { formatShape } from '../tensor/shape.js';
 import { allocate, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
 import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
-import { standardize, standardizeBackward, standardizeForward, type StandardizeStatistics } from './standardize.js';
+import { standardize, standardizeBackward, standardizeForward, type StandardizeStatistics } from './batch-norm.js';
 
 /** LayerNorm of NCHW input: y = γ_c·(x − μ_n)/√(σ²_n + ε) + β_c, with μ_n and σ²_n (biased) over each sample's C·H·W values. */
 export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor {
@@ -36,7 +36,7 @@ export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number):
   const normalized = new Float64Array(M);
   for (let n = 0; n < N; n++) {
     for (let k = 0; k < M; k++) values[k] = x.data[n * M + k] as number;
-    saved.push(standardizeForward(values, true, true, undefined, eps, normalized));
+    saved.push(standardizeForward(values, { meanFromBatch: true, scaleFromBatch: true, eps }, normalized));
     for (let k = 0; k < M; k++) out[n * M + k] = (weight.data[channelOf(k)] as number) * (normalized[k] as number) + (bias.data[channelOf(k)] as number);
   }
 
@@ -57,7 +57,7 @@ export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number):
         gradNormalized[k] = (weight.data[c] as number) * g;
       }
       if (needs[0]) {
-        standardizeBackward(values, gradNormalized, saved[n] as StandardizeStatistics, gradInput);
+        standardizeBackward({ values, normalized, gradNormalized }, saved[n] as StandardizeStatistics, gradInput);
         gradX.set(gradInput, n * M);
       }
     }

@@ -35,9 +35,20 @@ export function choosesStatistics(layer: object): layer is ChoosesStatistics {
   return (layer as Partial<ChoosesStatistics>).choosesStatistics === true;
 }
 
-/** Which of the two statistics come from the current batch (the rest are running averages). */
-export function usesBatchStatistics(training: boolean, mode: NormStatistics): { batchMean: boolean; batchScale: boolean } {
-  if (training || mode === 'batch') return { batchMean: true, batchScale: true };
-  if (mode === 'population-mean') return { batchMean: false, batchScale: true };
-  return { batchMean: false, batchScale: false };
+/**
+ * Which of a layer's two statistics come from the current batch; the others
+ * are running averages (constants, which no gradient flows through). Every
+ * norm layer uses these two names: the centre (`meanFromBatch`) and the scale
+ * (`scaleFromBatch`: BatchNorm's variance, RobustNorm's range).
+ */
+export interface BatchStatisticsUsed {
+  meanFromBatch: boolean;
+  scaleFromBatch: boolean;
+}
+
+/** {@link BatchStatisticsUsed} in training (both from the batch) and at inference in mode `mode`. */
+export function usesBatchStatistics(training: boolean, mode: NormStatistics): BatchStatisticsUsed {
+  if (training || mode === 'batch') return { meanFromBatch: true, scaleFromBatch: true };
+  if (mode === 'population-mean') return { meanFromBatch: false, scaleFromBatch: true };
+  return { meanFromBatch: false, scaleFromBatch: false };
 }

@@ -71,12 +71,12 @@
  */
 import { record } from '../tensor/autograd.js';
 import { allocate, allocateToOverwrite, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
-import { channelNorm, checkedChannelGroups } from './channel-norm.js';
+import { channelNorm, checkedChannelGroups, type ChannelValues } from './channel-norm.js';
 import { bitsOf, clampRun, maskRun } from '../ops/unary.js';
 import type { FusesRelu } from './fused-relu.js';
 import { nchw } from './channel-groups.js';
 import { Module } from './module.js';
-import { usesBatchStatistics, type ChoosesStatistics, type NormStatistics } from './norm-statistics.js';
+import { usesBatchStatistics, type BatchStatisticsUsed, type ChoosesStatistics, type NormStatistics } from './norm-statistics.js';
 
 /** Options of {@link RobustNorm2d}: power p (default 0.2), ε, momentum τ, dtype. */
 export interface RobustNormOptions {
@@ -89,33 +89,37 @@ export interface RobustNormOptions {
   dtype?: DType;
 }
 
+/** How {@link rangeNormalizeForward} normalizes a channel: where m and r come from, p and ε. */
+export interface RangeNormalizeOptions extends BatchStatisticsUsed {
+  /** μ̂ and r̂: m and r where they do not come from the batch. */
+  running: { mean: number; range: number };
+  /** p in d = r^p + ε. */
+  power: number;
+  eps: number;
+}
+
 /** What one channel's forward pass computed, kept for its backward pass. */
 export interface RangeStatistics {
   batchMean: number;
   batchMax: number;
   batchMin: number;
   batchRange: number;
-  /** m and r actually used, and d = r^p + ε. */
+  /** m and r actually used, p, and d = r^p + ε. */
   center: number;
   range: number;
+  power: number;
   divisor: number;
+  /** Whether m is μ_B and r is r_B (so gradients flow through them). */
   meanFromBatch: boolean;
-  rangeFromBatch: boolean;
+  scaleFromBatch: boolean;
   /** How many values share the maximum and the minimum (for the tie rule). */
   maxCount: number;
   minCount: number;
 }
 
 /** Forward for one channel: picks m and r, writes x̂_k = (x_k − m)/(r^p + ε) into `normalized`. */
-export function rangeNormalizeForward(
-  values: Float64Array,
-  meanFromBatch: boolean,
-  rangeFromBatch: boolean,
-  running: { mean: number; range: number },
-  power: number,
-  eps: number,
-  normalized: Float64Array,
-): RangeStatistics {
+export function rangeNormalizeForward(values: Float64Array, options: RangeNormalizeOptions, normalized: Float64Array): RangeStatistics {
+  const { meanFromBatch, scaleFromBatch, running, power, eps } = options;
   const M = values.length;
   let sum = 0;
   let batchMax = -Infinity;
@@ -135,9 +139,9 @@ export function rangeNormalizeForward(
   const batchMean = sum / M;
   const batchRange = batchMax - batchMin;
   const center = meanFromBatch ? batchMean : running.mean;
-  const range = rangeFromBatch ? batchRange : running.range;
+  const range = scaleFromBatch ? batchRange : running.range;
   const divisor = Math.pow(range, power) + eps; // d = r^p + ε
-  const stats = { batchMean, batchMax, batchMin, batchRange, center, range, divisor, meanFromBatch, rangeFromBatch, maxCount, minCount };
+  const stats = { batchMean, batchMax, batchMin, batchRange, center, range, power, divisor, meanFromBatch, scaleFromBatch, maxCount, minCount };
   rangeNormalize(values, stats, normalized);
   return stats;
 }
@@ -149,31 +153,27 @@ export function rangeNormalize(values: Float64Array, stats: RangeStatistics, nor
   return normalized;
 }
 
-/** Backward for one channel: ∂L/∂x from ∂L/∂x̂, following (★) above line by line. */
-export function rangeNormalizeBackward(
-  values: Float64Array,
-  gradNormalized: Float64Array,
-  stats: RangeStatistics,
-  power: number,
-  gradInput: Float64Array,
-): Float64Array {
+/** Backward for one channel: ∂L/∂x from ∂L/∂x̂ (and x̂), following (★) above line by line. */
+export function rangeNormalizeBackward(channel: ChannelValues, stats: RangeStatistics, gradInput: Float64Array): Float64Array {
+  const { values, normalized, gradNormalized } = channel;
   const M = values.length;
   const d = stats.divisor;
+  const power = stats.power;
 
   // Path 2, the mean: ∂L/∂m = −(1/d) Σ_j ∂L/∂x̂_j, and ∂m/∂x_k = 1/M.
-  // Path 3, the range: ∂L/∂d = −(1/d) Σ_j ∂L/∂x̂_j · x̂_j, with x̂_j = (x_j − m)/d.
+  // Path 3, the range: ∂L/∂d = −(1/d) Σ_j ∂L/∂x̂_j · x̂_j.
   let sumGrad = 0;
   let sumGradTimesNormalized = 0;
   for (let j = 0; j < M; j++) {
     const g = gradNormalized[j] as number;
     sumGrad += g;
-    sumGradTimesNormalized += g * (((values[j] as number) - stats.center) / d);
+    sumGradTimesNormalized += g * (normalized[j] as number);
   }
   const gradMean = stats.meanFromBatch ? -sumGrad / d : 0;
   const gradDivisor = -sumGradTimesNormalized / d;
 
   // ∂L/∂r = ∂L/∂d · p · r^(p−1); defined as 0 when r = 0 (then ∂r/∂x_k = 0 for every k).
-  const gradRange = stats.rangeFromBatch && stats.range > 0 ? gradDivisor * power * Math.pow(stats.range, power - 1) : 0;
+  const gradRange = stats.scaleFromBatch && stats.range > 0 ? gradDivisor * power * Math.pow(stats.range, power - 1) : 0;
 
   for (let k = 0; k < M; k++) {
     const value = values[k] as number;
@@ -214,14 +214,14 @@ export interface RobustNormSettings {
 export function robustNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: RobustNormState, settings: RobustNormSettings): Tensor {
   nchw(x.shape, 'RobustNorm2d');
   if (x.dtype === 'float32' && settings.fused !== false) return robustNorm2dFused(x, weight, bias, state, settings);
-  const { batchMean, batchScale } = usesBatchStatistics(settings.training, settings.statistics);
+  const { meanFromBatch, scaleFromBatch } = usesBatchStatistics(settings.training, settings.statistics);
   const runningMean = state.runningMean.data;
   const runningRange = state.runningRange.data;
   const tau = settings.momentum;
   const y = channelNorm<RangeStatistics>('robustNorm2d', x, weight, bias, {
     forward: (values, c, normalized) => {
       const running = { mean: runningMean[c] as number, range: runningRange[c] as number };
-      const stats = rangeNormalizeForward(values, batchMean, batchScale, running, settings.power, settings.eps, normalized);
+      const stats = rangeNormalizeForward(values, { meanFromBatch, scaleFromBatch, running, power: settings.power, eps: settings.eps }, normalized);
       if (settings.training) {
         // μ̂ ← (1 − τ) μ̂ + τ μ_B;   r̂ ← (1 − τ) r̂ + τ r_B
         runningMean[c] = (1 - tau) * running.mean + tau * stats.batchMean;
@@ -230,7 +230,7 @@ export function robustNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Rob
       return stats;
     },
     normalize: rangeNormalize,
-    backward: (values, gradNormalized, stats, gradInput) => rangeNormalizeBackward(values, gradNormalized, stats, settings.power, gradInput),
+    backward: rangeNormalizeBackward,
   });
   return settings.relu === true ? y.relu() : y;
 }
@@ -247,7 +247,7 @@ export function robustNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Rob
  */
 export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state: RobustNormState, settings: RobustNormSettings): Tensor {
   const { channels: C, perChannel: M, runs, runLength, runStride } = checkedChannelGroups('robustNorm2d', x, weight, bias);
-  const { batchMean: meanFromBatch, batchScale: rangeFromBatch } = usesBatchStatistics(settings.training, settings.statistics);
+  const { meanFromBatch, scaleFromBatch } = usesBatchStatistics(settings.training, settings.statistics);
   const { power, eps } = settings;
   const runningMean = state.runningMean.data;
   const runningRange = state.runningRange.data;
@@ -272,7 +272,7 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
   };
   // With population statistics at inference (every attack on a RobustNorm
   // model in eval mode) y needs neither μ_B nor r_B: skip their pass.
-  const needsBatchStatistics = settings.training || meanFromBatch || rangeFromBatch;
+  const needsBatchStatistics = settings.training || meanFromBatch || scaleFromBatch;
   for (let c = 0; c < C; c++) {
     let sum = 0;
     let batchMax = -Infinity;
@@ -289,7 +289,7 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
     const batchMean = sum / M; // μ_B
     const batchRange = batchMax - batchMin; // r_B
     const center = meanFromBatch ? batchMean : (runningMean[c] as number); // m
-    const range = rangeFromBatch ? batchRange : (runningRange[c] as number); // r
+    const range = scaleFromBatch ? batchRange : (runningRange[c] as number); // r
     const divisor = Math.pow(range, power) + eps; // d = r^p + ε
     if (settings.training) {
       runningMean[c] = (1 - tau) * (runningMean[c] as number) + tau * batchMean;
@@ -322,7 +322,7 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
         const start = run * runStride + c * runLength;
         maskRun(outBits, gradBits, gradXBits, start, start + runLength);
       }
-      if (!needs[1] && !needs[2] && !meanFromBatch && !rangeFromBatch) {
+      if (!needs[1] && !needs[2] && !meanFromBatch && !scaleFromBatch) {
         // Frozen γ, β and constant m, r (an attack on a model in eval mode):
         // ∂L/∂x = γ · g / d, and the four sums below are not needed. (+ 0
         // keeps the result bit-identical to (★), whose mean and range terms
@@ -354,7 +354,7 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
       if (!needs[0]) continue;
       const gradMean = meanFromBatch ? -sumGradNormalized / d : 0; // ∂L/∂m
       const gradDivisor = -sumGradNormalizedTimesNormalized / d; // ∂L/∂d
-      const gradRange = rangeFromBatch && range > 0 ? gradDivisor * power * Math.pow(range, power - 1) : 0; // ∂L/∂r
+      const gradRange = scaleFromBatch && range > 0 ? gradDivisor * power * Math.pow(range, power - 1) : 0; // ∂L/∂r
       // With ∂L/∂r = 0 the range path adds ±0 whatever ∂r/∂x is, so the ties need not be counted.
       const { maxCount, minCount } = gradRange !== 0 ? countExtremes(c, batchMax, batchMin) : { maxCount: 1, minCount: 1 };
       for (let run = 0; run < runs; run++) {
@@ -434,13 +434,13 @@ export class RobustNorm2d extends Module implements ChoosesStatistics, FusesRelu
  */
 export function robustNormComposed(
   x: Tensor, weight: Tensor, bias: Tensor,
-  statistics: { meanFromBatch: boolean; rangeFromBatch: boolean; runningMean: Tensor; runningRange: Tensor; power: number; eps: number },
+  statistics: { meanFromBatch: boolean; scaleFromBatch: boolean; runningMean: Tensor; runningRange: Tensor; power: number; eps: number },
 ): Tensor {
   const [, C] = nchw(x.shape, 'robustNormComposed');
   const perChannel = x.rank === 4 ? [1, C, 1, 1] : [1, C];
   const axes = x.rank === 4 ? [0, 2, 3] : [0];
   const center = statistics.meanFromBatch ? x.mean(axes, true) : statistics.runningMean.reshape(perChannel);
-  const range = statistics.rangeFromBatch ? x.max(axes, true).sub(x.min(axes, true)) : statistics.runningRange.reshape(perChannel);
+  const range = statistics.scaleFromBatch ? x.max(axes, true).sub(x.min(axes, true)) : statistics.runningRange.reshape(perChannel);
   const normalized = x.sub(center).div(range.pow(statistics.power).add(statistics.eps));
   return normalized.mul(weight.reshape(perChannel)).add(bias.reshape(perChannel));
 }
