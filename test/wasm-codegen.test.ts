@@ -116,6 +116,39 @@ describe.skipIf(!hasWebasm)('improved wasm code generator', () => {
     expectSameBits(improved, stock);
   });
 
+  it('leaves out the clamp only where lane 0\'s index is provably inside the array', () => {
+    const counts = () => ({ ...(gpujs.WebAssemblyFunctionNode.prototype as unknown as { __codegenCounts: { unclampedVectorLoads: number } }).__codegenCounts });
+    const compute = (source: string, length: number) => {
+      const gpu = new gpujs.GPU({ mode: 'webasm' });
+      try {
+        return Float32Array.from(gpu.createKernel(source, { output: [16, 3], precision: 'single', tactic: 'precision' })(values(length, 9)) as Float32Array);
+      } finally {
+        void gpu.destroy();
+      }
+    };
+    // a remainder through a name (0 or 1), a counter (0…2) and a constant term: the largest lane-0 index is 1·20 + 2 + 12 + 2 = 36 = 40 − 4
+    const inside = `function (a) {
+  const quotient = Math.floor(this.thread.y / 2);
+  const rest = this.thread.y - quotient * 2;
+  let s = 0;
+  for (let k = 0; k < 3; k++) {
+    s += a[rest * 20 + k + this.thread.x + 2];
+  }
+  return s;
+}`;
+    // the same read one value further: the last quad would read one value past the array (stock clamps it)
+    const past = inside.replace('this.thread.x + 2]', 'this.thread.x + 3]');
+    for (const [source, length, unclamped] of [[inside, 40, true], [past, 40, false]] as const) {
+      installWasmCodegen(gpujs, false);
+      const stock = compute(source, length);
+      installWasmCodegen(gpujs, true);
+      const before = counts().unclampedVectorLoads;
+      const improved = compute(source, length);
+      expect(counts().unclampedVectorLoads > before).toBe(unclamped);
+      expectSameBits(improved, stock);
+    }
+  });
+
   it.each([
     ['an early return that only some lanes take', 16, `function (a) {
   if (this.thread.x >= 15) {
