@@ -138,7 +138,16 @@ describe.skipIf(!hasWebasm)('improved wasm code generator', () => {
 }`;
     // the same read one value further: the last quad would read one value past the array (stock clamps it)
     const past = inside.replace('this.thread.x + 2]', 'this.thread.x + 3]');
-    for (const [source, length, unclamped] of [[inside, 40, true], [past, 40, false]] as const) {
+    // a counter stepping by 4 takes 0 and 4 only (not 5): largest lane-0 index 4 + 12 + 20 = 36
+    const stepping = `function (a) {
+  let s = 0;
+  for (let k = 0; k < 6; k += 4) {
+    s += a[k + this.thread.x + 20];
+  }
+  return s;
+}`;
+    const steppingPast = stepping.replace('this.thread.x + 20]', 'this.thread.x + 21]');
+    for (const [source, length, unclamped] of [[inside, 40, true], [past, 40, false], [stepping, 40, true], [steppingPast, 40, false]] as const) {
       installWasmCodegen(gpujs, false);
       const stock = compute(source, length);
       installWasmCodegen(gpujs, true);

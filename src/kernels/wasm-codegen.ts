@@ -596,8 +596,12 @@ export function installWasmCodegen(gpujs: any, enabled = true): WasmCodegenStatu
     counters.add(declarator as object);
     const { test } = forNode;
     if (!risingCounters.has(declarator) || test.right.type !== 'Literal' || !Number.isInteger(test.right.value)) return;
-    const hi = test.operator === '<' ? test.right.value - 1 : test.operator === '<=' ? test.right.value : null;
-    if (hi !== null && declarator.init.value <= hi) counterRanges.set(declarator, { lo: declarator.init.value, hi });
+    const { update } = forNode;
+    const step = update.type === 'UpdateExpression' ? 1 : update.right.value;
+    const first = declarator.init.value as number;
+    const limit = test.operator === '<' ? test.right.value - 1 : test.operator === '<=' ? test.right.value : null;
+    // the last value the counter takes: first + step · ⌊(limit − first) / step⌋
+    if (limit !== null && step > 0 && first <= limit) counterRanges.set(declarator, { lo: first, hi: first + step * Math.floor((limit - first) / step) });
   }
 
   /** Remembers the range of a `const` integer (or a counter) just declared; anything else has none. */
