@@ -3,8 +3,10 @@
  *   y[n, co, oh, ow] = Σ_c Σ_kh Σ_kw x[n, c, oh·s − p + kh, ow·s − p + kw] · w[co, c, kh, kw]
  * where s is the stride, p the zero padding, and x reads as 0 outside the image.
  */
-import { quadCount } from './layout.js';
-import type { Conv2dShape, FloatArray } from './shapes.js';
+import { float32BufferToOverwrite } from '../buffer-pool.js';
+import type { KernelRunner } from './kernel-runner.js';
+import { quadCount, unpackQuads } from './layout.js';
+import { shapeKey, type Conv2dShape, type FloatArray } from './shapes.js';
 
 export function conv2dForwardReference(x: FloatArray, w: FloatArray, shape: Conv2dShape, out: FloatArray): FloatArray {
   const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
@@ -104,4 +106,29 @@ export function packForwardWeights(w: Float32Array, shape: Conv2dShape): Float32
     for (let t = 0; t < taps; t++) packed[(group * taps + t) * 4 + lane] = w[co * taps + t] as number;
   }
   return packed;
+}
+
+/**
+ * The forward convolution on a gpu.js backend in NCHW (WebGL, and webasm for
+ * batches under 8; larger webasm batches run conv2dForwardInImageLanes): the
+ * input padded once (and remembered for its weight gradient), the weights
+ * packed, the kernel run over the batch, the quads unpacked into y.
+ */
+export function conv2dForwardOnGpu(runner: KernelRunner, x: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
+  const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, padding: P, outHeight: OH, outWidth: OW } = shape;
+  const xp = runner.padForward(x, shape);
+  const wq = packForwardWeights(w, shape);
+  const y = float32BufferToOverwrite(N * CO * OH * OW); // every part unpacked into it
+  const xImage = C * (H + 2 * P) * (W + 2 * P);
+  const yImage = CO * OH * OW;
+  runner.inParts('conv2dForward', shape, (part, first) => ({
+    job: {
+      key: shapeKey('conv2dForward', part),
+      source: () => conv2dForwardKernelSource(part),
+      output: [OH * OW, part.batch, quadCount(CO)],
+      args: [xp.subarray(first * xImage, (first + part.batch) * xImage), wq],
+    },
+    finish: (quads) => unpackQuads(quads, CO, part.batch, OH * OW, y.subarray(first * yImage, (first + part.batch) * yImage)),
+  }));
+  return y;
 }

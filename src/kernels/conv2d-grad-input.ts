@@ -6,8 +6,11 @@
  *   for oh = (ih + p − kh) / s and ow = (iw + p − kw) / s, when these are whole
  *   numbers inside the output.
  */
-import { quadCount } from './layout.js';
-import type { Conv2dShape, FloatArray } from './shapes.js';
+import { float32Buffer } from '../buffer-pool.js';
+import { conv2dForwardKernelSource, packForwardWeights } from './conv2d-forward.js';
+import type { KernelRunner } from './kernel-runner.js';
+import { padInput, quadCount, unpackQuads } from './layout.js';
+import { shapeKey, type Conv2dShape, type FloatArray } from './shapes.js';
 
 export function conv2dGradInputReference(gradOut: FloatArray, w: FloatArray, shape: Conv2dShape, out: FloatArray): FloatArray {
   const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
@@ -186,4 +189,49 @@ export function scatterColumns(quads: Float32Array, shape: Conv2dShape, out: Flo
     }
   }
   return out;
+}
+
+/**
+ * ∂L/∂x on a gpu.js backend in NCHW, in one of the two formulations above:
+ * stride 1, the forward kernel on the padded ∂L/∂y with the flipped kernel;
+ * any other stride, the GEMM kernel and then `scatterColumns`. (On webasm,
+ * batches of 8 or more at stride 1 run conv2dGradInputInImageLanes instead.)
+ */
+export function conv2dGradInputOnGpu(runner: KernelRunner, gradOut: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
+  const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, outHeight: OH, outWidth: OW } = shape;
+  const dx = float32Buffer(N * C * H * W);
+  const xImage = C * H * W;
+  const transposed = transposedConvShape(shape);
+  if (transposed !== null) {
+    // stride 1: a forward convolution of the padded ∂L/∂y with the flipped kernel
+    const { shape: t, padHeight, padWidth } = transposed;
+    const paddedHeight = OH + 2 * padHeight;
+    const paddedWidth = OW + 2 * padWidth;
+    const gp = padInput(gradOut, N * CO, OH, OW, padHeight, padWidth);
+    const wq = packForwardWeights(flipWeights(w, shape), t);
+    const gImage = CO * paddedHeight * paddedWidth;
+    runner.inParts('conv2dGradInput', shape, (part, first) => ({
+      job: {
+        key: shapeKey('conv2dGradInput', part),
+        source: () => conv2dForwardKernelSource({ ...t, batch: part.batch }, paddedHeight, paddedWidth),
+        output: [H * W, part.batch, quadCount(C)],
+        args: [gp.subarray(first * gImage, (first + part.batch) * gImage), wq],
+      },
+      finish: (quads) => unpackQuads(quads, C, part.batch, H * W, dx.subarray(first * xImage, (first + part.batch) * xImage)),
+    }));
+    return dx;
+  }
+  // other strides: the GEMM Wᵀ·∂L/∂y, then the scatter into the padded input's place
+  const wt = packGradInputWeights(w, shape);
+  const gImage = CO * OH * OW;
+  runner.inParts('conv2dGradInput', shape, (part, first) => ({
+    job: {
+      key: shapeKey('conv2dGradInput', part),
+      source: () => conv2dGradInputKernelSource(part),
+      output: [OH * OW, part.batch, quadCount(C * KH * KW)],
+      args: [gradOut.subarray(first * gImage, (first + part.batch) * gImage), wt],
+    },
+    finish: (quads) => scatterColumns(quads, part, dx.subarray(first * xImage, (first + part.batch) * xImage), runner.scratch(shapeKey('scatterPadded', part), part.batch * C * (H + 2 * shape.padding) * (W + 2 * shape.padding))),
+  }));
+  return dx;
 }

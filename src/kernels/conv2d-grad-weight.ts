@@ -4,7 +4,10 @@
  *   ∂L/∂w[co, c, kh, kw] = Σ_n Σ_oh Σ_ow ∂L/∂y[n, co, oh, ow] · x[n, c, oh·s − p + kh, ow·s − p + kw]
  * a sum of N·OH·OW terms (100,352 for a batch of 128 at 28×28).
  */
-import { MAX_LOOP_ITERATIONS_PER_THREAD, type Conv2dShape, type FloatArray } from './shapes.js';
+import { float32Buffer } from '../buffer-pool.js';
+import type { KernelRunner } from './kernel-runner.js';
+import { quadCount, unpackQuads } from './layout.js';
+import { MAX_LOOP_ITERATIONS_PER_THREAD, shapeKey, type Conv2dShape, type FloatArray } from './shapes.js';
 
 export function conv2dGradWeightReference(x: FloatArray, gradOut: FloatArray, shape: Conv2dShape, out: FloatArray): FloatArray {
   const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
@@ -233,4 +236,54 @@ export function sumChunks(partials: Float32Array, chunks: number, out: Float32Ar
     for (let i = 0; i < size; i++) out[i] = (out[i] as number) + (partials[base + i] as number);
   }
   return out;
+}
+
+/**
+ * ∂L/∂w on a gpu.js backend, over the padded input the forward pass made. In
+ * `channel-lanes` (webasm): ∂L/∂y goes channels-last, the kernel makes one
+ * share per image with output channels in the SIMD lanes, and the shares are
+ * added (`sumImageShares`). In `chunked` (WebGL): the kernel sums chunks of
+ * output rows, kept under software GL's loop cap, and the chunks are added
+ * (`sumChunks`). With the helper thread each half batch's sum is added in.
+ */
+export function conv2dGradWeightOnGpu(runner: KernelRunner, x: Float32Array, gradOut: Float32Array, shape: Conv2dShape, layout: 'channel-lanes' | 'chunked'): Float32Array {
+  const { inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, padding: P, outHeight: OH, outWidth: OW } = shape;
+  const taps = C * KH * KW;
+  const xp = runner.padForGradWeight(x, shape);
+  const xImage = C * (H + 2 * P) * (W + 2 * P);
+  const gImage = CO * OH * OW;
+  const dw = float32Buffer(CO * taps);
+  if (layout === 'channel-lanes') {
+    runner.inParts('conv2dGradWeight', shape, (part, first, allocate) => {
+      const key = shapeKey('conv2dGradWeightLanes', part);
+      return {
+        job: {
+          key,
+          source: () => conv2dGradWeightChannelLanesSource(part),
+          output: [CO, quadCount(taps), part.batch],
+          args: [xp.subarray(first * xImage, (first + part.batch) * xImage), toChannelsLast(gradOut, first, part.batch, CO, OH * OW, allocate(key, 1, part.batch * OH * OW * CO))],
+        },
+        finish: (shares) => sumImageShares(shares, part.batch, CO, taps, dw),
+      };
+    });
+    return dw;
+  }
+  runner.inParts('conv2dGradWeight', shape, (part, first) => {
+    const { chunks } = gradWeightChunking(part);
+    return {
+      job: {
+        key: shapeKey('conv2dGradWeight', part),
+        source: () => conv2dGradWeightKernelSource(part),
+        output: [taps, quadCount(CO), chunks],
+        args: [xp.subarray(first * xImage, (first + part.batch) * xImage), gradOut.subarray(first * gImage, (first + part.batch) * gImage)],
+      },
+      finish: (partials) => {
+        // add the chunks, lay out as [Co, C·KH·KW], add into the batch's sum
+        const quads = chunks === 1 ? partials : sumChunks(partials, chunks, new Float32Array(partials.length / chunks));
+        const sums = unpackQuads(quads, CO, 1, taps, new Float32Array(CO * taps));
+        for (let i = 0; i < dw.length; i++) dw[i] = (dw[i] as number) + (sums[i] as number);
+      },
+    };
+  });
+  return dw;
 }

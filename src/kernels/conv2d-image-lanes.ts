@@ -24,8 +24,12 @@
  * the stride-2 input gradient was also written in this layout and measured
  * slower (see gpujs-backend.ts), so it stays NCHW.
  */
+import { float32BufferToOverwrite } from '../buffer-pool.js';
+import { packForwardWeights } from './conv2d-forward.js';
+import { flipWeights, type transposedConvShape } from './conv2d-grad-input.js';
+import type { KernelRunner } from './kernel-runner.js';
 import { quadCount } from './layout.js';
-import type { Conv2dShape } from './shapes.js';
+import { shapeKey, type Conv2dShape } from './shapes.js';
 
 /** Images per part rounded up to whole quads. */
 export function laneBatch(batch: number): number {
@@ -166,4 +170,51 @@ ${taps.join('\n')}
   }
   return [y0, y1, y2, y3];
 }`;
+}
+
+/** The forward convolution in this layout: x into xl (in the pass that used to pad), the kernel, the quads back into NCHW y. */
+export function conv2dForwardInImageLanes(runner: KernelRunner, x: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
+  const { inChannels: C, height: H, width: W, outChannels: CO, padding: P, outHeight: OH, outWidth: OW } = shape;
+  const wq = packForwardWeights(w, shape);
+  const y = float32BufferToOverwrite(shape.batch * CO * OH * OW); // every image written by fromImageLanes
+  runner.inParts('conv2dForward', shape, (part, first, allocate) => {
+    const key = shapeKey('conv2dForwardLanes', part);
+    const xl = toImageLanes(x, first, part.batch, C, H, W, P, P, (length) => allocate(key, 0, length));
+    return {
+      job: {
+        key,
+        source: () => conv2dForwardImageLanesSource(part, H + 2 * P, W + 2 * P),
+        output: [laneBatch(part.batch), OH * OW, quadCount(CO)],
+        args: [xl, wq],
+      },
+      finish: (quads) => fromImageLanes(quads, CO, OH * OW, first, part.batch, y),
+    };
+  });
+  return y;
+}
+
+/**
+ * ∂L/∂x at stride 1 in this layout: the forward kernel on the padded ∂L/∂y
+ * with the flipped kernel (the formulation in conv2d-grad-input.ts).
+ */
+export function conv2dGradInputInImageLanes(
+  runner: KernelRunner, gradOut: Float32Array, w: Float32Array, shape: Conv2dShape, transposed: NonNullable<ReturnType<typeof transposedConvShape>>,
+): Float32Array {
+  const { inChannels: C, height: H, width: W, outChannels: CO, outHeight: OH, outWidth: OW } = shape;
+  const dx = float32BufferToOverwrite(shape.batch * C * H * W); // every image written by fromImageLanes
+  const { shape: t, padHeight, padWidth } = transposed;
+  const wq = packForwardWeights(flipWeights(w, shape), t);
+  runner.inParts('conv2dGradInput', shape, (part, first, allocate) => {
+    const key = shapeKey('conv2dGradInputLanes', part);
+    return {
+      job: {
+        key,
+        source: () => conv2dForwardImageLanesSource({ ...t, batch: part.batch }, OH + 2 * padHeight, OW + 2 * padWidth),
+        output: [laneBatch(part.batch), H * W, quadCount(C)],
+        args: [toImageLanes(gradOut, first, part.batch, CO, OH, OW, padHeight, padWidth, (length) => allocate(key, 0, length)), wq],
+      },
+      finish: (quads) => fromImageLanes(quads, C, H * W, first, part.batch, dx),
+    };
+  });
+  return dx;
 }

@@ -18,16 +18,16 @@ import * as gpujs from 'gpu.js';
 import { GPU, CPUKernel, HeadlessGLKernel, WebAssemblyKernel, WebGLKernel, type IKernelRunShortcut, type KernelOutput } from 'gpu.js';
 import { installCheckedWasmCodegen, installWasmCodegen } from './wasm-codegen.js';
 import { noteKernelRun, type BackendName, type KernelBackend } from './kernel-backend.js';
-import { conv2dForwardKernelSource, packForwardWeights } from './conv2d-forward.js';
-import { conv2dGradInputKernelSource, flipWeights, packGradInputWeights, scatterColumns, transposedConvShape } from './conv2d-grad-input.js';
-import { conv2dGradWeightChannelLanesSource, conv2dGradWeightKernelSource, gradWeightChunking, sumChunks, sumImageShares, toChannelsLast } from './conv2d-grad-weight.js';
-import { matmulKernelSource, packColumnPanels } from './matmul.js';
-import { conv2dForwardImageLanesSource, fromImageLanes, laneBatch, toImageLanes } from './conv2d-image-lanes.js';
-import { HelperThread, type KernelJob } from './helper-thread.js';
-import { padInput, quadCount, unpackQuads } from './layout.js';
-import { MAX_LOOP_ITERATIONS_PER_THREAD, shapeKey, type Conv2dShape, type MatmulShape } from './shapes.js';
+import { conv2dForwardOnGpu } from './conv2d-forward.js';
+import { conv2dGradInputOnGpu, transposedConvShape } from './conv2d-grad-input.js';
+import { conv2dGradWeightOnGpu } from './conv2d-grad-weight.js';
+import { matmulOnGpu } from './matmul.js';
+import { conv2dForwardInImageLanes, conv2dGradInputInImageLanes } from './conv2d-image-lanes.js';
+import { HelperThread } from './helper-thread.js';
+import { MIN_WORK_TO_SPLIT, type Allocate, type KernelJob, type KernelRunner, type PartPlan } from './kernel-runner.js';
+import { padInput } from './layout.js';
+import { shapeKey, type Conv2dShape, type MatmulShape } from './shapes.js';
 import { environmentVariable } from '../environment.js';
-import { float32Buffer, float32BufferToOverwrite } from '../buffer-pool.js';
 
 type GpuJsBackendName = Exclude<BackendName, 'reference'>;
 type GpuMode = 'headlessgl' | 'webgl2' | 'webasm' | 'cpu';
@@ -198,16 +198,9 @@ export function wasmCodegen(): 'improved' | 'stock' {
   return codegen;
 }
 
-/** Allocates a zero-filled array that argument `argument` of kernel `key` is written into. */
-type Allocate = (key: string, argument: number, length: number) => Float32Array;
 
-/**
- * Convolutions with fewer multiply-adds than this run in one piece: splitting
- * them costs more in copies and hand-over than the second core gains.
- */
-const MIN_WORK_TO_SPLIT = 1 << 16;
 
-class GpuJsBackend implements KernelBackend {
+class GpuJsBackend implements KernelBackend, KernelRunner {
   private readonly gpu: GPU;
   private readonly helper: HelperThread | null;
   private readonly kernels = new Map<string, IKernelRunShortcut>();
@@ -220,13 +213,13 @@ class GpuJsBackend implements KernelBackend {
    */
   private readonly paddedInputs = new WeakMap<Float32Array, { shape: string; padded: Float32Array }>();
 
-  private padForward(x: Float32Array, shape: Conv2dShape): Float32Array {
+  padForward(x: Float32Array, shape: Conv2dShape): Float32Array {
     const padded = padInput(x, shape.batch * shape.inChannels, shape.height, shape.width, shape.padding);
     if (padded !== x) this.paddedInputs.set(x, { shape: shapeKey('conv', shape), padded });
     return padded;
   }
 
-  private padForGradWeight(x: Float32Array, shape: Conv2dShape): Float32Array {
+  padForGradWeight(x: Float32Array, shape: Conv2dShape): Float32Array {
     const cached = this.paddedInputs.get(x);
     this.paddedInputs.delete(x);
     if (cached !== undefined && cached.shape === shapeKey('conv', shape)) return cached.padded;
@@ -244,7 +237,7 @@ class GpuJsBackend implements KernelBackend {
    */
   private readonly scratchBuffers = new Map<string, Float32Array>();
 
-  private scratch(key: string, length: number): Float32Array {
+  scratch(key: string, length: number): Float32Array {
     let buffer = this.scratchBuffers.get(key);
     if (buffer === undefined || buffer.length !== length) {
       buffer = new Float32Array(length);
@@ -261,7 +254,7 @@ class GpuJsBackend implements KernelBackend {
    * array before the kernel's first run, and whenever the region is not
    * exactly `length` values.
    */
-  private readonly allocateHere: Allocate = (key, argument, length) => {
+  readonly allocateHere: Allocate = (key, argument, length) => {
     const entry = (this.kernels.get(key)?.kernel as { _active?: { f32?: Float32Array; memory?: WebAssembly.Memory; layout?: { arrays?: Record<string, { index: number; offset: number; flatLength: number }> } } } | undefined)?._active;
     const record = Object.values(entry?.layout?.arrays ?? {}).find((array) => array.index === argument);
     const memory = entry?.f32;
@@ -303,7 +296,7 @@ class GpuJsBackend implements KernelBackend {
    * here returns Array(4)). On webasm that array is a view of the kernel's
    * memory (returnFlatOutput): read it before the same kernel runs again.
    */
-  private run(op: string, job: KernelJob): Float32Array {
+  run(op: string, job: KernelJob): Float32Array {
     let kernel = this.kernels.get(job.key);
     if (kernel === undefined) {
       kernel = this.gpu.createKernel(job.source(), { output: job.output, precision: 'single', tactic: 'precision' });
@@ -331,7 +324,7 @@ class GpuJsBackend implements KernelBackend {
    * whether the helper runs (ROBUSTNORM_THREADS, the number of cores), as do
    * those of matmul's Aᵀ·B split (see matmul).
    */
-  private inParts(op: string, shape: Conv2dShape, plan: (part: Conv2dShape, first: number, allocate: Allocate) => { job: KernelJob; finish: (quads: Float32Array) => void }): void {
+  inParts(op: string, shape: Conv2dShape, plan: PartPlan): void {
     const N = shape.batch;
     const work = N * shape.outChannels * shape.outHeight * shape.outWidth * shape.inChannels * shape.kernelHeight * shape.kernelWidth;
     // in the image-lanes layout each part is padded to whole quads of images: split at a multiple of 4
@@ -352,48 +345,17 @@ class GpuJsBackend implements KernelBackend {
     theirs.finish(wait());
   }
 
-  matmul(a: Float32Array, b: Float32Array, shape: MatmulShape): Float32Array {
-    if (shape.k > MAX_LOOP_ITERATIONS_PER_THREAD && this.name === 'webgl') {
-      throw new Error(`matmul: inner dimension ${shape.k} exceeds ${MAX_LOOP_ITERATIONS_PER_THREAD}, the per-thread loop limit kept for software GL`);
-    }
-    const { m, k, n, transA, transB } = shape;
-    const out = float32Buffer(m * n);
-    // B goes in packed as column panels (matmul.ts)
-    const job = (part: MatmulShape, aPart: Float32Array, bPanels: Float32Array): KernelJob => ({
-      key: shapeKey('matmul', part), source: () => matmulKernelSource(part), output: [part.n, quadCount(part.m)], args: [aPart, bPanels],
-    });
-    const split = this.helper !== null && m * k * n >= MIN_WORK_TO_SPLIT && this.helper.isReady();
-    if (split && !transA && m >= 8) {
-      // two cores: the helper computes rows [0, top) of C, this thread the rest (A's rows are contiguous)
-      const top = 4 * Math.floor(m / 8);
-      const theirs = { ...shape, m: top };
-      const mine = { ...shape, m: m - top };
-      const panels = packColumnPanels(b, shape);
-      const wait = (this.helper as HelperThread).start(job(theirs, a.subarray(0, top * k), panels));
-      const quads = this.whileHelperRuns(wait, () => this.run('matmul', job(mine, a.subarray(top * k), panels)));
-      unpackQuads(quads, mine.m, 1, n, out.subarray(top * n));
-      unpackQuads(wait(), top, 1, n, out.subarray(0, top * n));
-      return out;
-    }
-    if (split && transA && !transB && k >= 2) {
-      // Aᵀ·B (a weight gradient): split the sum over p; A's and B's rows p are contiguous
-      const top = Math.floor(k / 2);
-      const theirs = { ...shape, k: top };
-      const mine = { ...shape, k: k - top };
-      const wait = (this.helper as HelperThread).start(job(theirs, a.subarray(0, top * m), packColumnPanels(b.subarray(0, top * n), theirs)));
-      const quads = this.whileHelperRuns(wait, () => this.run('matmul', job(mine, a.subarray(top * m), packColumnPanels(b.subarray(top * n), mine))));
-      unpackQuads(quads, m, 1, n, out);
-      const theirSums = unpackQuads(wait(), m, 1, n, new Float32Array(m * n));
-      for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (theirSums[i] as number);
-      return out;
-    }
-    const key = shapeKey('matmul', shape);
-    const panels = packColumnPanels(b, shape, this.allocateHere(key, 1, quadCount(n) * k * 4));
-    return unpackQuads(this.run('matmul', job(shape, a, panels)), m, 1, n, out);
+  helperTakes(work: number): boolean {
+    return this.helper !== null && work >= MIN_WORK_TO_SPLIT && this.helper.isReady();
+  }
+
+  startOnHelper(job: KernelJob): () => Float32Array {
+    if (this.helper === null) throw new Error('startOnHelper: this backend has no helper thread');
+    return this.helper.start(job);
   }
 
   /** Does this thread's share of the work while the helper runs its part; on an error, waits for the helper before rethrowing. */
-  private whileHelperRuns<T>(wait: () => Float32Array, work: () => T): T {
+  whileHelperRuns<T>(wait: () => Float32Array, work: () => T): T {
     try {
       return work();
     } catch (error) {
@@ -437,147 +399,22 @@ class GpuJsBackend implements KernelBackend {
     return this.name === 'webasm' && shape.batch >= 8 && environmentVariable('ROBUSTNORM_CONV_LAYOUT') !== 'nchw';
   }
 
-  private conv2dForwardLanes(x: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
-    const { inChannels: C, height: H, width: W, outChannels: CO, padding: P, outHeight: OH, outWidth: OW } = shape;
-    const wq = packForwardWeights(w, shape);
-    const y = float32BufferToOverwrite(shape.batch * CO * OH * OW); // every image written by fromImageLanes
-    this.inParts('conv2dForward', shape, (part, first, allocate) => {
-      const key = shapeKey('conv2dForwardLanes', part);
-      const xl = toImageLanes(x, first, part.batch, C, H, W, P, P, (length) => allocate(key, 0, length));
-      return {
-        job: {
-          key,
-          source: () => conv2dForwardImageLanesSource(part, H + 2 * P, W + 2 * P),
-          output: [laneBatch(part.batch), OH * OW, quadCount(CO)],
-          args: [xl, wq],
-        },
-        finish: (quads) => fromImageLanes(quads, CO, OH * OW, first, part.batch, y),
-      };
-    });
-    return y;
-  }
-
-  /** Stride 1 only: the forward kernel on the padded ∂L/∂y with the flipped kernel (conv2d-grad-input.ts). */
-  private conv2dGradInputLanes(gradOut: Float32Array, w: Float32Array, shape: Conv2dShape, transposed: NonNullable<ReturnType<typeof transposedConvShape>>): Float32Array {
-    const { inChannels: C, height: H, width: W, outChannels: CO, outHeight: OH, outWidth: OW } = shape;
-    const dx = float32BufferToOverwrite(shape.batch * C * H * W); // every image written by fromImageLanes
-    const { shape: t, padHeight, padWidth } = transposed;
-    const wq = packForwardWeights(flipWeights(w, shape), t);
-    this.inParts('conv2dGradInput', shape, (part, first, allocate) => {
-      const key = shapeKey('conv2dGradInputLanes', part);
-      return {
-        job: {
-          key,
-          source: () => conv2dForwardImageLanesSource({ ...t, batch: part.batch }, OH + 2 * padHeight, OW + 2 * padWidth),
-          output: [laneBatch(part.batch), H * W, quadCount(C)],
-          args: [toImageLanes(gradOut, first, part.batch, CO, OH, OW, padHeight, padWidth, (length) => allocate(key, 0, length)), wq],
-        },
-        finish: (quads) => fromImageLanes(quads, C, H * W, first, part.batch, dx),
-      };
-    });
-    return dx;
+  matmul(a: Float32Array, b: Float32Array, shape: MatmulShape): Float32Array {
+    return matmulOnGpu(this, a, b, shape);
   }
 
   conv2dForward(x: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
-    if (this.imageLanes(shape)) return this.conv2dForwardLanes(x, w, shape);
-    const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, padding: P, outHeight: OH, outWidth: OW } = shape;
-    const xp = this.padForward(x, shape);
-    const wq = packForwardWeights(w, shape);
-    const y = float32BufferToOverwrite(N * CO * OH * OW); // every part unpacked into it
-    const xImage = C * (H + 2 * P) * (W + 2 * P);
-    const yImage = CO * OH * OW;
-    this.inParts('conv2dForward', shape, (part, first) => ({
-      job: {
-        key: shapeKey('conv2dForward', part),
-        source: () => conv2dForwardKernelSource(part),
-        output: [OH * OW, part.batch, quadCount(CO)],
-        args: [xp.subarray(first * xImage, (first + part.batch) * xImage), wq],
-      },
-      finish: (quads) => unpackQuads(quads, CO, part.batch, OH * OW, y.subarray(first * yImage, (first + part.batch) * yImage)),
-    }));
-    return y;
+    return this.imageLanes(shape) ? conv2dForwardInImageLanes(this, x, w, shape) : conv2dForwardOnGpu(this, x, w, shape);
   }
 
   conv2dGradInput(gradOut: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
     const transposed = transposedConvShape(shape);
-    if (transposed !== null && this.imageLanes(shape)) return this.conv2dGradInputLanes(gradOut, w, shape, transposed);
-    const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, outHeight: OH, outWidth: OW } = shape;
-    const dx = float32Buffer(N * C * H * W);
-    const xImage = C * H * W;
-    if (transposed !== null) {
-      // stride 1: a forward convolution of the padded ∂L/∂y with the flipped kernel
-      const { shape: t, padHeight, padWidth } = transposed;
-      const paddedHeight = OH + 2 * padHeight;
-      const paddedWidth = OW + 2 * padWidth;
-      const gp = padInput(gradOut, N * CO, OH, OW, padHeight, padWidth);
-      const wq = packForwardWeights(flipWeights(w, shape), t);
-      const gImage = CO * paddedHeight * paddedWidth;
-      this.inParts('conv2dGradInput', shape, (part, first) => ({
-        job: {
-          key: shapeKey('conv2dGradInput', part),
-          source: () => conv2dForwardKernelSource({ ...t, batch: part.batch }, paddedHeight, paddedWidth),
-          output: [H * W, part.batch, quadCount(C)],
-          args: [gp.subarray(first * gImage, (first + part.batch) * gImage), wq],
-        },
-        finish: (quads) => unpackQuads(quads, C, part.batch, H * W, dx.subarray(first * xImage, (first + part.batch) * xImage)),
-      }));
-      return dx;
-    }
-    const wt = packGradInputWeights(w, shape);
-    const gImage = CO * OH * OW;
-    this.inParts('conv2dGradInput', shape, (part, first) => ({
-      job: {
-        key: shapeKey('conv2dGradInput', part),
-        source: () => conv2dGradInputKernelSource(part),
-        output: [OH * OW, part.batch, quadCount(C * KH * KW)],
-        args: [gradOut.subarray(first * gImage, (first + part.batch) * gImage), wt],
-      },
-      finish: (quads) => scatterColumns(quads, part, dx.subarray(first * xImage, (first + part.batch) * xImage), this.scratch(shapeKey('scatterPadded', part), part.batch * C * (H + 2 * shape.padding) * (W + 2 * shape.padding))),
-    }));
-    return dx;
+    if (transposed !== null && this.imageLanes(shape)) return conv2dGradInputInImageLanes(this, gradOut, w, shape, transposed);
+    return conv2dGradInputOnGpu(this, gradOut, w, shape);
   }
 
   conv2dGradWeight(x: Float32Array, gradOut: Float32Array, shape: Conv2dShape): Float32Array {
-    const { inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, padding: P, outHeight: OH, outWidth: OW } = shape;
-    const taps = C * KH * KW;
-    const xp = this.padForGradWeight(x, shape);
-    const xImage = C * (H + 2 * P) * (W + 2 * P);
-    const gImage = CO * OH * OW;
-    const dw = float32Buffer(CO * taps);
-    if (this.channelLanesGradWeight()) {
-      // lanes over output channels (conv2d-grad-weight.ts): ∂L/∂y channels-last, one share per image
-      this.inParts('conv2dGradWeight', shape, (part, first, allocate) => {
-        const key = shapeKey('conv2dGradWeightLanes', part);
-        return {
-          job: {
-            key,
-            source: () => conv2dGradWeightChannelLanesSource(part),
-            output: [CO, quadCount(taps), part.batch],
-            args: [xp.subarray(first * xImage, (first + part.batch) * xImage), toChannelsLast(gradOut, first, part.batch, CO, OH * OW, allocate(key, 1, part.batch * OH * OW * CO))],
-          },
-          finish: (shares) => sumImageShares(shares, part.batch, CO, taps, dw),
-        };
-      });
-      return dw;
-    }
-    this.inParts('conv2dGradWeight', shape, (part, first) => {
-      const { chunks } = gradWeightChunking(part);
-      return {
-        job: {
-          key: shapeKey('conv2dGradWeight', part),
-          source: () => conv2dGradWeightKernelSource(part),
-          output: [taps, quadCount(CO), chunks],
-          args: [xp.subarray(first * xImage, (first + part.batch) * xImage), gradOut.subarray(first * gImage, (first + part.batch) * gImage)],
-        },
-        finish: (partials) => {
-          // add the chunks, lay out as [Co, C·KH·KW], add into the batch's sum
-          const quads = chunks === 1 ? partials : sumChunks(partials, chunks, new Float32Array(partials.length / chunks));
-          const sums = unpackQuads(quads, CO, 1, taps, new Float32Array(CO * taps));
-          for (let i = 0; i < dw.length; i++) dw[i] = (dw[i] as number) + (sums[i] as number);
-        },
-      };
-    });
-    return dw;
+    return conv2dGradWeightOnGpu(this, x, gradOut, shape, this.channelLanesGradWeight() ? 'channel-lanes' : 'chunked');
   }
 
   dispose(): void {

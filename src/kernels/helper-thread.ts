@@ -16,14 +16,8 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { installWasmCodegen } from './wasm-codegen.js';
+import type { KernelJob } from './kernel-runner.js';
 
-/** One kernel call: the generated source, its output size, and its arguments. */
-export interface KernelJob {
-  key: string;
-  source: () => string;
-  output: number[];
-  args: Float32Array[];
-}
 
 // The worker's code, plain CommonJS (it runs from a string, so it works the
 // same under tsx, vitest and the compiled dist/).

@@ -7,7 +7,10 @@
  * C[i, j] = Σ_p A(i, p) · B(p, j), where A(i, p) = a[i·K + p] (or a[p·M + i]
  * when A is stored transposed) and B(p, j) = b[p·N + j] (or b[j·K + p]).
  */
-import type { FloatArray, MatmulShape } from './shapes.js';
+import { float32Buffer } from '../buffer-pool.js';
+import type { KernelJob, KernelRunner } from './kernel-runner.js';
+import { quadCount, unpackQuads } from './layout.js';
+import { MAX_LOOP_ITERATIONS_PER_THREAD, shapeKey, type FloatArray, type MatmulShape } from './shapes.js';
 
 /** The plain TypeScript twin: the oracle the gpu.js kernel is tested against. */
 export function matmulReference(a: FloatArray, b: FloatArray, shape: MatmulShape, out: FloatArray): FloatArray {
@@ -98,4 +101,50 @@ ${body.join('\n')}
 ${tail.join('\n').replace(/^ {2}/gm, '')}
   return [s0, s1, s2, s3];
 }`;
+}
+
+/**
+ * C = op(A)·op(B) on a gpu.js backend: B packed as column panels, the kernel
+ * run, its quads unpacked into C. With the helper thread (webasm) the work is
+ * split: by rows of C for A·B (A's rows are contiguous), by the summed index p
+ * for Aᵀ·B (a weight gradient: the two halves' sums are added, so the last
+ * bits depend on whether the helper runs).
+ */
+export function matmulOnGpu(runner: KernelRunner, a: Float32Array, b: Float32Array, shape: MatmulShape): Float32Array {
+  if (shape.k > MAX_LOOP_ITERATIONS_PER_THREAD && runner.name === 'webgl') {
+    throw new Error(`matmul: inner dimension ${shape.k} exceeds ${MAX_LOOP_ITERATIONS_PER_THREAD}, the per-thread loop limit kept for software GL`);
+  }
+  const { m, k, n, transA, transB } = shape;
+  const out = float32Buffer(m * n);
+  const job = (part: MatmulShape, aPart: Float32Array, bPanels: Float32Array): KernelJob => ({
+    key: shapeKey('matmul', part), source: () => matmulKernelSource(part), output: [part.n, quadCount(part.m)], args: [aPart, bPanels],
+  });
+  const split = runner.helperTakes(m * k * n);
+  if (split && !transA && m >= 8) {
+    // two cores: the helper computes rows [0, top) of C, this thread the rest
+    const top = 4 * Math.floor(m / 8);
+    const theirs = { ...shape, m: top };
+    const mine = { ...shape, m: m - top };
+    const panels = packColumnPanels(b, shape);
+    const wait = runner.startOnHelper(job(theirs, a.subarray(0, top * k), panels));
+    const quads = runner.whileHelperRuns(wait, () => runner.run('matmul', job(mine, a.subarray(top * k), panels)));
+    unpackQuads(quads, mine.m, 1, n, out.subarray(top * n));
+    unpackQuads(wait(), top, 1, n, out.subarray(0, top * n));
+    return out;
+  }
+  if (split && transA && !transB && k >= 2) {
+    // Aᵀ·B: the helper sums p < top, this thread the rest; A's and B's rows p are contiguous
+    const top = Math.floor(k / 2);
+    const theirs = { ...shape, k: top };
+    const mine = { ...shape, k: k - top };
+    const wait = runner.startOnHelper(job(theirs, a.subarray(0, top * m), packColumnPanels(b.subarray(0, top * n), theirs)));
+    const quads = runner.whileHelperRuns(wait, () => runner.run('matmul', job(mine, a.subarray(top * m), packColumnPanels(b.subarray(top * n), mine))));
+    unpackQuads(quads, m, 1, n, out);
+    const theirSums = unpackQuads(wait(), m, 1, n, new Float32Array(m * n));
+    for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (theirSums[i] as number);
+    return out;
+  }
+  const key = shapeKey('matmul', shape);
+  const panels = packColumnPanels(b, shape, runner.allocateHere(key, 1, quadCount(n) * k * 4));
+  return unpackQuads(runner.run('matmul', job(shape, a, panels)), m, 1, n, out);
 }

@@ -1,0 +1,63 @@
+/**
+ * What a kernel's host-side steps need from the gpu.js backend that runs them.
+ *
+ * Each kernel file (matmul.ts, conv2d-forward.ts, conv2d-grad-input.ts,
+ * conv2d-grad-weight.ts, conv2d-image-lanes.ts) holds its kernel's source,
+ * its TypeScript twin and the steps around a run: packing the inputs,
+ * splitting the batch, unpacking the result. Those steps call the backend
+ * through this interface only, so a reader finds a kernel's whole story in
+ * its file, and gpujs-backend.ts keeps the short compile/cache/run core.
+ */
+import type { BackendName } from './kernel-backend.js';
+import type { Conv2dShape } from './shapes.js';
+
+/** One kernel call: the generated source, its output size, and its arguments. */
+export interface KernelJob {
+  /** Names the compiled kernel in the cache (op and shape). */
+  key: string;
+  source: () => string;
+  output: number[];
+  args: Float32Array[];
+}
+
+/** A zero-filled array that argument `argument` of kernel `key` is written into. */
+export type Allocate = (key: string, argument: number, length: number) => Float32Array;
+
+/** The job for a run of images starting at `first`, and what to do with its result. */
+export type PartPlan = (part: Conv2dShape, first: number, allocate: Allocate) => { job: KernelJob; finish: (quads: Float32Array) => void };
+
+/**
+ * Work, in multiply-adds, below which a kernel runs in one piece: splitting it
+ * costs more in copies and hand-over than the second core gains.
+ */
+export const MIN_WORK_TO_SPLIT = 1 << 16;
+
+export interface KernelRunner {
+  readonly name: Exclude<BackendName, 'reference'>;
+  /**
+   * Runs a kernel job (compiling its source on first use) and returns its
+   * output as one flat array of the output's cells × 4 values. On webasm it
+   * is a view of the kernel's memory: read it before the same kernel runs again.
+   */
+  run(op: string, job: KernelJob): Float32Array;
+  /**
+   * Runs a convolution kernel over the batch: in one piece, or with the helper
+   * thread as two halves at once (images [0, h) there, [h, N) here). Every
+   * output value is computed exactly as in one piece.
+   */
+  inParts(op: string, shape: Conv2dShape, plan: PartPlan): void;
+  /** Whether a kernel call of `work` multiply-adds should give part of it to the helper thread (there is one, it is ready, the work is big enough). */
+  helperTakes(work: number): boolean;
+  /** Starts `job` on the helper thread (after `helperTakes`); returns the function that waits for its result. */
+  startOnHelper(job: KernelJob): () => Float32Array;
+  /** Does this thread's share while the helper runs; on an error, waits for the helper before rethrowing. */
+  whileHelperRuns<T>(wait: () => Float32Array, work: () => T): T;
+  /** A view of the region of kernel memory that an argument is copied into (webasm), or a new array. */
+  readonly allocateHere: Allocate;
+  /** A working buffer kept between calls, one per purpose and shape (zero when first made). */
+  scratch(key: string, length: number): Float32Array;
+  /** The zero-padded input of a forward convolution, remembered for that input's weight gradient. */
+  padForward(x: Float32Array, shape: Conv2dShape): Float32Array;
+  /** The padded input the forward pass made for `x`, or a padded copy. */
+  padForGradWeight(x: Float32Array, shape: Conv2dShape): Float32Array;
+}
