@@ -46,7 +46,7 @@ export function tinyCnn(norm: NormKind, seed = 0, power = 0.2): Sequential {
     makeNorm({ kind: norm, power }, 16),
     new ReLU(),
     new Flatten(),
-    new Linear(16 * 7 * 7, 10, random),
+    new Linear(16 * 7 * 7, 10, { random }),
   );
 }
 

@@ -29,13 +29,13 @@ export { NORM_STATISTICS, parseNormStatistics, choosesStatistics, type NormStati
 export type { ChannelValues } from './nn/channel-norm.js';
 export { BatchNorm2d, batchNorm2d, batchNormComposed, type BatchNormOptions, type BatchNormState, type BatchNormSettings } from './nn/batch-norm.js';
 export { RobustNorm2d, robustNorm2d, robustNormComposed, type RobustNormState, type RobustNormSettings, rangeNormalizeForward, rangeNormalize, rangeNormalizeBackward, type RangeNormalizeOptions, type RobustNormOptions, type RangeStatistics } from './nn/robust-norm.js';
-export { LayerNorm, layerNorm, layerNormComposed } from './nn/layer-norm.js';
+export { LayerNorm, layerNorm, layerNormComposed, type LayerNormOptions } from './nn/layer-norm.js';
 export { Identity } from './nn/identity.js';
 export { normRelu, type FusesRelu } from './nn/fused-relu.js';
 export { standardizeForward, standardize, standardizeBackward, meanAndVariance, type StandardizeStatistics, type StandardizeOptions } from './nn/batch-norm.js';
-export { Conv2d, Linear, ReLU, AvgPool2d, GlobalAvgPool2d, Flatten, NormalizeInput, Sequential, type Conv2dLayerOptions } from './nn/layers.js';
+export { Conv2d, Linear, ReLU, AvgPool2d, GlobalAvgPool2d, Flatten, NormalizeInput, Sequential, type Conv2dLayerOptions, type LinearOptions, type AvgPool2dOptions } from './nn/layers.js';
 export { makeNorm, parseNormKind, NORM_KINDS, type NormKind, type NormConfig } from './nn/norm-factory.js';
-export { ResNet, BasicBlock, type ResNetOptions } from './models/resnet.js';
+export { ResNet, BasicBlock, type ResNetOptions, type BasicBlockOptions } from './models/resnet.js';
 export { SmallCnn, type SmallCnnOptions } from './models/small-cnn.js';
 export { buildModel, checkModelConfig, modelConfig, MNIST_NORMALIZATION, MAX_CLASSES, MAX_RESNET_DEPTH, type ModelConfig } from './models/build.js';
 export { SGD, type SgdOptions } from './optim/sgd.js';

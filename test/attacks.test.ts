@@ -17,7 +17,7 @@ class LinearClassifier extends Module {
   readonly linear: Linear;
   constructor(inputs: number, classes: number, seed: number) {
     super();
-    this.linear = this.registerModule('linear', new Linear(inputs, classes, new Random(seed)));
+    this.linear = this.registerModule('linear', new Linear(inputs, classes, { random: new Random(seed) }));
   }
   forward(x: Tensor): Tensor {
     return this.linear.forward(x.flatten(1));
@@ -308,7 +308,7 @@ describe('adversarial training', () => {
   it("generates PGD examples in training mode, as the paper's code: each of the nbIter forwards moves BatchNorm's running statistics", () => {
     const norm = new BatchNorm2d(2);
     const random = new Random(30);
-    const model = new Sequential(new Conv2d(1, 2, 3, { padding: 1, random }), norm, new ReLU(), new Flatten(), new Linear(2 * 4 * 4, 3, random)).eval();
+    const model = new Sequential(new Conv2d(1, 2, 3, { padding: 1, random }), norm, new ReLU(), new Flatten(), new Linear(2 * 4 * 4, 3, { random })).eval();
     const x = images(4, 4, 31);
     const before = Float32Array.from(norm.runningMean.data);
     const perturb = pgdTrainingPerturbation({ eps: 0.1, nbIter: 3 }, new Random(32));
@@ -323,7 +323,7 @@ describe('adversarial training', () => {
 describe('on a small trained model', () => {
   const data = loadDataset('mnist');
   const random = new Random(21);
-  const model = new Sequential(new Conv2d(1, 6, 3, { stride: 2, padding: 1, random }), new BatchNorm2d(6), new ReLU(), new Flatten(), new Linear(6 * 14 * 14, 10, random));
+  const model = new Sequential(new Conv2d(1, 6, 3, { stride: 2, padding: 1, random }), new BatchNorm2d(6), new ReLU(), new Flatten(), new Linear(6 * 14 * 14, 10, { random }));
   const optimizer = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
   for (let epoch = 0; epoch < 3; epoch++) trainEpoch(model, optimizer, limitDataset(data.train, 600), { batchSize: 50, seed: 1, epoch, flip: false });
   const test = limitDataset(data.test, 100);

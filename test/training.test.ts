@@ -49,8 +49,8 @@ describe('training end to end', () => {
 
   it('a ResNet block keeps the shape, or changes it through its 1×1 shortcut', () => {
     const random = new Random(1);
-    const same = new BasicBlock(4, 4, 1, { kind: 'bn' }, random);
-    const down = new BasicBlock(4, 8, 2, { kind: 'rn' }, random);
+    const same = new BasicBlock(4, 4, { norm: { kind: 'bn' }, random });
+    const down = new BasicBlock(4, 8, { stride: 2, norm: { kind: 'rn' }, random });
     const x = randn([2, 4, 6, 6], { random });
     expect(same.forward(x).shape).toEqual([2, 4, 6, 6]);
     expect(down.forward(x).shape).toEqual([2, 8, 3, 3]);

@@ -15,6 +15,13 @@ import { makeNorm, type NormConfig } from '../nn/norm-factory.js';
 import type { Random } from '../random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** Options of {@link BasicBlock}: stride of its first conv (default 1), its norm layers, the generator for its weights. */
+export interface BasicBlockOptions {
+  stride?: number;
+  norm: NormConfig;
+  random: Random;
+}
+
 /**
  * out = relu(norm2(conv2(relu(norm1(conv1(x))))) + shortcut(x)), where the
  * shortcut is the identity, or a 1×1 conv + norm when the shape changes.
@@ -26,8 +33,10 @@ export class BasicBlock extends Module {
   readonly bn2: Module;
   readonly shortcut: Sequential | null;
 
-  constructor(inChannels: number, outChannels: number, stride: number, norm: NormConfig, random: Random) {
+  constructor(inChannels: number, outChannels: number, options: BasicBlockOptions) {
     super();
+    const { norm, random } = options;
+    const stride = options.stride ?? 1;
     this.conv1 = this.registerModule('conv1', new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, random }));
     this.bn1 = this.registerModule('bn1', makeNorm(norm, outChannels));
     this.conv2 = this.registerModule('conv2', new Conv2d(outChannels, outChannels, 3, { padding: 1, random }));
@@ -81,11 +90,11 @@ export class ResNet extends Module {
     this.conv1 = this.registerModule('conv1', new Conv2d(options.inChannels ?? 1, 16, 3, { padding: 1, random }));
     this.bn1 = this.registerModule('bn1', makeNorm(norm, 16));
     const stage = (inChannels: number, outChannels: number, stride: number) =>
-      new Sequential(...Array.from({ length: blocks }, (_, i) => new BasicBlock(i === 0 ? inChannels : outChannels, outChannels, i === 0 ? stride : 1, norm, random)));
+      new Sequential(...Array.from({ length: blocks }, (_, i) => new BasicBlock(i === 0 ? inChannels : outChannels, outChannels, { stride: i === 0 ? stride : 1, norm, random })));
     this.layer1 = this.registerModule('layer1', stage(16, 16, 1));
     this.layer2 = this.registerModule('layer2', stage(16, 32, 2));
     this.layer3 = this.registerModule('layer3', stage(32, 64, 2));
-    this.linear = this.registerModule('linear', new Linear(64, options.classes ?? 10, random));
+    this.linear = this.registerModule('linear', new Linear(64, options.classes ?? 10, { random }));
   }
 
   /** Logits [N, classes] for images [N, C, H, W]. */

@@ -42,7 +42,7 @@ export class SmallCnn extends Module {
     this.bn2 = this.registerModule('bn2', makeNorm(norm, 32));
     this.conv3 = this.registerModule('conv3', new Conv2d(32, 64, 3, { stride: 2, padding: 1, random }));
     this.bn3 = this.registerModule('bn3', makeNorm(norm, 64));
-    this.linear = this.registerModule('linear', new Linear(64 * 7 * 7, options.classes ?? 10, random));
+    this.linear = this.registerModule('linear', new Linear(64 * 7 * 7, options.classes ?? 10, { random }));
   }
 
   /** Logits [N, classes] for images [N, 1, 28, 28]. */

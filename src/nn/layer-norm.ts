@@ -69,14 +69,24 @@ export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps: number):
   });
 }
 
+/** Options of {@link LayerNorm}: ε (default 1e-5) and dtype (float64 for gradient checks). */
+export interface LayerNormOptions {
+  eps?: number;
+  dtype?: DType;
+}
+
 /** LayerNorm as a layer (see {@link layerNorm}): statistics from each sample itself, so there are no running averages. */
 export class LayerNorm extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
 
+  readonly eps: number;
+
   /** `channels` = C of [N, C, H, W] input, or D of [N, D] input. */
-  constructor(readonly channels: number, readonly eps = 1e-5, dtype: DType = 'float32') {
+  constructor(readonly channels: number, options: LayerNormOptions = {}) {
     super();
+    this.eps = options.eps ?? 1e-5;
+    const dtype = options.dtype ?? 'float32';
     this.weight = this.registerParameter('weight', ones([channels], { dtype }));
     this.bias = this.registerParameter('bias', zeros([channels], { dtype }));
   }

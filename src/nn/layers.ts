@@ -45,6 +45,11 @@ export class Conv2d extends Module {
   }
 }
 
+/** Options of {@link Linear}: the generator its initial weights are drawn from. */
+export interface LinearOptions {
+  random?: Random;
+}
+
 /**
  * y = x · Wᵀ + b with W [out, in] (PyTorch's layout), initialized as PyTorch
  * does: W, b ~ U(−1/√in, 1/√in).
@@ -53,8 +58,9 @@ export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, random: Random = defaultRandom()) {
+  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     super();
+    const random = options.random ?? defaultRandom();
     const bound = 1 / Math.sqrt(inFeatures);
     this.weight = this.registerParameter('weight', rand([outFeatures, inFeatures], { random, low: -bound, high: bound }));
     this.bias = this.registerParameter('bias', rand([outFeatures], { random, low: -bound, high: bound }));
@@ -77,10 +83,18 @@ export class ReLU extends Module {
   }
 }
 
+/** Options of {@link AvgPool2d}: the stride (default: the window size, windows side by side). */
+export interface AvgPool2dOptions {
+  stride?: number;
+}
+
 /** Average pooling over kernelSize × kernelSize windows with the given stride. */
 export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: number, readonly stride = kernelSize) {
+  readonly stride: number;
+
+  constructor(readonly kernelSize: number, options: AvgPool2dOptions = {}) {
     super();
+    this.stride = options.stride ?? kernelSize;
   }
 
   /** The mean of each window: [N, C, H, W] → [N, C, OH, OW]. */
