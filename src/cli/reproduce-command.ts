@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { runReproduction } from '../experiments/reproduce.js';
-import { presetSettings, type ExperimentNumber, type ReproductionSettings } from '../experiments/settings.js';
+import { experimentName, presetSettings, type ExperimentNumber, type ReproductionSettings } from '../experiments/settings.js';
 import { formatDuration } from '../experiments/run-progress.js';
 import { startProgress } from './progress.js';
 
@@ -46,7 +46,7 @@ export function reproductionSettings(options: ReproduceCommandOptions): Reproduc
 export async function runReproduceCommand(options: ReproduceCommandOptions, command: string): Promise<void> {
   const settings = reproductionSettings(options);
   const out = options.out ?? join('reports', settings.preset);
-  process.stderr.write(`reproducing the paper, preset "${settings.preset}": ${settings.model} on ${settings.dataset}, experiments ${settings.experiments.join(', ')}; writing to ${out}\n`);
+  process.stderr.write(`reproducing the paper, preset "${settings.preset}": ${settings.model} on ${settings.dataset}, experiments ${settings.experiments.map(experimentName).join(', ')}; writing to ${out}\n`);
   const results = await runReproduction(settings, { out, command, startProgress, log: (message) => process.stderr.write(`${message}\n`) });
   console.log(`\nreport: ${join(out, 'report.md')} (${formatDuration(results.metadata.wallSeconds)}; numbers in ${join(out, 'results.json')})`);
 }

@@ -190,10 +190,18 @@ export function presetSettings(name: string): ReproductionSettings {
 /** "1,3,7" → [1, 3, 7], or a clear error naming the bad entry. */
 export function parseExperimentList(value: string): ExperimentNumber[] {
   return value.split(',').map((part) => {
-    const number = Number(part.trim());
-    if (!(EXPERIMENT_NUMBERS as number[]).includes(number)) {
-      throw new Error(`unknown experiment "${part.trim()}"; choose from ${EXPERIMENT_NUMBERS.join(', ')}`);
+    const name = part.trim();
+    const byName = EXPERIMENT_NUMBERS.find((number) => experimentName(number) === name.toLowerCase().replace(/[\s-]/g, ''));
+    if (byName !== undefined) return byName;
+    const number = Number(name);
+    if (name === '' || !(EXPERIMENT_NUMBERS as number[]).includes(number)) {
+      throw new Error(`unknown experiment "${name}"; choose by number or name: ${EXPERIMENT_NUMBERS.map((n) => `${n} (${experimentName(n)})`).join(', ')}`);
     }
     return number as ExperimentNumber;
   });
+}
+
+/** The short name of an experiment, which `--experiments` also accepts: `table1`, `figure3`, … (its number is the reproduction issue's). */
+export function experimentName(number: ExperimentNumber): string {
+  return (EXPERIMENTS[number].split(':')[0] as string).toLowerCase().replace(/\s/g, '');
 }
