@@ -88,7 +88,7 @@ export function rememberParent(env: NodeJS.ProcessEnv = process.env): void {
  * `kill -9`, which it cannot forward). A child is then re-parented, so its
  * parent id changes. Its work is synchronous, so it cannot wait for an
  * event saying so: the progress display asks this at every step
- * (cli/progress.ts), and the child stops instead of training on as an orphan.
+ * (cli/progress-bar.ts), and the child stops instead of training on as an orphan.
  */
 export function parentHasEnded(started: number | null = startedBy, parent: number = process.ppid): boolean {
   return started !== null && parent !== started;

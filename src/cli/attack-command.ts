@@ -17,7 +17,7 @@ import { Random } from '../random.js';
 import { noGrad } from '../tensor/autograd.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { writeExampleGrid } from './example-grid.js';
-import { startProgress } from './progress.js';
+import { startProgress } from './progress-bar.js';
 import { argmaxRows } from '../ops/reduce.js';
 
 export interface AttackCommandOptions {

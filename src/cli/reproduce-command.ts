@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { runReproduction } from '../experiments/reproduce.js';
 import { experimentName, presetSettings, type ExperimentNumber, type ReproductionSettings } from '../experiments/settings.js';
 import { formatDuration } from '../experiments/run-progress.js';
-import { startProgress } from './progress.js';
+import { startProgress } from './progress-bar.js';
 
 export interface ReproduceCommandOptions {
   preset: string;

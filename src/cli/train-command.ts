@@ -8,7 +8,7 @@
 import { adversarialTraining, type AdversarialTrainingOptions } from '../attacks/adversarial-training.js';
 import type { Module } from '../nn/module.js';
 import { trainingRun, type EpochRecord, type TrainingRunOptions } from '../training/run.js';
-import { startProgress } from './progress.js';
+import { startProgress } from './progress-bar.js';
 
 /** The `train` command's settings: a training run's, and adversarial training's. */
 export type TrainCommandOptions = Omit<TrainingRunOptions, 'perturbation'> & AdversarialTrainingOptions;

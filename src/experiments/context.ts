@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../checkpoint/atomic-write.js';
 import { limitDataset, type Dataset } from '../data/datasets.js';
 import type { NormStatistics } from '../nn/norm-statistics.js';
-import type { ModelSpec, ModelStore } from './models.js';
+import type { ModelSpec, ModelStore } from './trained-models.js';
 import { evaluationPasses, type RunProgress } from './run-progress.js';
 import type { ReproductionSettings } from './settings.js';
 

@@ -19,7 +19,7 @@ import { Random } from '../random.js';
 import { noGrad } from '../tensor/autograd.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { paperAttackConfig, type ExperimentContext } from './context.js';
-import { modelSpec } from './models.js';
+import { modelSpec } from './trained-models.js';
 import { evaluationPasses } from './run-progress.js';
 import { channelGroups, gather } from '../nn/channel-groups.js';
 import { meanAndVariance } from '../nn/batch-norm.js';

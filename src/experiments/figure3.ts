@@ -5,7 +5,7 @@
  * mean in place of the batch mean ("RN w/ μ̂_P").
  */
 import type { AccuracyRow, ExperimentContext, StrongCwRow } from './context.js';
-import { modelSpec } from './models.js';
+import { modelSpec } from './trained-models.js';
 
 /** Figure 3's rows: BatchNorm, RobustNorm and RobustNorm with the population mean. */
 export interface Figure3Result {

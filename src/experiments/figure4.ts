@@ -6,7 +6,7 @@
  * so at batch size b the attack sees (and the statistics come from) b images.
  */
 import type { ExperimentContext } from './context.js';
-import { batchNormVsRobustNorm } from './models.js';
+import { batchNormVsRobustNorm } from './trained-models.js';
 
 /** Clean and PGD accuracy of one model at one inference batch size. */
 export interface BatchSizeRow {

@@ -4,7 +4,7 @@
  * mean (RN w/ μ̂_P).
  */
 import type { AccuracyRow, ExperimentContext } from './context.js';
-import { modelSpec } from './models.js';
+import { modelSpec } from './trained-models.js';
 
 /** Accuracy of RobustNorm with one power p, in one statistics mode. */
 export interface PowerRow {

@@ -5,7 +5,7 @@
  */
 import type { AttackName } from '../attacks/registry.js';
 import type { ExperimentContext } from './context.js';
-import { batchNormVsRobustNorm } from './models.js';
+import { batchNormVsRobustNorm } from './trained-models.js';
 
 /** Accuracy of one model under one attack at each ε of the sweep. */
 export interface EpsRow {

@@ -1,6 +1,6 @@
 /**
  * Everything a reproduction computed, as written to results.json. The report
- * (report.ts) and the figures (figures.ts) are rendered from this alone, so a
+ * (report.ts) and the figures (report-figures.ts) are rendered from this alone, so a
  * results file can be re-rendered without re-running anything.
  */
 import type { Figure2Result } from './figure2.js';

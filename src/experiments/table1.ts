@@ -7,7 +7,7 @@
  */
 import { epsToPixel } from '../attacks/units.js';
 import type { AccuracyRow, ExperimentContext, StrongCwRow } from './context.js';
-import { modelSpec } from './models.js';
+import { modelSpec } from './trained-models.js';
 
 /** Table 1's rows: BatchNorm with population and with batch statistics. */
 export interface Table1Result {

@@ -5,7 +5,7 @@
  * converge); modelSpec applies that.
  */
 import type { AccuracyRow, ExperimentContext } from './context.js';
-import { modelSpec } from './models.js';
+import { modelSpec } from './trained-models.js';
 
 /** Table 3's rows: no norm, LayerNorm and BatchNorm (population statistics). */
 export interface Table3Result {

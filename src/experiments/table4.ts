@@ -6,7 +6,7 @@
  */
 import type { AttackName } from '../attacks/registry.js';
 import type { AccuracyRow, ExperimentContext } from './context.js';
-import { modelSpec } from './models.js';
+import { modelSpec } from './trained-models.js';
 
 /** One Table 4 row: P and B accuracies and the gain per attack. */
 export interface GainRow {

@@ -1,7 +1,7 @@
 /**
  * How long work reports its progress, without knowing where it goes: the
  * training loop and the experiments call a `StartProgress` they are given.
- * The command line passes a terminal progress bar (cli/progress.ts); tests
+ * The command line passes a terminal progress bar (cli/progress-bar.ts); tests
  * and library users get `noProgress` unless they pass their own.
  */
 

@@ -9,7 +9,7 @@
  * What the run reports goes through `reporting` (a progress bar per epoch, a
  * line of text, the metrics line), so this module prints nothing itself: the
  * command line (cli/train-command.ts) and the experiments
- * (experiments/models.ts) each say where it goes.
+ * (experiments/trained-models.ts) each say where it goes.
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
