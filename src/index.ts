@@ -2,6 +2,12 @@
  * robustnorm: a readable TypeScript deep-learning framework that reproduces
  * "Towards an Adversarially Robust Normalization Approach" (RobustNorm).
  *
+ * This entry point is the library: tensors and autograd, the ops, the kernel
+ * backends, layers (BatchNorm, RobustNorm, LayerNorm and the rest), models,
+ * optimizers, data, checkpoints, training and the attacks. The paper's
+ * experiments (tables, figures, the report, `runReproduction`) are a second
+ * entry point, `robustnorm/experiments`.
+ *
  * @packageDocumentation
  */
 export { Tensor, zeros, ones, full, scalar, fromArray, randn, rand, formatTensor, type DType, type TypedArray, type Nested, type TensorOptions, type RandomOptions } from './tensor/tensor.js';
@@ -18,7 +24,7 @@ export { conv2d, type Conv2dOptions } from './ops/conv2d.js';
 export { avgPool2d, globalAvgPool2d } from './ops/pool.js';
 export { logSoftmax, crossEntropy, type Labels, type Reduction } from './ops/loss.js';
 export {
-  setBackend, getBackend, kernelsFor, availableBackends, isBackendAvailable, resolveAuto, disposeBackends, lastKernelRun,
+  setBackend, getBackend, availableBackends, isBackendAvailable, resolveAuto, disposeBackends, lastKernelRun,
   referenceBackend, BACKEND_NAMES, type BackendName, type BackendChoice, type KernelBackend, type KernelRun,
 } from './kernels/backend.js';
 export { glRenderer } from './kernels/gpujs-backend.js';
@@ -50,7 +56,7 @@ export { trainEpoch, evaluate, countCorrect, type EpochOptions, type EvaluateOpt
 export { trainingRun, type TrainingRunOptions, type TrainingReporting, type TrainingPerturbation, type EpochRecord } from './training/run.js';
 export { noProgress, type Progress, type StartProgress } from './training/progress.js';
 export { fgsm } from './attacks/fgsm.js';
-export { bim, iterateSignSteps, type StepDirection } from './attacks/bim.js';
+export { bim } from './attacks/bim.js';
 export { pgd } from './attacks/pgd.js';
 export { mim, type MimSettings } from './attacks/mim.js';
 export { cw, type CwSettings } from './attacks/cw.js';
@@ -58,24 +64,4 @@ export { withFrozenParameters, lossGradient, type AttackSettings } from './attac
 export { runAttack, parseAttackNames, ATTACK_NAMES, type AttackName, type AttackConfig } from './attacks/registry.js';
 export { evaluateRobustness, type RobustnessOptions, type RobustnessResult, type AttackResult } from './attacks/evaluate.js';
 export { epsToPixel, epsToPaper, PAPER_INPUT_STD, type EpsUnits } from './attacks/units.js';
-export { paperCwSettings } from './attacks/registry.js';
-export { updateConstants } from './attacks/cw.js';
-export { checkLabels, resolvedSettings } from './attacks/common.js';
-export { runReproduction, type ReproduceOptions } from './experiments/reproduce.js';
-export { PRESETS, PRESET_NAMES, EXPERIMENTS, presetSettings, parseExperimentList, type ReproductionSettings, type StrongCwSettings, STRONG_CW, type ExperimentNumber } from './experiments/settings.js';
-export { renderReport } from './experiments/report.js';
-export { renderFigures } from './experiments/report-figures.js';
-export type { ReproductionResults, RunMetadata, ModelRecord } from './experiments/results.js';
-export { createContext, paperAttackConfig, type ExperimentContext, type AccuracyRow, type StrongCwRow, type RobustnessRequest } from './experiments/context.js';
-export { wilsonInterval, accuracyInterval, clearDifference, type Interval } from './experiments/intervals.js';
-export { mergeSeeds, meanAndSpread } from './experiments/seeds.js';
-export { ModelStore, modelSpec, batchNormVsRobustNorm, type ModelSpec, type TrainedModel, type EvaluatedModel } from './experiments/trained-models.js';
-export { table1, type Table1Result } from './experiments/table1.js';
-export { table3, type Table3Result } from './experiments/table3.js';
-export { table4, percentGain, type GainRow } from './experiments/table4.js';
-export { figure2, channelStatistics, lastBatchNorm, type Figure2Result, type ShiftMatrices } from './experiments/figure2.js';
-export { figure3, type Figure3Result } from './experiments/figure3.js';
-export { figure4, type BatchSizeRow } from './experiments/figure4.js';
-export { figure6, type PowerRow } from './experiments/figure6.js';
-export { figure7, type EpsRow } from './experiments/figure7.js';
 export { pgdTrainingPerturbation, adversarialTraining, type AdversarialTrainingSettings, type AdversarialTrainingOptions } from './attacks/adversarial-training.js';

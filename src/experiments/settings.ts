@@ -25,6 +25,7 @@ export const EXPERIMENTS = {
 
 /** An experiment's number in {@link EXPERIMENTS}. */
 export type ExperimentNumber = keyof typeof EXPERIMENTS;
+/** The experiments' numbers, 1 to 8. */
 export const EXPERIMENT_NUMBERS = Object.keys(EXPERIMENTS).map(Number) as ExperimentNumber[];
 
 /** The strong Carlini–Wagner row's settings (see {@link ReproductionSettings.strongCw}). */
