@@ -12,6 +12,17 @@ console.log('shape', x.shape, 'dtype', x.dtype, 'size', x.size);
 console.log('data (flat, row-major):', x.data);
 console.log('strides', stridesOf(x.shape), '→ x[1, 2] lives at data[1·3 + 2·1] =', x.data[1 * 3 + 2 * 1]);
 
+heading('Strides are a view: the same memory read another way (ndarray)');
+// toNdarray() is a zero-copy scijs `ndarray` view: the same Float32Array with shape and strides.
+const view = x.toNdarray();
+console.log('view.stride', view.stride, '— the strides above; view.get(1, 2) =', view.get(1, 2));
+const transposed = view.transpose(1, 0); // a new view: shape [3, 2], strides swapped, nothing copied
+console.log('transposed view: shape', transposed.shape, 'stride', transposed.stride, 'same memory:', transposed.data === x.data);
+console.log('  its row 0 reads data[0], data[3]:', [transposed.get(0, 0), transposed.get(0, 1)]);
+// A Tensor is always contiguous and row-major (the kernels rely on it), so bringing a strided view
+// back is a copy, as x.transpose() is: the same values in a new row-major array.
+console.log('Tensor.fromNdarray(transposed):', Tensor.fromNdarray(transposed).toList(), '= x.transpose():', x.transpose().toList());
+
 heading('Images are NCHW: [batch, channels, height, width]');
 const images = zeros([2, 1, 28, 28]);
 console.log('a batch of two MNIST images:', images.shape, 'strides', stridesOf(images.shape));
