@@ -119,7 +119,7 @@ function dropUnusedLengths(): void {
   }
 }
 
-/** Bytes held in free lists now (for tests and `bench`). */
+/** Bytes held in free lists now (for tests). */
 export function freeBufferBytes(): number {
   let bytes = 0;
   for (const free of freeByLength.values()) for (const buffer of free.buffers) bytes += buffer.byteLength;

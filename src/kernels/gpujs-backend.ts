@@ -24,7 +24,7 @@ import { conv2dGradWeightOnGpu } from './conv2d-grad-weight.js';
 import { matmulOnGpu } from './matmul.js';
 import { conv2dForwardInImageLanes, conv2dGradInputInImageLanes } from './conv2d-image-lanes.js';
 import { HelperThread } from './helper-thread.js';
-import { MIN_WORK_TO_SPLIT, type Allocate, type KernelJob, type KernelRunner, type PartPlan } from './kernel-runner.js';
+import type { Allocate, KernelJob, KernelRunner, PartPlan } from './kernel-runner.js';
 import { padInput } from './layout.js';
 import { shapeKey, type Conv2dShape, type MatmulShape } from './shapes.js';
 import { environmentVariable } from '../environment.js';
@@ -199,6 +199,12 @@ export function wasmCodegen(): 'improved' | 'stock' {
 }
 
 
+
+/**
+ * Work, in multiply-adds, below which a kernel runs in one piece: splitting it
+ * costs more in copies and hand-over than the second core gains.
+ */
+const MIN_WORK_TO_SPLIT = 1 << 16;
 
 class GpuJsBackend implements KernelBackend, KernelRunner {
   private readonly gpu: GPU;

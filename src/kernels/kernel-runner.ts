@@ -26,12 +26,6 @@ export type Allocate = (key: string, argument: number, length: number) => Float3
 /** The job for a run of images starting at `first`, and what to do with its result. */
 export type PartPlan = (part: Conv2dShape, first: number, allocate: Allocate) => { job: KernelJob; finish: (quads: Float32Array) => void };
 
-/**
- * Work, in multiply-adds, below which a kernel runs in one piece: splitting it
- * costs more in copies and hand-over than the second core gains.
- */
-export const MIN_WORK_TO_SPLIT = 1 << 16;
-
 export interface KernelRunner {
   readonly name: Exclude<BackendName, 'reference'>;
   /**
