@@ -38,6 +38,26 @@ const freeByLength = new Map<number, { buffers: Float32Array[]; lastUsed: number
 /** Free lists not asked for in this many outermost scopes are dropped (a batch size that no longer occurs). */
 const UNUSED_SCOPES_BEFORE_DROP = 16;
 let outermostScopes = 0;
+/** Whether new buffers live in shared memory (set by the webasm backend while it has a helper thread). */
+let shared = false;
+
+/**
+ * Makes the buffers of later scopes live in shared memory (a
+ * SharedArrayBuffer), which the webasm backend's helper thread reads and
+ * writes in place: it then runs half of a norm layer's loops
+ * (kernels/split-loop.ts). Set by that backend; buffers made outside a scope
+ * stay ordinary arrays.
+ */
+export function setSharedBuffers(enabled: boolean): void {
+  const wanted = enabled && typeof SharedArrayBuffer === 'function';
+  // the free buffers are of the other kind: not handed out again
+  if (wanted !== shared) freeByLength.clear();
+  shared = wanted;
+}
+
+function newFloat32(length: number): Float32Array {
+  return shared ? new Float32Array(new SharedArrayBuffer(4 * length)) : new Float32Array(length);
+}
 let checking = environmentVariable('ROBUSTNORM_CHECK_BUFFERS') === '1';
 
 /** Turns the use-after-step check on or off (see the file's comment). */
@@ -68,7 +88,7 @@ export function float32BufferToOverwrite(length: number): Float32Array {
   if (scope === undefined) return new Float32Array(length);
   const free = freeByLength.get(length);
   if (free !== undefined) free.lastUsed = outermostScopes;
-  const buffer = free?.buffers.pop() ?? new Float32Array(length);
+  const buffer = free?.buffers.pop() ?? newFloat32(length);
   scope.set(buffer.buffer, buffer);
   return buffer;
 }

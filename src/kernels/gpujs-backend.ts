@@ -17,7 +17,7 @@ import * as v8 from 'node:v8';
 import * as gpujs from 'gpu.js';
 import { GPU, CPUKernel, HeadlessGLKernel, WebAssemblyKernel, WebGLKernel, type IKernelRunShortcut, type KernelOutput } from 'gpu.js';
 import { installCheckedWasmCodegen, installWasmCodegen } from './wasm-codegen.js';
-import { noteKernelRun, type BackendName, type KernelBackend } from './kernel-backend.js';
+import { noteKernelRun, type BackendName, type KernelBackend, type RangeLoop, type SplitsLoops } from './kernel-backend.js';
 import { conv2dForwardOnGpu } from './conv2d-forward.js';
 import { conv2dGradInputOnGpu, transposedConvShape } from './conv2d-grad-input.js';
 import { conv2dGradWeightOnGpu } from './conv2d-grad-weight.js';
@@ -25,6 +25,7 @@ import { matmulOnGpu } from './matmul.js';
 import { conv2dForwardInImageLanes, conv2dGradInputInImageLanes } from './conv2d-image-lanes.js';
 import { HelperThread } from './helper-thread.js';
 import type { Allocate, KernelJob, KernelRunner, PartPlan } from './kernel-runner.js';
+import { setSharedBuffers } from '../buffer-pool.js';
 import { padInput } from './layout.js';
 import { shapeKey, type Conv2dShape, type MatmulShape } from './shapes.js';
 import { environmentVariable } from '../environment.js';
@@ -206,7 +207,7 @@ export function wasmCodegen(): 'improved' | 'stock' {
  */
 const MIN_WORK_TO_SPLIT = 1 << 16;
 
-class GpuJsBackend implements KernelBackend, KernelRunner {
+class GpuJsBackend implements KernelBackend, KernelRunner, SplitsLoops {
   private readonly gpu: GPU;
   private readonly helper: HelperThread | null;
   private readonly kernels = new Map<string, IKernelRunShortcut>();
@@ -294,6 +295,8 @@ class GpuJsBackend implements KernelBackend, KernelRunner {
     const generator = name === 'webasm' ? wasmCodegen() : null;
     this.gpu = new GPU({ mode: modeFor(name) });
     this.helper = generator !== null && webasmThreads() > 1 ? new HelperThread(generator) : null;
+    // the buffers of a step in shared memory, so that the helper can run half of a norm layer's loops (split-loop.ts)
+    setSharedBuffers(this.helper !== null);
   }
 
   /**
@@ -351,6 +354,19 @@ class GpuJsBackend implements KernelBackend, KernelRunner {
     theirs.finish(wait());
   }
 
+  /** Half of `loop` on the helper (see split-loop.ts): [⌊count/2⌋, count) there, [0, ⌊count/2⌋) here. */
+  splitLoop<Task>(loop: RangeLoop<Task>, task: Task, count: number): boolean {
+    const half = Math.floor(count / 2);
+    if (this.helper === null || half === 0 || !this.helper.isReady()) {
+      loop(task, 0, count);
+      return false;
+    }
+    const wait = this.helper.startLoop(loop, task, half, count);
+    this.whileHelperRuns(wait, () => loop(task, 0, half));
+    wait();
+    return true;
+  }
+
   helperTakes(work: number): boolean {
     return this.helper !== null && work >= MIN_WORK_TO_SPLIT && this.helper.isReady();
   }
@@ -361,7 +377,7 @@ class GpuJsBackend implements KernelBackend, KernelRunner {
   }
 
   /** Does this thread's share of the work while the helper runs its part; on an error, waits for the helper before rethrowing. */
-  whileHelperRuns<T>(wait: () => Float32Array, work: () => T): T {
+  whileHelperRuns<T>(wait: () => unknown, work: () => T): T {
     try {
       return work();
     } catch (error) {
@@ -424,6 +440,7 @@ class GpuJsBackend implements KernelBackend, KernelRunner {
   }
 
   dispose(): void {
+    if (this.helper !== null) setSharedBuffers(false);
     this.helper?.dispose();
     this.scratchBuffers.clear();
     for (const kernel of this.kernels.values()) kernel.destroy();

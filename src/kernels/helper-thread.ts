@@ -9,6 +9,9 @@
  * other half. The main thread then blocks on `Atomics.wait` until the helper's
  * half is done: the call stays synchronous.
  *
+ * It also runs half of a plain JavaScript loop over independent indices (the
+ * norm layers' channels; split-loop.ts), compiled from the loop's source text.
+ *
  * Data moves through SharedArrayBuffers, so nothing is copied between the
  * threads beyond the arguments gpu.js copies into its WebAssembly memory anyway.
  * The helper is unref'd: it never keeps the process alive.
@@ -17,6 +20,7 @@ import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { installWasmCodegen } from './wasm-codegen.js';
 import type { KernelJob } from './kernel-runner.js';
+import type { RangeLoop } from './kernel-backend.js';
 
 
 // The worker's code, plain CommonJS (it runs from a string, so it works the
@@ -40,9 +44,23 @@ try {
   startupError = error;
 }
 const kernels = new Map();
+const loops = new Map();
 parentPort.on('message', (job) => {
   const status = new Int32Array(job.status);
   try {
+    if (job.kind === 'loop') {
+      // a plain JavaScript loop over [first, end) of a task in shared memory (split-loop.ts),
+      // compiled from its source text once
+      let loop = loops.get(job.key);
+      if (loop === undefined) {
+        loop = new Function('__name', 'return (' + job.source + ');')(__name);
+        loops.set(job.key, loop);
+      }
+      loop(job.task, job.first, job.end);
+      Atomics.store(status, 0, 1);
+      Atomics.notify(status, 0);
+      return;
+    }
     if (startupError !== null) throw startupError;
     let kernel = kernels.get(job.key);
     if (kernel === undefined) {
@@ -170,6 +188,26 @@ export class HelperThread {
         throw new Error(`the webasm helper thread failed on ${job.key}: ${message ?? 'no message'}`);
       }
       return result;
+    };
+  }
+
+  /**
+   * Starts `loop(task, first, end)` on the helper (call only once `isReady`;
+   * every array of `task` must live in shared memory, see split-loop.ts);
+   * call the returned function to wait for it.
+   */
+  startLoop<Task>(loop: RangeLoop<Task>, task: Task, first: number, end: number): () => void {
+    const key = `loop:${loop.name}`;
+    const status = new Int32Array(new SharedArrayBuffer(4));
+    const source = this.sentSources.has(key) ? '' : loop.toString();
+    this.sentSources.add(key);
+    this.worker.postMessage({ kind: 'loop', key, source, task, first, end, status: status.buffer });
+    return () => {
+      Atomics.wait(status, 0, 0);
+      if (Atomics.load(status, 0) !== 1) {
+        const message = receiveMessageOnPort(this.errors)?.message as string | undefined;
+        throw new Error(`the webasm helper thread failed on ${key}: ${message ?? 'no message'}`);
+      }
     };
   }
 

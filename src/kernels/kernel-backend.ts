@@ -32,6 +32,15 @@ export interface KernelBackend<T extends FloatArray = Float32Array> {
   dispose(): void;
 }
 
+/** A loop over the indices [first, end) of `task` that a backend may split over two threads (split-loop.ts says what it may use). */
+export type RangeLoop<Task> = (task: Task, first: number, end: number) => void;
+
+/** A backend that can run half of a {@link RangeLoop} on a second thread (webasm with its helper; split-loop.ts). */
+export interface SplitsLoops {
+  /** Runs `loop` over [0, count), [⌊count/2⌋, count) on the helper when it is ready, else in one piece; returns whether the helper took part. */
+  splitLoop<Task>(loop: RangeLoop<Task>, task: Task, count: number): boolean;
+}
+
 /** Which backend really executed the most recent kernel call. */
 export interface KernelRun {
   op: string;

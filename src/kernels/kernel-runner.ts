@@ -45,7 +45,7 @@ export interface KernelRunner {
   /** Starts `job` on the helper thread (after `helperTakes`); returns the function that waits for its result. */
   startOnHelper(job: KernelJob): () => Float32Array;
   /** Does this thread's share while the helper runs; on an error, waits for the helper before rethrowing. */
-  whileHelperRuns<T>(wait: () => Float32Array, work: () => T): T;
+  whileHelperRuns<T>(wait: () => unknown, work: () => T): T;
   /** A view of the region of kernel memory that an argument is copied into (webasm), or a new array. */
   readonly allocateHere: Allocate;
   /** A working buffer kept between calls, one per purpose and shape (zero when first made). */

@@ -51,9 +51,9 @@ import { formatShape } from '../tensor/shape.js';
 import { record } from '../tensor/autograd.js';
 import { allocate, allocateToOverwrite, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
 import { channelNorm, checkedChannelGroups, type ChannelValues } from './channel-norm.js';
-import { bitsOf, clampRun, maskRun } from '../ops/unary.js';
 import type { FusesRelu } from './fused-relu.js';
-import { nchw } from './channel-groups.js';
+import { nchw, type ChannelGroups } from './channel-groups.js';
+import { sharedFloat64, splitLoop } from '../kernels/split-loop.js';
 import { Module } from './module.js';
 import { usesBatchStatistics, type BatchStatisticsUsed, type ChoosesStatistics, type NormStatistics } from './norm-statistics.js';
 
@@ -124,9 +124,12 @@ export function standardizeBackward(channel: ChannelValues, stats: StandardizeSt
   }
   gradCenter = stats.meanFromBatch ? -s * gradCenter : 0;
   gradSpread = stats.scaleFromBatch ? -0.5 * s * s * s * gradSpread : 0;
-  // ∂L/∂x_k = ∂L/∂x̂_k · s  +  ∂L/∂m · (1/M)  +  ∂L/∂v · 2(x_k − μ_B)/M
+  // ∂L/∂x_k = ∂L/∂x̂_k · s  +  ∂L/∂m · (1/M)  +  ∂L/∂v · (2/M) · (x_k − μ_B)
+  // (the two per-value factors computed once: a division per value is the slowest step of the loop)
+  const gradCenterShare = gradCenter / M;
+  const gradSpreadSlope = (gradSpread * 2) / M;
   for (let k = 0; k < M; k++) {
-    gradInput[k] = (gradNormalized[k] as number) * s + gradCenter / M + (gradSpread * 2 * ((values[k] as number) - stats.batchMean)) / M;
+    gradInput[k] = (gradNormalized[k] as number) * s + gradCenterShare + gradSpreadSlope * ((values[k] as number) - stats.batchMean);
   }
   return gradInput;
 }
@@ -201,130 +204,205 @@ export function batchNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Batc
  * channel (Σx, Σ(x − μ_B)², then y), backward 2 (the four sums, then ∂L/∂x),
  * where the readable path copies each channel out and back and makes 6 and 7.
  * With `settings.relu` it computes relu(BatchNorm(x)) (fused-relu.ts).
+ * Channels are independent, so on webasm with a helper thread each loop runs
+ * half of them there (kernels/split-loop.ts).
  */
 export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state: BatchNormState, settings: BatchNormSettings): Tensor {
-  const { channels: C, perChannel: M, runs, runLength, runStride } = checkedChannelGroups('batchNorm2d', x, weight, bias);
+  const groups = checkedChannelGroups('batchNorm2d', x, weight, bias);
+  const { channels: C, perChannel: M } = groups;
   if (settings.training && M < 2) {
     throw new Error(`BatchNorm2d: training needs more than one value per channel to estimate the variance, got input ${formatShape(x.shape)}`);
   }
   const { meanFromBatch, scaleFromBatch } = usesBatchStatistics(settings.training, settings.statistics);
   const runningMean = state.runningMean.data;
   const runningVar = state.runningVar.data;
-  const tau = settings.momentum;
-  const input = x.data;
-  const out = allocateToOverwrite(x.dtype, x.size) as Float32Array; // every value written below
-  const relu = settings.relu === true;
-  const outBits = bitsOf(out);
-  const centers = new Float64Array(C); // m
-  const invStds = new Float64Array(C); // s = 1/√(v + ε)
-  const batchMeans = new Float64Array(C); // μ_B
-  // With population statistics at inference (every attack on a BatchNorm model
-  // in eval mode) y needs neither μ_B nor σ²_B: skip their two passes.
-  const needsBatchStatistics = settings.training || meanFromBatch || scaleFromBatch;
-  for (let c = 0; c < C; c++) {
-    if (!needsBatchStatistics) {
-      centers[c] = runningMean[c] as number;
-      invStds[c] = 1 / Math.sqrt((runningVar[c] as number) + settings.eps);
-      writeAffine(input, out, c, centers[c] as number, invStds[c] as number, weight.data[c] as number, bias.data[c] as number);
-      continue;
-    }
-    let sum = 0;
-    for (let run = 0; run < runs; run++) {
-      const start = run * runStride + c * runLength;
-      for (let i = start; i < start + runLength; i++) sum += input[i] as number;
-    }
-    const batchMean = sum / M; // μ_B
-    let squares = 0;
-    for (let run = 0; run < runs; run++) {
-      const start = run * runStride + c * runLength;
-      for (let i = start; i < start + runLength; i++) squares += ((input[i] as number) - batchMean) ** 2;
-    }
-    const batchVariance = squares / M; // σ²_B
-    const center = meanFromBatch ? batchMean : (runningMean[c] as number);
-    const invStd = 1 / Math.sqrt((scaleFromBatch ? batchVariance : (runningVar[c] as number)) + settings.eps);
-    if (settings.training) {
+  const channelInputs = sharedFloat64(4 * C);
+  for (let c = 0; c < C; c++) channelInputs.set([runningMean[c] as number, runningVar[c] as number, weight.data[c] as number, bias.data[c] as number], 4 * c);
+  const forward: BatchNormForwardTask = {
+    ...groups,
+    input: x.data as Float32Array,
+    out: allocateToOverwrite(x.dtype, x.size) as Float32Array, // every value written by the loop
+    channelInputs,
+    channelStatistics: sharedFloat64(4 * C),
+    eps: settings.eps,
+    meanFromBatch,
+    scaleFromBatch,
+    // With population statistics at inference (every attack on a BatchNorm model
+    // in eval mode) y needs neither μ_B nor σ²_B: skip their two passes.
+    needsBatchStatistics: settings.training || meanFromBatch || scaleFromBatch,
+    relu: settings.relu === true,
+  };
+  splitLoop(batchNormForwardChannels, forward, C);
+  if (settings.training) {
+    const tau = settings.momentum;
+    for (let c = 0; c < C; c++) {
+      const batchMean = forward.channelStatistics[4 * c + 2] as number;
+      const batchVariance = forward.channelStatistics[4 * c + 3] as number;
+      // μ̂ ← (1 − τ) μ̂ + τ μ_B;   σ̂² ← (1 − τ) σ̂² + τ σ²_B · M/(M − 1)
       runningMean[c] = (1 - tau) * (runningMean[c] as number) + tau * batchMean;
       runningVar[c] = (1 - tau) * (runningVar[c] as number) + tau * batchVariance * (M / (M - 1));
     }
-    centers[c] = center;
-    invStds[c] = invStd;
-    batchMeans[c] = batchMean;
-    writeAffine(input, out, c, center, invStd, weight.data[c] as number, bias.data[c] as number);
   }
 
-  /** y = γ · x̂ + β,  x̂ = (x − m) · s, for channel c (then max(y, 0) with `relu`). */
-  function writeAffine(from: ArrayLike<number>, to: Float32Array, c: number, center: number, invStd: number, gamma: number, beta: number): void {
-    for (let run = 0; run < runs; run++) {
-      const start = run * runStride + c * runLength;
-      for (let i = start; i < start + runLength; i++) to[i] = gamma * (((from[i] as number) - center) * invStd) + beta;
-      if (relu) clampRun(outBits, outBits, start, start + runLength);
-    }
-  }
-
-  return record(relu ? 'batchNorm2d+relu' : 'batchNorm2d', new Tensor(out, x.shape), [x, weight, bias], (gradOut, needs) => {
-    const gradX = allocateToOverwrite(x.dtype, x.size) as Float32Array; // every value written below (when needed)
-    // with `relu` (out = max(z, 0), z the norm's output): ∂L/∂z = ∂L/∂out where out > 0, else 0,
-    // masked into gradX run by run below; g is then ∂L/∂z for the norm's own backward
-    const g = relu ? gradX : gradOut.data;
-    const gradBits = relu ? bitsOf(gradOut.data as Float32Array) : null;
-    const gradXBits = bitsOf(gradX);
+  return record(forward.relu ? 'batchNorm2d+relu' : 'batchNorm2d', new Tensor(forward.out, x.shape), [x, weight, bias], (gradOut, needs) => {
+    const backward: BatchNormBackwardTask = {
+      ...forward,
+      gradOut: gradOut.data as Float32Array,
+      gradX: allocateToOverwrite(x.dtype, x.size) as Float32Array, // every value written by the loop (when needed)
+      parameterGradients: sharedFloat64(2 * C),
+      needsInputGradient: needs[0] === true,
+      // Frozen γ, β and constant m, v (an attack on a model in eval mode): ∂L/∂x only
+      frozen: !needs[1] && !needs[2] && !meanFromBatch && !scaleFromBatch,
+    };
+    splitLoop(batchNormBackwardChannels, backward, C);
     const gradWeight = allocate(x.dtype, C);
     const gradBias = allocate(x.dtype, C);
     for (let c = 0; c < C; c++) {
-      const center = centers[c] as number;
-      const s = invStds[c] as number;
-      const gamma = weight.data[c] as number;
-      for (let run = 0; run < runs && gradBits !== null; run++) {
-        const start = run * runStride + c * runLength;
-        maskRun(outBits, gradBits, gradXBits, start, start + runLength);
-      }
-      if (!needs[1] && !needs[2] && !meanFromBatch && !scaleFromBatch) {
-        // Frozen γ, β and constant m, v (an attack on a model in eval mode):
-        // ∂L/∂x = γ · g · s, and the four sums below are not needed.
-        // (+ 0 keeps the result bit-identical to the full formula's, whose
-        // ∂L/∂m and ∂L/∂v terms are +0 here.)
-        for (let run = 0; run < runs; run++) {
-          const start = run * runStride + c * runLength;
-          for (let i = start; i < start + runLength; i++) gradX[i] = gamma * (g[i] as number) * s + 0;
-        }
-        continue;
-      }
-      let sumGrad = 0; // ∂L/∂β = Σ g
-      let sumGradTimesNormalized = 0; // ∂L/∂γ = Σ g · x̂
-      let sumGradNormalized = 0; // Σ ∂L/∂x̂,           ∂L/∂x̂ = γ · g
-      let sumGradNormalizedTimesCentered = 0; // Σ ∂L/∂x̂ · (x − m)
-      for (let run = 0; run < runs; run++) {
-        const start = run * runStride + c * runLength;
-        for (let i = start; i < start + runLength; i++) {
-          const grad = g[i] as number;
-          const centered = (input[i] as number) - center;
-          sumGrad += grad;
-          sumGradTimesNormalized += grad * (centered * s);
-          const gradNormalized = gamma * grad;
-          sumGradNormalized += gradNormalized;
-          sumGradNormalizedTimesCentered += gradNormalized * centered;
-        }
-      }
-      gradBias[c] = sumGrad;
-      gradWeight[c] = sumGradTimesNormalized;
-      if (!needs[0]) continue;
-      const gradCenter = meanFromBatch ? -s * sumGradNormalized : 0; // ∂L/∂m
-      const gradSpread = scaleFromBatch ? -0.5 * s * s * s * sumGradNormalizedTimesCentered : 0; // ∂L/∂v
-      const batchMean = batchMeans[c] as number;
-      for (let run = 0; run < runs; run++) {
-        const start = run * runStride + c * runLength;
-        // ∂L/∂x = ∂L/∂x̂ · s + ∂L/∂m · (1/M) + ∂L/∂v · 2(x − μ_B)/M
-        for (let i = start; i < start + runLength; i++) {
-          gradX[i] = gamma * (g[i] as number) * s + gradCenter / M + (gradSpread * 2 * ((input[i] as number) - batchMean)) / M;
-        }
-      }
+      gradBias[c] = backward.parameterGradients[2 * c] as number;
+      gradWeight[c] = backward.parameterGradients[2 * c + 1] as number;
     }
     return [
-      needs[0] ? new Tensor(gradX, x.shape) : null,
+      needs[0] ? new Tensor(backward.gradX, x.shape) : null,
       needs[1] ? new Tensor(gradWeight, weight.shape) : null,
       needs[2] ? new Tensor(gradBias, bias.shape) : null,
     ];
   });
+}
+
+/** What {@link batchNormForwardChannels} reads and writes (in shared memory when split). */
+interface BatchNormForwardTask extends ChannelGroups {
+  input: Float32Array;
+  out: Float32Array;
+  /** Per channel c, at 4c … 4c+3: μ̂, σ̂², γ, β. */
+  channelInputs: Float64Array;
+  /** Written per channel c, at 4c … 4c+3: m, s = 1/√(v + ε), μ_B, σ²_B (for backward and the running averages). */
+  channelStatistics: Float64Array;
+  eps: number;
+  meanFromBatch: boolean;
+  scaleFromBatch: boolean;
+  needsBatchStatistics: boolean;
+  relu: boolean;
+}
+
+/**
+ * The forward pass of channels [first, end): μ_B, σ²_B, then y = γ · x̂ + β
+ * with x̂ = (x − m) · s (then max(y, 0) with `relu`, on the bits as the relu
+ * op's clampRun does). Uses nothing but its arguments (split-loop.ts).
+ */
+function batchNormForwardChannels(task: BatchNormForwardTask, first: number, end: number): void {
+  const { input, out, channelInputs, channelStatistics, runs, runLength, runStride, perChannel: M } = task;
+  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
+  for (let c = first; c < end; c++) {
+    let batchMean = 0; // μ_B
+    let batchVariance = 0; // σ²_B
+    if (task.needsBatchStatistics) {
+      let sum = 0;
+      for (let run = 0; run < runs; run++) {
+        const start = run * runStride + c * runLength;
+        for (let i = start; i < start + runLength; i++) sum += input[i] as number;
+      }
+      batchMean = sum / M;
+      let squares = 0;
+      for (let run = 0; run < runs; run++) {
+        const start = run * runStride + c * runLength;
+        for (let i = start; i < start + runLength; i++) squares += ((input[i] as number) - batchMean) ** 2;
+      }
+      batchVariance = squares / M;
+    }
+    const center = task.meanFromBatch ? batchMean : (channelInputs[4 * c] as number);
+    const invStd = 1 / Math.sqrt((task.scaleFromBatch ? batchVariance : (channelInputs[4 * c + 1] as number)) + task.eps);
+    channelStatistics[4 * c] = center;
+    channelStatistics[4 * c + 1] = invStd;
+    channelStatistics[4 * c + 2] = batchMean;
+    channelStatistics[4 * c + 3] = batchVariance;
+    const gamma = channelInputs[4 * c + 2] as number;
+    const beta = channelInputs[4 * c + 3] as number;
+    for (let run = 0; run < runs; run++) {
+      const start = run * runStride + c * runLength;
+      for (let i = start; i < start + runLength; i++) out[i] = gamma * (((input[i] as number) - center) * invStd) + beta;
+      if (!task.relu) continue;
+      // max(y, 0): a float's bits are negative as an integer exactly when its sign is
+      for (let i = start; i < start + runLength; i++) {
+        const bits = outBits[i] as number;
+        outBits[i] = bits & ~(bits >> 31);
+      }
+    }
+  }
+}
+
+/** What {@link batchNormBackwardChannels} reads and writes (in shared memory when split). */
+interface BatchNormBackwardTask extends BatchNormForwardTask {
+  gradOut: Float32Array;
+  gradX: Float32Array;
+  /** Written per channel c: ∂L/∂β at 2c, ∂L/∂γ at 2c+1. */
+  parameterGradients: Float64Array;
+  needsInputGradient: boolean;
+  /** γ, β frozen and m, v constants: only ∂L/∂x = γ · g · s. */
+  frozen: boolean;
+}
+
+/**
+ * The backward pass of channels [first, end) (the derivation is in the file
+ * header; g is ∂L/∂y, or with `relu` ∂L/∂y where the output is > 0, else 0,
+ * masked into gradX first as the relu op's maskRun does). Uses nothing but
+ * its arguments (split-loop.ts).
+ */
+function batchNormBackwardChannels(task: BatchNormBackwardTask, first: number, end: number): void {
+  const { input, out, gradOut, gradX, channelInputs, channelStatistics, parameterGradients, runs, runLength, runStride, perChannel: M } = task;
+  const g = task.relu ? gradX : gradOut;
+  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
+  const gradOutBits = new Int32Array(gradOut.buffer, gradOut.byteOffset, gradOut.length);
+  const gradXBits = new Int32Array(gradX.buffer, gradX.byteOffset, gradX.length);
+  for (let c = first; c < end; c++) {
+    const gamma = channelInputs[4 * c + 2] as number;
+    const center = channelStatistics[4 * c] as number; // m
+    const s = channelStatistics[4 * c + 1] as number; // 1/√(v + ε)
+    const batchMean = channelStatistics[4 * c + 2] as number; // μ_B
+    for (let run = 0; run < runs && task.relu; run++) {
+      const start = run * runStride + c * runLength;
+      // ∂L/∂z = ∂L/∂y where y = max(z, 0) > 0 (as integers, a float's bits are > 0 exactly when it is), else +0
+      for (let i = start; i < start + runLength; i++) gradXBits[i] = (gradOutBits[i] as number) & -Number((outBits[i] as number) > 0);
+    }
+    if (task.frozen) {
+      // ∂L/∂x = γ · g · s (+ 0 keeps the result bit-identical to the full
+      // formula's, whose ∂L/∂m and ∂L/∂v terms are +0 here)
+      for (let run = 0; run < runs; run++) {
+        const start = run * runStride + c * runLength;
+        for (let i = start; i < start + runLength; i++) gradX[i] = gamma * (g[i] as number) * s + 0;
+      }
+      continue;
+    }
+    let sumGrad = 0; // ∂L/∂β = Σ g
+    let sumGradTimesNormalized = 0; // ∂L/∂γ = Σ g · x̂
+    let sumGradNormalized = 0; // Σ ∂L/∂x̂,           ∂L/∂x̂ = γ · g
+    let sumGradNormalizedTimesCentered = 0; // Σ ∂L/∂x̂ · (x − m)
+    for (let run = 0; run < runs; run++) {
+      const start = run * runStride + c * runLength;
+      for (let i = start; i < start + runLength; i++) {
+        const grad = g[i] as number;
+        const centered = (input[i] as number) - center;
+        sumGrad += grad;
+        sumGradTimesNormalized += grad * (centered * s);
+        const gradNormalized = gamma * grad;
+        sumGradNormalized += gradNormalized;
+        sumGradNormalizedTimesCentered += gradNormalized * centered;
+      }
+    }
+    parameterGradients[2 * c] = sumGrad;
+    parameterGradients[2 * c + 1] = sumGradTimesNormalized;
+    if (!task.needsInputGradient) continue;
+    const gradCenter = task.meanFromBatch ? -s * sumGradNormalized : 0; // ∂L/∂m
+    const gradSpread = task.scaleFromBatch ? -0.5 * s * s * s * sumGradNormalizedTimesCentered : 0; // ∂L/∂v
+    const gradCenterShare = gradCenter / M;
+    const gradSpreadSlope = (gradSpread * 2) / M;
+    for (let run = 0; run < runs; run++) {
+      const start = run * runStride + c * runLength;
+      // ∂L/∂x = ∂L/∂x̂ · s + ∂L/∂m · (1/M) + ∂L/∂v · (2/M) · (x − μ_B)
+      for (let i = start; i < start + runLength; i++) {
+        gradX[i] = gamma * (g[i] as number) * s + gradCenterShare + gradSpreadSlope * ((input[i] as number) - batchMean);
+      }
+    }
+  }
 }
 
 /**

@@ -72,9 +72,9 @@
 import { record } from '../tensor/autograd.js';
 import { allocate, allocateToOverwrite, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
 import { channelNorm, checkedChannelGroups, type ChannelValues } from './channel-norm.js';
-import { bitsOf, clampRun, maskRun } from '../ops/unary.js';
 import type { FusesRelu } from './fused-relu.js';
-import { nchw } from './channel-groups.js';
+import { nchw, type ChannelGroups } from './channel-groups.js';
+import { sharedFloat64, splitLoop } from '../kernels/split-loop.js';
 import { Module } from './module.js';
 import { usesBatchStatistics, type BatchStatisticsUsed, type ChoosesStatistics, type NormStatistics } from './norm-statistics.js';
 
@@ -240,44 +240,106 @@ export function robustNorm2d(x: Tensor, weight: Tensor, bias: Tensor, state: Rob
  * readable path above (the derivation (★) is in the file header), computed in
  * float64 in the same order, so the same numbers bit for bit
  * (test/norms-fused.test.ts), but walking each channel's N runs of H·W values
- * in place. Forward makes 3 passes over a channel (Σx with max and min, the
- * tie counts, then y), backward 2 (the four sums, then ∂L/∂x), where the
- * readable path copies each channel out and back and makes 6 and 7.
- * With `settings.relu` it computes relu(RobustNorm(x)) (fused-relu.ts).
+ * in place. Forward makes 2 passes over a channel (Σx with max and min, then
+ * y), backward 2 or 3 (the four sums, the tie counts when the range path
+ * needs them, then ∂L/∂x), where the readable path copies each channel out
+ * and back and makes 6 and 7. With `settings.relu` it computes
+ * relu(RobustNorm(x)) (fused-relu.ts). Channels are independent, so on webasm
+ * with a helper thread each loop runs half of them there (kernels/split-loop.ts).
  */
 export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state: RobustNormState, settings: RobustNormSettings): Tensor {
-  const { channels: C, perChannel: M, runs, runLength, runStride } = checkedChannelGroups('robustNorm2d', x, weight, bias);
+  const groups = checkedChannelGroups('robustNorm2d', x, weight, bias);
+  const C = groups.channels;
   const { meanFromBatch, scaleFromBatch } = usesBatchStatistics(settings.training, settings.statistics);
-  const { power, eps } = settings;
   const runningMean = state.runningMean.data;
   const runningRange = state.runningRange.data;
-  const tau = settings.momentum;
-  const input = x.data;
-  const out = allocateToOverwrite(x.dtype, x.size) as Float32Array; // every value written below
-  const relu = settings.relu === true;
-  const outBits = bitsOf(out);
-  const saved: Array<{ center: number; range: number; divisor: number; batchMax: number; batchMin: number }> = [];
-  /** How many values of channel c equal its max and its min (ties share ∂r/∂x); counted only when a backward pass needs them. */
-  const countExtremes = (c: number, batchMax: number, batchMin: number): { maxCount: number; minCount: number } => {
-    let maxCount = 0;
-    let minCount = 0;
-    for (let run = 0; run < runs; run++) {
-      const start = run * runStride + c * runLength;
-      for (let i = start; i < start + runLength; i++) {
-        if (input[i] === batchMax) maxCount++;
-        if (input[i] === batchMin) minCount++;
-      }
-    }
-    return { maxCount, minCount };
+  const channelInputs = sharedFloat64(4 * C);
+  for (let c = 0; c < C; c++) channelInputs.set([runningMean[c] as number, runningRange[c] as number, weight.data[c] as number, bias.data[c] as number], 4 * c);
+  const forward: RobustNormForwardTask = {
+    ...groups,
+    input: x.data as Float32Array,
+    out: allocateToOverwrite(x.dtype, x.size) as Float32Array, // every value written by the loop
+    channelInputs,
+    channelStatistics: sharedFloat64(CHANNEL_STATISTICS * C),
+    power: settings.power,
+    eps: settings.eps,
+    meanFromBatch,
+    scaleFromBatch,
+    // With population statistics at inference (every attack on a RobustNorm
+    // model in eval mode) y needs neither μ_B nor r_B: skip their pass.
+    needsBatchStatistics: settings.training || meanFromBatch || scaleFromBatch,
+    relu: settings.relu === true,
   };
-  // With population statistics at inference (every attack on a RobustNorm
-  // model in eval mode) y needs neither μ_B nor r_B: skip their pass.
-  const needsBatchStatistics = settings.training || meanFromBatch || scaleFromBatch;
-  for (let c = 0; c < C; c++) {
+  splitLoop(robustNormForwardChannels, forward, C);
+  if (settings.training) {
+    const tau = settings.momentum;
+    for (let c = 0; c < C; c++) {
+      const at = CHANNEL_STATISTICS * c;
+      const batchMean = forward.channelStatistics[at + 5] as number;
+      const batchRange = (forward.channelStatistics[at + 3] as number) - (forward.channelStatistics[at + 4] as number);
+      // μ̂ ← (1 − τ) μ̂ + τ μ_B;   r̂ ← (1 − τ) r̂ + τ r_B
+      runningMean[c] = (1 - tau) * (runningMean[c] as number) + tau * batchMean;
+      runningRange[c] = (1 - tau) * (runningRange[c] as number) + tau * batchRange;
+    }
+  }
+
+  return record(forward.relu ? 'robustNorm2d+relu' : 'robustNorm2d', new Tensor(forward.out, x.shape), [x, weight, bias], (gradOut, needs) => {
+    const backward: RobustNormBackwardTask = {
+      ...forward,
+      gradOut: gradOut.data as Float32Array,
+      gradX: allocateToOverwrite(x.dtype, x.size) as Float32Array, // every value written by the loop (when needed)
+      parameterGradients: sharedFloat64(2 * C),
+      needsInputGradient: needs[0] === true,
+      // Frozen γ, β and constant m, r (an attack on a model in eval mode): ∂L/∂x only
+      frozen: !needs[1] && !needs[2] && !meanFromBatch && !scaleFromBatch,
+    };
+    splitLoop(robustNormBackwardChannels, backward, C);
+    const gradWeight = allocate(x.dtype, C);
+    const gradBias = allocate(x.dtype, C);
+    for (let c = 0; c < C; c++) {
+      gradBias[c] = backward.parameterGradients[2 * c] as number;
+      gradWeight[c] = backward.parameterGradients[2 * c + 1] as number;
+    }
+    return [
+      needs[0] ? new Tensor(backward.gradX, x.shape) : null,
+      needs[1] ? new Tensor(gradWeight, weight.shape) : null,
+      needs[2] ? new Tensor(gradBias, bias.shape) : null,
+    ];
+  });
+}
+
+/** Values per channel in RobustNormForwardTask.channelStatistics: m, r, d, max, min, μ_B. */
+const CHANNEL_STATISTICS = 6;
+
+/** What {@link robustNormForwardChannels} reads and writes (in shared memory when split). */
+interface RobustNormForwardTask extends ChannelGroups {
+  input: Float32Array;
+  out: Float32Array;
+  /** Per channel c, at 4c … 4c+3: μ̂, r̂, γ, β. */
+  channelInputs: Float64Array;
+  /** Written per channel c, at 6c … 6c+5: m, r, d = r^p + ε, max, min, μ_B (for backward and the running averages). */
+  channelStatistics: Float64Array;
+  power: number;
+  eps: number;
+  meanFromBatch: boolean;
+  scaleFromBatch: boolean;
+  needsBatchStatistics: boolean;
+  relu: boolean;
+}
+
+/**
+ * The forward pass of channels [first, end): μ_B, max and min, then
+ * y = γ · x̂ + β with x̂ = (x − m)/d (then max(y, 0) with `relu`, on the bits
+ * as the relu op's clampRun does). Uses nothing but its arguments (split-loop.ts).
+ */
+function robustNormForwardChannels(task: RobustNormForwardTask, first: number, end: number): void {
+  const { input, out, channelInputs, channelStatistics, runs, runLength, runStride, perChannel: M } = task;
+  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
+  for (let c = first; c < end; c++) {
     let sum = 0;
     let batchMax = -Infinity;
     let batchMin = Infinity;
-    for (let run = 0; run < runs && needsBatchStatistics; run++) {
+    for (let run = 0; run < runs && task.needsBatchStatistics; run++) {
       const start = run * runStride + c * runLength;
       for (let i = start; i < start + runLength; i++) {
         const value = input[i] as number;
@@ -287,92 +349,117 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
       }
     }
     const batchMean = sum / M; // μ_B
-    const batchRange = batchMax - batchMin; // r_B
-    const center = meanFromBatch ? batchMean : (runningMean[c] as number); // m
-    const range = scaleFromBatch ? batchRange : (runningRange[c] as number); // r
-    const divisor = Math.pow(range, power) + eps; // d = r^p + ε
-    if (settings.training) {
-      runningMean[c] = (1 - tau) * (runningMean[c] as number) + tau * batchMean;
-      runningRange[c] = (1 - tau) * (runningRange[c] as number) + tau * batchRange;
-    }
-    saved.push({ center, range, divisor, batchMax, batchMin });
-    const gamma = weight.data[c] as number;
-    const beta = bias.data[c] as number;
+    const center = task.meanFromBatch ? batchMean : (channelInputs[4 * c] as number); // m
+    const range = task.scaleFromBatch ? batchMax - batchMin : (channelInputs[4 * c + 1] as number); // r
+    const divisor = Math.pow(range, task.power) + task.eps; // d = r^p + ε
+    channelStatistics.set([center, range, divisor, batchMax, batchMin, batchMean], 6 * c); // CHANNEL_STATISTICS per channel
+    const gamma = channelInputs[4 * c + 2] as number;
+    const beta = channelInputs[4 * c + 3] as number;
     for (let run = 0; run < runs; run++) {
       const start = run * runStride + c * runLength;
       // y = γ · x̂ + β,  x̂ = (x − m)/d
       for (let i = start; i < start + runLength; i++) out[i] = gamma * (((input[i] as number) - center) / divisor) + beta;
-      if (relu) clampRun(outBits, outBits, start, start + runLength); // max(y, 0)
+      if (!task.relu) continue;
+      // max(y, 0): a float's bits are negative as an integer exactly when its sign is
+      for (let i = start; i < start + runLength; i++) {
+        const bits = outBits[i] as number;
+        outBits[i] = bits & ~(bits >> 31);
+      }
     }
   }
+}
 
-  return record(relu ? 'robustNorm2d+relu' : 'robustNorm2d', new Tensor(out, x.shape), [x, weight, bias], (gradOut, needs) => {
-    const gradX = allocateToOverwrite(x.dtype, x.size) as Float32Array; // every value written below (when needed)
-    // with `relu` (out = max(z, 0), z the norm's output): ∂L/∂z = ∂L/∂out where out > 0, else 0,
-    // masked into gradX run by run below; g is then ∂L/∂z for the norm's own backward
-    const g = relu ? gradX : gradOut.data;
-    const gradBits = relu ? bitsOf(gradOut.data as Float32Array) : null;
-    const gradXBits = bitsOf(gradX);
-    const gradWeight = allocate(x.dtype, C);
-    const gradBias = allocate(x.dtype, C);
-    for (let c = 0; c < C; c++) {
-      const { center, range, divisor: d, batchMax, batchMin } = saved[c] as (typeof saved)[number];
-      const gamma = weight.data[c] as number;
-      for (let run = 0; run < runs && gradBits !== null; run++) {
+/** What {@link robustNormBackwardChannels} reads and writes (in shared memory when split). */
+interface RobustNormBackwardTask extends RobustNormForwardTask {
+  gradOut: Float32Array;
+  gradX: Float32Array;
+  /** Written per channel c: ∂L/∂β at 2c, ∂L/∂γ at 2c+1. */
+  parameterGradients: Float64Array;
+  needsInputGradient: boolean;
+  /** γ, β frozen and m, r constants: only ∂L/∂x = γ · g / d. */
+  frozen: boolean;
+}
+
+/**
+ * The backward pass (★) of channels [first, end) (g is ∂L/∂y, or with `relu`
+ * ∂L/∂y where the output is > 0, else 0, masked into gradX first as the relu
+ * op's maskRun does). Uses nothing but its arguments (split-loop.ts).
+ */
+function robustNormBackwardChannels(task: RobustNormBackwardTask, first: number, end: number): void {
+  const { input, out, gradOut, gradX, channelInputs, channelStatistics, parameterGradients, runs, runLength, runStride, perChannel: M } = task;
+  const g = task.relu ? gradX : gradOut;
+  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
+  const gradOutBits = new Int32Array(gradOut.buffer, gradOut.byteOffset, gradOut.length);
+  const gradXBits = new Int32Array(gradX.buffer, gradX.byteOffset, gradX.length);
+  for (let c = first; c < end; c++) {
+    const gamma = channelInputs[4 * c + 2] as number;
+    const at = 6 * c; // CHANNEL_STATISTICS per channel
+    const center = channelStatistics[at] as number; // m
+    const range = channelStatistics[at + 1] as number; // r
+    const d = channelStatistics[at + 2] as number; // r^p + ε
+    const batchMax = channelStatistics[at + 3] as number;
+    const batchMin = channelStatistics[at + 4] as number;
+    for (let run = 0; run < runs && task.relu; run++) {
+      const start = run * runStride + c * runLength;
+      // ∂L/∂z = ∂L/∂y where y = max(z, 0) > 0 (as integers, a float's bits are > 0 exactly when it is), else +0
+      for (let i = start; i < start + runLength; i++) gradXBits[i] = (gradOutBits[i] as number) & -Number((outBits[i] as number) > 0);
+    }
+    if (task.frozen) {
+      // ∂L/∂x = γ · g / d (+ 0 keeps the result bit-identical to (★), whose
+      // mean and range terms add +0 and ±0 here)
+      for (let run = 0; run < runs; run++) {
         const start = run * runStride + c * runLength;
-        maskRun(outBits, gradBits, gradXBits, start, start + runLength);
+        for (let i = start; i < start + runLength; i++) gradX[i] = (gamma * (g[i] as number)) / d + 0;
       }
-      if (!needs[1] && !needs[2] && !meanFromBatch && !scaleFromBatch) {
-        // Frozen γ, β and constant m, r (an attack on a model in eval mode):
-        // ∂L/∂x = γ · g / d, and the four sums below are not needed. (+ 0
-        // keeps the result bit-identical to (★), whose mean and range terms
-        // add +0 and ±0 here.)
-        for (let run = 0; run < runs; run++) {
-          const start = run * runStride + c * runLength;
-          for (let i = start; i < start + runLength; i++) gradX[i] = (gamma * (g[i] as number)) / d + 0;
-        }
-        continue;
+      continue;
+    }
+    let sumGrad = 0; // ∂L/∂β = Σ g
+    let sumGradTimesNormalized = 0; // ∂L/∂γ = Σ g · x̂
+    let sumGradNormalized = 0; // Σ ∂L/∂x̂,            ∂L/∂x̂ = γ · g
+    let sumGradNormalizedTimesNormalized = 0; // Σ ∂L/∂x̂ · x̂
+    for (let run = 0; run < runs; run++) {
+      const start = run * runStride + c * runLength;
+      for (let i = start; i < start + runLength; i++) {
+        const grad = g[i] as number;
+        const normalized = ((input[i] as number) - center) / d;
+        sumGrad += grad;
+        sumGradTimesNormalized += grad * normalized;
+        const gradNormalized = gamma * grad;
+        sumGradNormalized += gradNormalized;
+        sumGradNormalizedTimesNormalized += gradNormalized * normalized;
       }
-      let sumGrad = 0; // ∂L/∂β = Σ g
-      let sumGradTimesNormalized = 0; // ∂L/∂γ = Σ g · x̂
-      let sumGradNormalized = 0; // Σ ∂L/∂x̂,            ∂L/∂x̂ = γ · g
-      let sumGradNormalizedTimesNormalized = 0; // Σ ∂L/∂x̂ · x̂
+    }
+    parameterGradients[2 * c] = sumGrad;
+    parameterGradients[2 * c + 1] = sumGradTimesNormalized;
+    if (!task.needsInputGradient) continue;
+    const gradMean = task.meanFromBatch ? -sumGradNormalized / d : 0; // ∂L/∂m
+    const gradDivisor = -sumGradNormalizedTimesNormalized / d; // ∂L/∂d
+    const gradRange = task.scaleFromBatch && range > 0 ? gradDivisor * task.power * Math.pow(range, task.power - 1) : 0; // ∂L/∂r
+    // How many values equal the max and the min (ties share ∂r/∂x). With
+    // ∂L/∂r = 0 the range path adds ±0 whatever ∂r/∂x is, so they need not be counted.
+    let maxCount = 1;
+    let minCount = 1;
+    if (gradRange !== 0) {
+      maxCount = 0;
+      minCount = 0;
       for (let run = 0; run < runs; run++) {
         const start = run * runStride + c * runLength;
         for (let i = start; i < start + runLength; i++) {
-          const grad = g[i] as number;
-          const normalized = ((input[i] as number) - center) / d;
-          sumGrad += grad;
-          sumGradTimesNormalized += grad * normalized;
-          const gradNormalized = gamma * grad;
-          sumGradNormalized += gradNormalized;
-          sumGradNormalizedTimesNormalized += gradNormalized * normalized;
-        }
-      }
-      gradBias[c] = sumGrad;
-      gradWeight[c] = sumGradTimesNormalized;
-      if (!needs[0]) continue;
-      const gradMean = meanFromBatch ? -sumGradNormalized / d : 0; // ∂L/∂m
-      const gradDivisor = -sumGradNormalizedTimesNormalized / d; // ∂L/∂d
-      const gradRange = scaleFromBatch && range > 0 ? gradDivisor * power * Math.pow(range, power - 1) : 0; // ∂L/∂r
-      // With ∂L/∂r = 0 the range path adds ±0 whatever ∂r/∂x is, so the ties need not be counted.
-      const { maxCount, minCount } = gradRange !== 0 ? countExtremes(c, batchMax, batchMin) : { maxCount: 1, minCount: 1 };
-      for (let run = 0; run < runs; run++) {
-        const start = run * runStride + c * runLength;
-        for (let i = start; i < start + runLength; i++) {
-          const value = input[i] as number;
-          const rangeSlope = (value === batchMax ? 1 / maxCount : 0) - (value === batchMin ? 1 / minCount : 0); // ∂r/∂x
-          // (★): direct path + mean path + range path
-          gradX[i] = (gamma * (g[i] as number)) / d + gradMean / M + gradRange * rangeSlope;
+          if (input[i] === batchMax) maxCount++;
+          if (input[i] === batchMin) minCount++;
         }
       }
     }
-    return [
-      needs[0] ? new Tensor(gradX, x.shape) : null,
-      needs[1] ? new Tensor(gradWeight, weight.shape) : null,
-      needs[2] ? new Tensor(gradBias, bias.shape) : null,
-    ];
-  });
+    for (let run = 0; run < runs; run++) {
+      const start = run * runStride + c * runLength;
+      for (let i = start; i < start + runLength; i++) {
+        const value = input[i] as number;
+        const rangeSlope = (value === batchMax ? 1 / maxCount : 0) - (value === batchMin ? 1 / minCount : 0); // ∂r/∂x
+        // (★): direct path + mean path + range path
+        gradX[i] = (gamma * (g[i] as number)) / d + gradMean / M + gradRange * rangeSlope;
+      }
+    }
+  }
 }
 
 /**

@@ -1,0 +1,63 @@
+/**
+ * Plain JavaScript loops on both cores.
+ *
+ * The webasm backend runs its gpu.js kernels on two threads (helper-thread.ts),
+ * but the passes between them (the norm layers' loops) ran on the main thread
+ * alone, while the helper waited: measured on a 2-thread `small-cnn` training
+ * step, the helper's share of each kernel took as long as the main thread's,
+ * and the norm layers were about a fifth of the step, all of it on one core.
+ *
+ * A loop that treats each index of [0, count) on its own (one channel of a
+ * norm layer: its statistics, its outputs, its gradients) can be split: the
+ * helper runs `loop(task, half, count)` while this thread runs
+ * `loop(task, 0, half)`. Each index is computed by one thread, in the same
+ * order as in one piece, so the results are the same bit for bit however
+ * the work is split.
+ *
+ * What a loop must be, to run on the helper:
+ * - a named function declaration that uses nothing but its arguments and
+ *   JavaScript's globals (`Math`, typed arrays): the helper compiles it from
+ *   its source text (`loop.toString()`), without this module's imports;
+ * - its task an object of numbers, booleans and typed arrays; the arrays it
+ *   writes, and those it reads, all in shared memory (a SharedArrayBuffer),
+ *   which the buffer pool hands out while the backend has a helper
+ *   (`setSharedBuffers` in buffer-pool.ts). A task with any other array runs
+ *   in one piece here.
+ */
+import { getBackend } from './backend.js';
+import type { RangeLoop, SplitsLoops } from './kernel-backend.js';
+
+
+/** Whether every typed array of `task` lives in shared memory (so the helper sees and writes the same values). */
+export function inSharedMemory(task: object): boolean {
+  for (const value of Object.values(task)) {
+    if (ArrayBuffer.isView(value) && !(typeof SharedArrayBuffer === 'function' && value.buffer instanceof SharedArrayBuffer)) return false;
+  }
+  return true;
+}
+
+/**
+ * Runs `loop(task, first, end)` over [0, count): on two threads when the
+ * active backend has a helper and `task` is in shared memory, else in one
+ * piece. Returns when every index is done.
+ */
+export function splitLoop<Task extends object>(loop: RangeLoop<Task>, task: Task, count: number): void {
+  const backend = getBackend() as Partial<SplitsLoops>;
+  if (backend.splitLoop === undefined || count < 2 || !inSharedMemory(task)) {
+    loop(task, 0, count);
+    return;
+  }
+  if (backend.splitLoop(loop, task, count)) helperRuns++;
+}
+
+let helperRuns = 0;
+
+/** How many loops have run half on the helper thread so far (for tests and benchmarks). */
+export function loopsOnHelper(): number {
+  return helperRuns;
+}
+
+/** A float64 array in shared memory where there is any (a task's small per-index inputs and results). */
+export function sharedFloat64(length: number): Float64Array {
+  return typeof SharedArrayBuffer === 'function' ? new Float64Array(new SharedArrayBuffer(8 * length)) : new Float64Array(length);
+}

@@ -1,0 +1,108 @@
+/**
+ * Plain JavaScript loops split over the webasm backend's two threads
+ * (src/kernels/split-loop.ts): the helper runs its half of the indices, a
+ * task outside shared memory runs in one piece, an error on the helper
+ * reaches the caller, and the norm layers (whose channel loops are split
+ * this way) give the same numbers bit for bit as in one piece.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchNorm2d, disposeBackends, normRelu, reuseBuffers, RobustNorm2d, setBackend, Tensor, type Module, type NormStatistics } from '../src/index.js';
+import { loopsOnHelper, sharedFloat64, splitLoop } from '../src/kernels/split-loop.js';
+import { randomTensor } from './helpers.js';
+
+/** values[i] = i + offset for i in [first, end): a loop the helper compiles from its source text. */
+function writeIndexPlusOffset(task: { values: Float64Array; offset: number }, first: number, end: number): void {
+  for (let i = first; i < end; i++) task.values[i] = i + task.offset;
+}
+
+/** Throws for the helper's half only. */
+function failAfterFirstIndex(task: { values: Float64Array }, first: number): void {
+  if (first > 0) throw new Error(`refused index ${first} of ${task.values.length}`);
+}
+
+let savedThreads: string | undefined;
+beforeAll(() => {
+  savedThreads = process.env.ROBUSTNORM_THREADS;
+  process.env.ROBUSTNORM_THREADS = '2';
+  disposeBackends();
+  setBackend('webasm');
+});
+afterAll(() => {
+  if (savedThreads === undefined) delete process.env.ROBUSTNORM_THREADS;
+  else process.env.ROBUSTNORM_THREADS = savedThreads;
+  disposeBackends();
+});
+
+describe('splitLoop on webasm with its helper thread', () => {
+  it('runs the upper half of the indices on the helper and the rest here', () => {
+    const task = { values: sharedFloat64(11), offset: 0.5 };
+    const before = loopsOnHelper();
+    splitLoop(writeIndexPlusOffset, task, 11);
+    expect(loopsOnHelper()).toBe(before + 1);
+    expect(Array.from(task.values)).toEqual(Array.from({ length: 11 }, (_, i) => i + 0.5));
+  });
+
+  it('runs a task with an array outside shared memory in one piece, here', () => {
+    const task = { values: new Float64Array(7), offset: 2 };
+    const before = loopsOnHelper();
+    splitLoop(writeIndexPlusOffset, task, 7);
+    expect(loopsOnHelper()).toBe(before);
+    expect(Array.from(task.values)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('reports an error on the helper with the loop\'s name and message, and keeps working', () => {
+    expect(() => splitLoop(failAfterFirstIndex, { values: sharedFloat64(4) }, 4)).toThrow(/failAfterFirstIndex[\s\S]*refused index 2 of 4/);
+    const task = { values: sharedFloat64(4), offset: 1 };
+    splitLoop(writeIndexPlusOffset, task, 4);
+    expect(Array.from(task.values)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+/** `tensor`'s values in shared memory (or an ordinary copy), as the buffer pool hands them out while the backend has a helper. */
+function placed(tensor: Tensor, shared: boolean): Tensor {
+  const data = shared ? new Float32Array(new SharedArrayBuffer(4 * tensor.size)) : new Float32Array(tensor.size);
+  data.set(tensor.data);
+  return new Tensor(data, tensor.shape);
+}
+
+function bits(tensor: Tensor | null): number[] {
+  return tensor === null ? [] : Array.from(new Uint32Array(Float32Array.from(tensor.data).buffer));
+}
+
+describe.each([
+  ['BatchNorm2d', (channels: number) => new BatchNorm2d(channels)],
+  ['RobustNorm2d', (channels: number) => new RobustNorm2d(channels)],
+] as Array<[string, (channels: number) => Module]>)('%s with half of its channels on the helper', (_, makeLayer) => {
+  const cases: Array<[string, boolean, NormStatistics, boolean]> = [
+    ['training', true, 'batch', false],
+    ['training, ReLU folded in', true, 'batch', true],
+    ['inference, batch statistics, ReLU', false, 'batch', true],
+    ['inference, population statistics, frozen γ and β', false, 'population', false],
+  ];
+  it.each(cases)('%s: the same output, gradients and running statistics, bit for bit, as in one piece', (_, training, statistics, relu) => {
+    const shape = [3, 5, 4, 3];
+    // values rounded to quarters, so that max and min are tied
+    const x = randomTensor(shape, 1).to('float32');
+    for (let i = 0; i < x.size; i++) x.data[i] = Math.round((x.data[i] as number) * 4) / 4;
+    const gradOut = randomTensor(shape, 2).to('float32');
+    const run = (shared: boolean): number[][] => {
+      const layer = makeLayer(5);
+      layer.train(training);
+      layer.setNormStatistics(statistics);
+      if (!training && statistics === 'population') for (const parameter of layer.parameters()) parameter.requiresGrad = false;
+      return reuseBuffers(() => {
+        // the layer's own arrays come from the pool (shared); its input and ∂L/∂y are placed in shared memory or not
+        const input = placed(x, shared).requireGrad(true);
+        const y = relu ? normRelu(layer, input) : layer.forward(input);
+        y.backward(placed(gradOut, shared));
+        return [y, input.grad, ...layer.parameters().map((p) => p.grad), ...layer.namedBuffers().map(([, b]) => b)].map((t) => bits(t ?? null));
+      });
+    };
+    const before = loopsOnHelper();
+    const split = run(true);
+    expect(loopsOnHelper()).toBe(before + 2); // forward and backward
+    const whole = run(false);
+    expect(loopsOnHelper()).toBe(before + 2);
+    expect(split).toEqual(whole);
+  });
+});
