@@ -6,7 +6,7 @@
  * this way) give the same numbers bit for bit as in one piece.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchNorm2d, disposeBackends, normRelu, reuseBuffers, RobustNorm2d, setBackend, Tensor, type Module, type NormStatistics } from '../src/index.js';
+import { addRelu, BatchNorm2d, disposeBackends, normRelu, reuseBuffers, RobustNorm2d, setBackend, Tensor, type Module, type NormStatistics } from '../src/index.js';
 import { loopsOnHelper, sharedFloat64, splitLoop } from '../src/kernels/split-loop.js';
 import { randomTensor } from './helpers.js';
 
@@ -37,7 +37,7 @@ describe('splitLoop on webasm with its helper thread', () => {
   it('runs the upper half of the indices on the helper and the rest here', () => {
     const task = { values: sharedFloat64(11), offset: 0.5 };
     const before = loopsOnHelper();
-    splitLoop(writeIndexPlusOffset, task, 11);
+    splitLoop(writeIndexPlusOffset, task, 11, Infinity);
     expect(loopsOnHelper()).toBe(before + 1);
     expect(Array.from(task.values)).toEqual(Array.from({ length: 11 }, (_, i) => i + 0.5));
   });
@@ -45,15 +45,23 @@ describe('splitLoop on webasm with its helper thread', () => {
   it('runs a task with an array outside shared memory in one piece, here', () => {
     const task = { values: new Float64Array(7), offset: 2 };
     const before = loopsOnHelper();
-    splitLoop(writeIndexPlusOffset, task, 7);
+    splitLoop(writeIndexPlusOffset, task, 7, Infinity);
     expect(loopsOnHelper()).toBe(before);
     expect(Array.from(task.values)).toEqual([2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('runs a loop over too few values to pay for the hand-over in one piece, here', () => {
+    const task = { values: sharedFloat64(5), offset: 0 };
+    const before = loopsOnHelper();
+    splitLoop(writeIndexPlusOffset, task, 5, 5);
+    expect(loopsOnHelper()).toBe(before);
+    expect(Array.from(task.values)).toEqual([0, 1, 2, 3, 4]);
+  });
+
   it('reports an error on the helper with the loop\'s name and message, and keeps working', () => {
-    expect(() => splitLoop(failAfterFirstIndex, { values: sharedFloat64(4) }, 4)).toThrow(/failAfterFirstIndex[\s\S]*refused index 2 of 4/);
+    expect(() => splitLoop(failAfterFirstIndex, { values: sharedFloat64(4) }, 4, Infinity)).toThrow(/failAfterFirstIndex[\s\S]*refused index 2 of 4/);
     const task = { values: sharedFloat64(4), offset: 1 };
-    splitLoop(writeIndexPlusOffset, task, 4);
+    splitLoop(writeIndexPlusOffset, task, 4, Infinity);
     expect(Array.from(task.values)).toEqual([1, 2, 3, 4]);
   });
 });
@@ -80,7 +88,7 @@ describe.each([
     ['inference, population statistics, frozen γ and β', false, 'population', false],
   ];
   it.each(cases)('%s: the same output, gradients and running statistics, bit for bit, as in one piece', (_, training, statistics, relu) => {
-    const shape = [3, 5, 4, 3];
+    const shape = [8, 5, 41, 41]; // 67,240 values: enough to split (MIN_VALUES_TO_SPLIT)
     // values rounded to quarters, so that max and min are tied
     const x = randomTensor(shape, 1).to('float32');
     for (let i = 0; i < x.size; i++) x.data[i] = Math.round((x.data[i] as number) * 4) / 4;
@@ -103,6 +111,31 @@ describe.each([
     expect(loopsOnHelper()).toBe(before + 2); // forward and backward
     const whole = run(false);
     expect(loopsOnHelper()).toBe(before + 2);
+    expect(split).toEqual(whole);
+  });
+});
+
+describe('element-wise ops over two threads', () => {
+  it('relu, addRelu and add (forward and backward) give the same bits split as in one piece', () => {
+    const shape = [2, 3, 120, 100]; // 72,000 values: enough to split
+    const a = randomTensor(shape, 5).to('float32');
+    const b = randomTensor(shape, 6).to('float32');
+    const gradOut = randomTensor(shape, 7).to('float32');
+    const run = (shared: boolean): number[][] => reuseBuffers(() => {
+      const [x, y] = [placed(a, shared).requireGrad(true), placed(b, shared).requireGrad(true)];
+      // x feeds three ops, so its gradients are added (add of two same-shape tensors)
+      const out = addRelu(x, y).add(x.relu()).add(x);
+      out.backward(placed(gradOut, shared));
+      return [out, x.grad, y.grad].map((t) => bits(t ?? null));
+    });
+    const before = loopsOnHelper();
+    const split = run(true);
+    // forward: addRelu, relu, 2 adds; backward: addRelu's and relu's masks, the adds of x's gradients
+    expect(loopsOnHelper() - before).toBeGreaterThanOrEqual(6);
+    const afterSplit = loopsOnHelper();
+    const whole = run(false);
+    // in one piece only where an op's input is an ordinary array: the ops' own outputs come from the pool
+    expect(loopsOnHelper() - afterSplit).toBeLessThan(afterSplit - before);
     expect(split).toEqual(whole);
   });
 });

@@ -37,13 +37,21 @@ export function inSharedMemory(task: object): boolean {
 }
 
 /**
- * Runs `loop(task, first, end)` over [0, count): on two threads when the
- * active backend has a helper and `task` is in shared memory, else in one
- * piece. Returns when every index is done.
+ * Loops over fewer values than this run in one piece: handing half to the
+ * helper (a message and a wake-up, tens of microseconds) would cost more
+ * than it saves.
  */
-export function splitLoop<Task extends object>(loop: RangeLoop<Task>, task: Task, count: number): void {
+const MIN_VALUES_TO_SPLIT = 1 << 16;
+
+/**
+ * Runs `loop(task, first, end)` over [0, count): on two threads when the
+ * active backend has a helper, `task` is in shared memory and the loop
+ * touches at least MIN_VALUES_TO_SPLIT `values` in all; else in one piece.
+ * Returns when every index is done.
+ */
+export function splitLoop<Task extends object>(loop: RangeLoop<Task>, task: Task, count: number, values: number): void {
   const backend = getBackend() as Partial<SplitsLoops>;
-  if (backend.splitLoop === undefined || count < 2 || !inSharedMemory(task)) {
+  if (backend.splitLoop === undefined || count < 2 || values < MIN_VALUES_TO_SPLIT || !inSharedMemory(task)) {
     loop(task, 0, count);
     return;
   }

@@ -232,7 +232,7 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
     needsBatchStatistics: settings.training || meanFromBatch || scaleFromBatch,
     relu: settings.relu === true,
   };
-  splitLoop(batchNormForwardChannels, forward, C);
+  splitLoop(batchNormForwardChannels, forward, C, x.size);
   if (settings.training) {
     const tau = settings.momentum;
     for (let c = 0; c < C; c++) {
@@ -254,7 +254,7 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
       // Frozen γ, β and constant m, v (an attack on a model in eval mode): ∂L/∂x only
       frozen: !needs[1] && !needs[2] && !meanFromBatch && !scaleFromBatch,
     };
-    splitLoop(batchNormBackwardChannels, backward, C);
+    splitLoop(batchNormBackwardChannels, backward, C, x.size);
     const gradWeight = allocate(x.dtype, C);
     const gradBias = allocate(x.dtype, C);
     for (let c = 0; c < C; c++) {

@@ -270,7 +270,7 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
     needsBatchStatistics: settings.training || meanFromBatch || scaleFromBatch,
     relu: settings.relu === true,
   };
-  splitLoop(robustNormForwardChannels, forward, C);
+  splitLoop(robustNormForwardChannels, forward, C, x.size);
   if (settings.training) {
     const tau = settings.momentum;
     for (let c = 0; c < C; c++) {
@@ -293,7 +293,7 @@ export function robustNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state
       // Frozen γ, β and constant m, r (an attack on a model in eval mode): ∂L/∂x only
       frozen: !needs[1] && !needs[2] && !meanFromBatch && !scaleFromBatch,
     };
-    splitLoop(robustNormBackwardChannels, backward, C);
+    splitLoop(robustNormBackwardChannels, backward, C, x.size);
     const gradWeight = allocate(x.dtype, C);
     const gradBias = allocate(x.dtype, C);
     for (let c = 0; c < C; c++) {

@@ -8,9 +8,10 @@
 import { float32BufferToOverwrite } from '../buffer-pool.js';
 import { record } from '../tensor/autograd.js';
 import { broadcastShapes, sameShape, sizeOf } from '../tensor/shape.js';
-import { allocateToOverwrite, scalar, Tensor } from '../tensor/tensor.js';
+import { allocateToOverwrite, scalar, Tensor, type TypedArray } from '../tensor/tensor.js';
 import { broadcastIndex, sumToShape } from './strided.js';
-import { bitsOf, clampRun, maskRun } from './unary.js';
+import { bitsOf, maskRun } from './unary.js';
+import { splitLoop } from '../kernels/split-loop.js';
 
 /** Numbers become rank-0 tensors of the other operand's dtype. */
 export function asTensor(value: Tensor | number, like: Tensor): Tensor {
@@ -48,11 +49,33 @@ function zip(op: string, a: Tensor, b: Tensor, combine: (x: number, y: number) =
  * on [128, 16, 28, 28]).
  */
 function addSameShape(a: Tensor, b: Tensor): Tensor {
-  const x = a.data;
-  const y = b.data;
   const out = allocateToOverwrite(a.dtype, a.size);
-  for (let i = 0; i < out.length; i++) out[i] = (x[i] as number) + (y[i] as number);
+  splitLoop(addValues, { x: a.data, y: b.data, out }, out.length, out.length);
   return new Tensor(out, a.shape);
+}
+
+/** out[i] = x[i] + y[i] for i in [first, end) (a RangeLoop: split over two threads when long, kernels/split-loop.ts). */
+function addValues(task: { x: TypedArray; y: TypedArray; out: TypedArray }, first: number, end: number): void {
+  const { x, y, out } = task;
+  for (let i = first; i < end; i++) out[i] = (x[i] as number) + (y[i] as number);
+}
+
+/**
+ * out[i] = max(x[i] + y[i], 0) for i in [first, end): the float32 sum, then
+ * relu's rule on its bits (clampRun in unary.ts), in blocks that stay in the
+ * cache between the two (a RangeLoop, as addValues).
+ */
+function addThenClamp(task: { x: Float32Array; y: Float32Array; out: Float32Array }, first: number, end: number): void {
+  const { x, y, out } = task;
+  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
+  for (let start = first; start < end; start += 1024) {
+    const stop = Math.min(end, start + 1024);
+    for (let i = start; i < stop; i++) out[i] = (x[i] as number) + (y[i] as number);
+    for (let i = start; i < stop; i++) {
+      const bits = outBits[i] as number;
+      outBits[i] = bits & ~(bits >> 31);
+    }
+  }
 }
 
 /** y = a + b element-wise with broadcasting; ∂L/∂a = ∂L/∂y and ∂L/∂b = ∂L/∂y, each summed back to its own shape. */
@@ -77,20 +100,13 @@ export function add(left: Tensor, right: Tensor | number): Tensor {
  */
 export function addRelu(a: Tensor, b: Tensor): Tensor {
   if (!(a.data instanceof Float32Array && b.data instanceof Float32Array && sameShape(a.shape, b.shape))) return add(a, b).relu();
-  const x = a.data;
-  const y = b.data;
   const out = float32BufferToOverwrite(a.size);
-  const outBits = bitsOf(out);
-  // in blocks that stay in the cache between the sum and the clamp
-  for (let start = 0; start < out.length; start += 1024) {
-    const end = Math.min(out.length, start + 1024);
-    for (let i = start; i < end; i++) out[i] = (x[i] as number) + (y[i] as number);
-    clampRun(outBits, outBits, start, end);
-  }
+  splitLoop(addThenClamp, { x: a.data, y: b.data, out }, out.length, out.length);
   return record('addRelu', new Tensor(out, a.shape), [a, b], (gradOut) => {
     // one array serves both inputs: gradients are never changed in place
     const grad = float32BufferToOverwrite(a.size);
-    maskRun(outBits, bitsOf(gradOut.data as Float32Array), bitsOf(grad), 0, grad.length);
+    const task = { outputBits: bitsOf(out), gradBits: bitsOf(gradOut.data as Float32Array), intoBits: bitsOf(grad) };
+    splitLoop(maskRun, task, grad.length, grad.length);
     const gradTensor = new Tensor(grad, a.shape);
     return [gradTensor, gradTensor];
   });

@@ -4,6 +4,7 @@
  */
 import { record } from '../tensor/autograd.js';
 import { allocateToOverwrite, Tensor, type TypedArray } from '../tensor/tensor.js';
+import { splitLoop } from '../kernels/split-loop.js';
 
 /** out[i] = f(x[i]). */
 function map(x: Tensor, f: (value: number) => number): Tensor {
@@ -102,7 +103,7 @@ export function relu(x: Tensor): Tensor {
  */
 function reluForward(input: TypedArray, out: TypedArray): void {
   if (input instanceof Float32Array && out instanceof Float32Array) {
-    clampRun(bitsOf(input), bitsOf(out), 0, out.length);
+    splitLoop(clampRun, { fromBits: bitsOf(input), toBits: bitsOf(out) }, out.length, out.length);
     return;
   }
   for (let i = 0; i < out.length; i++) out[i] = (input[i] as number) > 0 ? (input[i] as number) : 0;
@@ -114,31 +115,35 @@ export function bitsOf(values: Float32Array): Int32Array {
 }
 
 /**
- * relu's forward rule on the bits of float32 values [start, end):
- * to = max(from, 0); `from` and `to` may be the same array (in place). Used
- * by `relu` and by the ops that end in a ReLU (addRelu, and the norm layers'
- * fused loops, nn/fused-relu.ts).
+ * relu's forward rule on the bits of float32 values [first, end):
+ * to = max(from, 0); `fromBits` and `toBits` may be the same array (in
+ * place). Used by `relu` and addRelu; a RangeLoop, so a long run is split over
+ * the webasm backend's two threads (kernels/split-loop.ts).
  */
-export function clampRun(fromBits: Int32Array, toBits: Int32Array, start: number, end: number): void {
-  for (let i = start; i < end; i++) {
+export function clampRun(task: { fromBits: Int32Array; toBits: Int32Array }, first: number, end: number): void {
+  const { fromBits, toBits } = task;
+  for (let i = first; i < end; i++) {
     const b = fromBits[i] as number;
     toBits[i] = b & ~(b >> 31);
   }
 }
 
 /**
- * relu's backward rule on bits, for [start, end): into = ∂L/∂y where the
+ * relu's backward rule on bits, for [first, end): into = ∂L/∂y where the
  * values in `outputBits` are > 0, else +0 (the ReLU's input or its output:
- * one is > 0 exactly where the other is). Used by `relu` and the same ops.
+ * one is > 0 exactly where the other is). Used by `relu` and addRelu; a
+ * RangeLoop, as clampRun.
  */
-export function maskRun(outputBits: Int32Array, gradBits: Int32Array, intoBits: Int32Array, start: number, end: number): void {
-  for (let i = start; i < end; i++) intoBits[i] = (gradBits[i] as number) & -Number((outputBits[i] as number) > 0);
+export function maskRun(task: { outputBits: Int32Array; gradBits: Int32Array; intoBits: Int32Array }, first: number, end: number): void {
+  const { outputBits, gradBits, intoBits } = task;
+  for (let i = first; i < end; i++) intoBits[i] = (gradBits[i] as number) & -Number((outputBits[i] as number) > 0);
 }
 
 function reluBackward(input: TypedArray, gradOut: TypedArray, gradInput: TypedArray): void {
   if (input instanceof Float32Array && gradOut instanceof Float32Array && gradInput instanceof Float32Array) {
     // as integers, a float's bits are > 0 exactly when it is > 0 (or a positive NaN)
-    maskRun(bitsOf(input), bitsOf(gradOut), bitsOf(gradInput), 0, gradInput.length);
+    const task = { outputBits: bitsOf(input), gradBits: bitsOf(gradOut), intoBits: bitsOf(gradInput) };
+    splitLoop(maskRun, task, gradInput.length, gradInput.length);
     return;
   }
   for (let i = 0; i < gradInput.length; i++) gradInput[i] = (input[i] as number) > 0 ? (gradOut[i] as number) : 0;
