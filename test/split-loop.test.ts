@@ -6,8 +6,9 @@
  * this way) give the same numbers bit for bit as in one piece.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addRelu, BatchNorm2d, disposeBackends, normRelu, reuseBuffers, RobustNorm2d, setBackend, Tensor, type Module, type NormStatistics } from '../src/index.js';
-import { loopsOnHelper, sharedFloat64, splitLoop } from '../src/kernels/split-loop.js';
+import { addRelu, BatchNorm2d, conv2d, disposeBackends, normRelu, reuseBuffers, RobustNorm2d, setBackend, Tensor, type Module, type NormStatistics } from '../src/index.js';
+import { loopsStartedOnHelper } from '../src/kernels/helper-thread.js';
+import { sharedFloat64, splitLoop } from '../src/kernels/split-loop.js';
 import { randomTensor } from './helpers.js';
 
 /** values[i] = i + offset for i in [first, end): a loop the helper compiles from its source text. */
@@ -36,25 +37,25 @@ afterAll(() => {
 describe('splitLoop on webasm with its helper thread', () => {
   it('runs the upper half of the indices on the helper and the rest here', () => {
     const task = { values: sharedFloat64(11), offset: 0.5 };
-    const before = loopsOnHelper();
+    const before = loopsStartedOnHelper();
     splitLoop(writeIndexPlusOffset, task, 11, Infinity);
-    expect(loopsOnHelper()).toBe(before + 1);
+    expect(loopsStartedOnHelper()).toBe(before + 1);
     expect(Array.from(task.values)).toEqual(Array.from({ length: 11 }, (_, i) => i + 0.5));
   });
 
   it('runs a task with an array outside shared memory in one piece, here', () => {
     const task = { values: new Float64Array(7), offset: 2 };
-    const before = loopsOnHelper();
+    const before = loopsStartedOnHelper();
     splitLoop(writeIndexPlusOffset, task, 7, Infinity);
-    expect(loopsOnHelper()).toBe(before);
+    expect(loopsStartedOnHelper()).toBe(before);
     expect(Array.from(task.values)).toEqual([2, 3, 4, 5, 6, 7, 8]);
   });
 
   it('runs a loop over too few values to pay for the hand-over in one piece, here', () => {
     const task = { values: sharedFloat64(5), offset: 0 };
-    const before = loopsOnHelper();
+    const before = loopsStartedOnHelper();
     splitLoop(writeIndexPlusOffset, task, 5, 5);
-    expect(loopsOnHelper()).toBe(before);
+    expect(loopsStartedOnHelper()).toBe(before);
     expect(Array.from(task.values)).toEqual([0, 1, 2, 3, 4]);
   });
 
@@ -106,11 +107,11 @@ describe.each([
         return [y, input.grad, ...layer.parameters().map((p) => p.grad), ...layer.namedBuffers().map(([, b]) => b)].map((t) => bits(t ?? null));
       });
     };
-    const before = loopsOnHelper();
+    const before = loopsStartedOnHelper();
     const split = run(true);
-    expect(loopsOnHelper()).toBe(before + 2); // forward and backward
+    expect(loopsStartedOnHelper()).toBe(before + 2); // forward and backward
     const whole = run(false);
-    expect(loopsOnHelper()).toBe(before + 2);
+    expect(loopsStartedOnHelper()).toBe(before + 2);
     expect(split).toEqual(whole);
   });
 });
@@ -128,14 +129,45 @@ describe('element-wise ops over two threads', () => {
       out.backward(placed(gradOut, shared));
       return [out, x.grad, y.grad].map((t) => bits(t ?? null));
     });
-    const before = loopsOnHelper();
+    const before = loopsStartedOnHelper();
     const split = run(true);
     // forward: addRelu, relu, 2 adds; backward: addRelu's and relu's masks, the adds of x's gradients
-    expect(loopsOnHelper() - before).toBeGreaterThanOrEqual(6);
-    const afterSplit = loopsOnHelper();
+    expect(loopsStartedOnHelper() - before).toBeGreaterThanOrEqual(6);
+    const afterSplit = loopsStartedOnHelper();
     const whole = run(false);
     // in one piece only where an op's input is an ordinary array: the ops' own outputs come from the pool
-    expect(loopsOnHelper() - afterSplit).toBeLessThan(afterSplit - before);
+    expect(loopsStartedOnHelper() - afterSplit).toBeLessThan(afterSplit - before);
     expect(split).toEqual(whole);
+  });
+});
+
+describe('convolutions: the helper prepares and finishes its own part of the batch', () => {
+  it.each([
+    ['image lanes, stride 1', { stride: 1, padding: 1 }],
+    ['stride 2 (the scatter)', { stride: 2, padding: 1 }],
+  ])('%s: the same output and gradients as on one thread, with the helper\'s loops run there', (_, options) => {
+    const x = randomTensor([64, 8, 29, 27], 8).to('float32'); // big enough that the two parts' host loops overlap in time
+    const w = randomTensor([6, 8, 3, 3], 9).to('float32');
+    const convolve = (threads: string): { values: number[][]; loops: number } => {
+      process.env.ROBUSTNORM_THREADS = threads;
+      disposeBackends();
+      setBackend('webasm');
+      const before = loopsStartedOnHelper();
+      const values = reuseBuffers(() => {
+        const input = placed(x, true).requireGrad(true);
+        const weight = w.clone().requireGrad(true);
+        const y = conv2d(input, weight, null, options);
+        y.backward(placed(randomTensor(y.shape, 10).to('float32'), true));
+        return [y, input.grad].map((t) => Array.from(t!.data));
+      });
+      return { values, loops: loopsStartedOnHelper() - before };
+    };
+    const one = convolve('1');
+    const two = convolve('2');
+    process.env.ROBUSTNORM_THREADS = '2';
+    expect(two.values).toEqual(one.values);
+    expect(one.loops).toBe(0);
+    // the forward's and the input gradient's transposes (or scatter) on the helper
+    expect(two.loops).toBeGreaterThanOrEqual(2);
   });
 });

@@ -8,7 +8,7 @@
  */
 import { float32Buffer } from '../buffer-pool.js';
 import { conv2dForwardKernelSource, packForwardWeights } from './conv2d-forward.js';
-import type { KernelRunner } from './kernel-runner.js';
+import { runHere, type KernelRunner, type LoopCall } from './kernel-runner.js';
 import { padInput, quadCount, unpackQuads } from './layout.js';
 import { shapeKey, type Conv2dShape, type FloatArray } from './shapes.js';
 
@@ -147,28 +147,56 @@ export function packGradInputWeights(w: Float32Array, shape: Conv2dShape): Float
  * That buffer is `scratch` when given (any earlier contents are cleared).
  */
 export function scatterColumns(quads: Float32Array, shape: Conv2dShape, out: Float32Array, scratch?: Float32Array): Float32Array {
-  const { batch: N, inChannels: C, height: H, width: W, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
+  runHere(scatterColumnsLoop(quads, shape, out, scratch));
+  return out;
+}
+
+/** What {@link scatterImages} reads and writes: the kernel's result, the padded sums, ∂L/∂x, and the convolution's shape. */
+export interface ScatterTask extends Conv2dShape {
+  quads: Float32Array;
+  padded: Float32Array;
+  out: Float32Array;
+}
+
+/** {@link scatterColumns} as a loop over the images, which the backend runs (on the helper thread, for its own part, when the arrays are in shared memory). */
+export function scatterColumnsLoop(quads: Float32Array, shape: Conv2dShape, out: Float32Array, scratch?: Float32Array): LoopCall {
+  const padded = shape.padding === 0 ? out : (scratch ?? new Float32Array(shape.batch * shape.inChannels * (shape.height + 2 * shape.padding) * (shape.width + 2 * shape.padding)));
+  const task: ScatterTask = { ...shape, quads, padded, out };
+  return { loop: scatterImages, task, count: shape.batch };
+}
+
+/**
+ * The scatter of {@link scatterColumns} for images [first, end): each image's
+ * padded sums cleared, every group of four rows j = 4g … 4g+3 added in (in
+ * the order they lie in `quads`; each goes to its own (c, kh, kw) place in
+ * the image), then the padding cropped off. Images are independent, and each
+ * position's sum is taken in the same order however the images are split.
+ * Uses nothing but its arguments (a RangeLoop, split-loop.ts).
+ */
+export function scatterImages(task: ScatterTask, first: number, end: number): void {
+  const { quads, padded, out, batch: N, inChannels: C, height: H, width: W, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = task;
   const paddedHeight = H + 2 * P;
   const paddedWidth = W + 2 * P;
   const plane = paddedHeight * paddedWidth;
   const J = C * KH * KW;
-  const padded = P === 0 ? out : (scratch ?? new Float32Array(N * C * plane));
-  padded.fill(0);
-  // The four rows j = 4g … 4g+3 of a group are read together, in the order
-  // they lie in `quads`; each goes to its own (c, kh, kw) place in the image.
-  const targets = [0, 0, 0, 0];
-  for (let g = 0; g < quadCount(J); g++) {
-    const rows = Math.min(4, J - 4 * g);
-    for (let r = 0; r < rows; r++) {
-      const j = 4 * g + r;
-      const c = Math.floor(j / (KH * KW));
-      const kh = Math.floor((j - c * KH * KW) / KW);
-      const kw = j - c * KH * KW - kh * KW;
-      targets[r] = c * plane + kh * paddedWidth + kw;
-    }
-    const [t0, t1, t2, t3] = targets as [number, number, number, number];
-    let from = g * N * OH * OW * 4;
-    for (let n = 0; n < N; n++) {
+  padded.fill(0, first * C * plane, end * C * plane);
+  for (let n = first; n < end; n++) {
+    for (let g = 0; g < Math.ceil(J / 4); g++) {
+      const rows = Math.min(4, J - 4 * g);
+      // where rows 4g … 4g+3, (c, kh, kw) each, land in an image
+      const targets = [0, 0, 0, 0];
+      for (let r = 0; r < rows; r++) {
+        const j = 4 * g + r;
+        const c = Math.floor(j / (KH * KW));
+        const kh = Math.floor((j - c * KH * KW) / KW);
+        const kw = j - c * KH * KW - kh * KW;
+        targets[r] = c * plane + kh * paddedWidth + kw;
+      }
+      const t0 = targets[0] as number;
+      const t1 = targets[1] as number;
+      const t2 = targets[2] as number;
+      const t3 = targets[3] as number;
+      let from = (g * N + n) * OH * OW * 4;
       for (let oh = 0; oh < OH; oh++) {
         let at = n * C * plane + oh * S * paddedWidth;
         for (let ow = 0; ow < OW; ow++, at += S, from += 4) {
@@ -180,15 +208,14 @@ export function scatterColumns(quads: Float32Array, shape: Conv2dShape, out: Flo
       }
     }
   }
-  if (P === 0) return out;
-  for (let plane = 0; plane < N * C; plane++) {
+  if (P === 0) return;
+  for (let image = first * C; image < end * C; image++) {
     for (let h = 0; h < H; h++) {
-      const from = (plane * paddedHeight + h + P) * paddedWidth + P;
-      const to = (plane * H + h) * W;
+      const from = (image * paddedHeight + h + P) * paddedWidth + P;
+      const to = (image * H + h) * W;
       for (let w = 0; w < W; w++) out[to + w] = padded[from + w] as number;
     }
   }
-  return out;
 }
 
 /**
@@ -221,7 +248,8 @@ export function conv2dGradInputOnGpu(runner: KernelRunner, gradOut: Float32Array
     }));
     return dx;
   }
-  // other strides: the GEMM Wᵀ·∂L/∂y, then the scatter into the padded input's place
+  // other strides: the GEMM Wᵀ·∂L/∂y, then the scatter into the padded input's place (a scratch
+  // buffer per part: the helper scatters its part while this thread scatters its own)
   const wt = packGradInputWeights(w, shape);
   const gImage = CO * OH * OW;
   runner.inParts('conv2dGradInput', shape, (part, first) => ({
@@ -231,7 +259,7 @@ export function conv2dGradInputOnGpu(runner: KernelRunner, gradOut: Float32Array
       output: [OH * OW, part.batch, quadCount(C * KH * KW)],
       args: [gradOut.subarray(first * gImage, (first + part.batch) * gImage), wt],
     },
-    finish: (quads) => scatterColumns(quads, part, dx.subarray(first * xImage, (first + part.batch) * xImage), runner.scratch(shapeKey('scatterPadded', part), part.batch * C * (H + 2 * shape.padding) * (W + 2 * shape.padding))),
+    finishLoop: (quads) => scatterColumnsLoop(quads, part, dx.subarray(first * xImage, (first + part.batch) * xImage), runner.scratch(`${shapeKey('scatterPadded', part)}@${first}`, part.batch * C * (H + 2 * shape.padding) * (W + 2 * shape.padding))),
   }));
   return dx;
 }

@@ -27,7 +27,7 @@
 import { float32BufferToOverwrite } from '../buffer-pool.js';
 import { packForwardWeights } from './conv2d-forward.js';
 import { flipWeights, type transposedConvShape } from './conv2d-grad-input.js';
-import type { KernelRunner } from './kernel-runner.js';
+import type { KernelRunner, LoopCall } from './kernel-runner.js';
 import { quadCount } from './layout.js';
 import { shapeKey, type Conv2dShape } from './shapes.js';
 
@@ -36,32 +36,67 @@ export function laneBatch(batch: number): number {
   return 4 * quadCount(batch);
 }
 
+/** Where {@link copyToImageLanes} reads images [firstImage, firstImage + count) of x [N, C, H, W] and writes them. */
+export interface ToImageLanesTask {
+  x: Float32Array;
+  /** [C][H + 2·padH][W + 2·padW][B], B = laneBatch(count), zero-filled. */
+  out: Float32Array;
+  firstImage: number;
+  count: number;
+  channels: number;
+  height: number;
+  width: number;
+  padH: number;
+  padW: number;
+}
+
 /**
  * Images [first, first + count) of a [N, C, H, W] array into [C][H + 2·padH][W + 2·padW][B],
  * B = laneBatch(count), with zeros for the padding and for the images ≥ count,
- * into a fresh (zero-filled) array from `allocate`.
+ * into a fresh (zero-filled) array from `allocate`. `fill` is the copy, as a
+ * loop over the channels that the backend runs (on the helper thread, for its
+ * part of the batch, when the arrays are in shared memory).
  */
 export function toImageLanes(
   x: Float32Array, first: number, count: number, channels: number, height: number, width: number, padH: number, padW: number,
   allocate: (length: number) => Float32Array = (length) => new Float32Array(length),
-): Float32Array {
-  const B = laneBatch(count);
+): { out: Float32Array; fill: LoopCall } {
+  const out = allocate(channels * (height + 2 * padH) * (width + 2 * padW) * laneBatch(count)); // zero-filled
+  const task: ToImageLanesTask = { x, out, firstImage: first, count, channels, height, width, padH, padW };
+  return { out, fill: { loop: copyToImageLanes, task, count: channels } };
+}
+
+/**
+ * The copy of {@link toImageLanes} for channels [first, end). Four images at
+ * a time: one row of each read in order, and per position four consecutive
+ * floats written (measured 2.2× faster than one image at a time in the lanes:
+ * B reads in flight, one float written from each). Uses nothing but its
+ * arguments (a RangeLoop, split-loop.ts).
+ */
+export function copyToImageLanes(task: ToImageLanesTask, first: number, end: number): void {
+  const { x, out, firstImage, count, channels, height, width, padH, padW } = task;
+  const B = 4 * Math.ceil(count / 4); // laneBatch(count)
   const paddedHeight = height + 2 * padH;
   const paddedWidth = width + 2 * padW;
-  const out = allocate(channels * paddedHeight * paddedWidth * B); // zero-filled
   const plane = height * width;
   const image = channels * plane;
-  // Four images at a time: one row of each read in order, and per position
-  // four consecutive floats written. Measured 2.2× faster than one image at
-  // a time in the lanes (B reads in flight, one float written from each).
-  for (let c = 0; c < channels; c++) {
+  for (let c = first; c < end; c++) {
     for (let quad = 0; quad < count; quad += 4) {
       const images = Math.min(4, count - quad);
       for (let h = 0; h < height; h++) {
-        const from = ((first + quad) * channels + c) * plane + h * width;
+        const from = ((firstImage + quad) * channels + c) * plane + h * width;
         const to = ((c * paddedHeight + h + padH) * paddedWidth + padW) * B + quad;
-        if (images === 4) copyFourImages(x, from, image, width, out, to, B);
-        else {
+        if (images === 4) {
+          const from1 = from + image;
+          const from2 = from1 + image;
+          const from3 = from2 + image;
+          for (let w = 0, at = to; w < width; w++, at += B) {
+            out[at] = x[from + w] as number;
+            out[at + 1] = x[from1 + w] as number;
+            out[at + 2] = x[from2 + w] as number;
+            out[at + 3] = x[from3 + w] as number;
+          }
+        } else {
           for (let w = 0; w < width; w++) {
             for (let i = 0; i < images; i++) out[to + w * B + i] = x[from + i * image + w] as number;
           }
@@ -69,62 +104,64 @@ export function toImageLanes(
       }
     }
   }
-  return out;
 }
 
-/** out[to + w·step + i] = x[from + i·image + w] for four images i and w < width: one row of each. */
-function copyFourImages(x: Float32Array, from: number, image: number, width: number, out: Float32Array, to: number, step: number): void {
-  const from1 = from + image;
-  const from2 = from1 + image;
-  const from3 = from2 + image;
-  for (let w = 0, at = to; w < width; w++, at += step) {
-    out[at] = x[from + w] as number;
-    out[at + 1] = x[from1 + w] as number;
-    out[at + 2] = x[from2 + w] as number;
-    out[at + 3] = x[from3 + w] as number;
-  }
+/** Where {@link copyFromImageLanes} reads a forward-style kernel's result and which images of `out` it writes. */
+export interface FromImageLanesTask {
+  /** [⌈rows/4⌉][positions][B][4] */
+  quads: Float32Array;
+  /** [N, rows, positions] */
+  out: Float32Array;
+  rows: number;
+  positions: number;
+  firstImage: number;
+  count: number;
 }
 
 /**
  * A forward-style kernel's result [⌈rows/4⌉][positions][B][4] (value r of a
  * thread belongs to row 4g + r) into images [first, first + count) of
- * out [N, rows, positions], dropping padding rows and images.
+ * out [N, rows, positions], dropping padding rows and images: the loop over
+ * the ⌈rows/4⌉ groups that does it (run by the backend, on the helper thread
+ * for its own part when the arrays are in shared memory).
  */
-export function fromImageLanes(quads: Float32Array, rows: number, positions: number, first: number, count: number, out: Float32Array): void {
-  const B = laneBatch(count);
-  // One image at a time, walking its positions: four rows of `out` written
-  // in order, from reads a constant stride (4·B) apart, which the hardware
-  // prefetches. Measured 2.6× faster than reading `quads` in order (whose
-  // writes go to 4·B rows at once).
-  for (let group = 0; group < quadCount(rows); group++) {
-    const lanes = Math.min(4, rows - 4 * group);
-    for (let n = 0; n < count; n++) {
-      const to = ((first + n) * rows + 4 * group) * positions;
-      copyLanes(quads, (group * positions * B + n) * 4, 4 * B, positions, out, to, positions, lanes);
-    }
-  }
+export function fromImageLanes(quads: Float32Array, rows: number, positions: number, first: number, count: number, out: Float32Array): LoopCall {
+  const task: FromImageLanesTask = { quads, out, rows, positions, firstImage: first, count };
+  return { loop: copyFromImageLanes, task, count: quadCount(rows) };
 }
 
 /**
- * out[to + r·rowLength + p] = quads[from + p·step + r] for p < positions,
- * r < lanes: one image's `lanes` rows (four statements when all four are
- * real rows).
+ * The copy of {@link fromImageLanes} for row groups [first, end). One image at
+ * a time, walking its positions: four rows of `out` written in order, from
+ * reads a constant stride (4·B) apart, which the hardware prefetches
+ * (measured 2.6× faster than reading `quads` in order, whose writes go to
+ * 4·B rows at once). Uses nothing but its arguments (a RangeLoop, split-loop.ts).
  */
-function copyLanes(quads: Float32Array, from: number, step: number, positions: number, out: Float32Array, to: number, rowLength: number, lanes: number): void {
-  if (lanes < 4) {
-    for (let p = 0, at = from; p < positions; p++, at += step) {
-      for (let r = 0; r < lanes; r++) out[to + r * rowLength + p] = quads[at + r] as number;
+export function copyFromImageLanes(task: FromImageLanesTask, first: number, end: number): void {
+  const { quads, out, rows, positions, firstImage, count } = task;
+  const B = 4 * Math.ceil(count / 4); // laneBatch(count)
+  const step = 4 * B;
+  for (let group = first; group < end; group++) {
+    const lanes = Math.min(4, rows - 4 * group);
+    for (let n = 0; n < count; n++) {
+      const to = ((firstImage + n) * rows + 4 * group) * positions;
+      const from = (group * positions * B + n) * 4;
+      if (lanes < 4) {
+        for (let p = 0, at = from; p < positions; p++, at += step) {
+          for (let r = 0; r < lanes; r++) out[to + r * positions + p] = quads[at + r] as number;
+        }
+        continue;
+      }
+      const to1 = to + positions;
+      const to2 = to1 + positions;
+      const to3 = to2 + positions;
+      for (let p = 0, at = from; p < positions; p++, at += step) {
+        out[to + p] = quads[at] as number;
+        out[to1 + p] = quads[at + 1] as number;
+        out[to2 + p] = quads[at + 2] as number;
+        out[to3 + p] = quads[at + 3] as number;
+      }
     }
-    return;
-  }
-  const to1 = to + rowLength;
-  const to2 = to1 + rowLength;
-  const to3 = to2 + rowLength;
-  for (let p = 0, at = from; p < positions; p++, at += step) {
-    out[to + p] = quads[at] as number;
-    out[to1 + p] = quads[at + 1] as number;
-    out[to2 + p] = quads[at + 2] as number;
-    out[to3 + p] = quads[at + 3] as number;
   }
 }
 
@@ -185,9 +222,10 @@ export function conv2dForwardInImageLanes(runner: KernelRunner, x: Float32Array,
         key,
         source: () => conv2dForwardImageLanesSource(part, H + 2 * P, W + 2 * P),
         output: [laneBatch(part.batch), OH * OW, quadCount(CO)],
-        args: [xl, wq],
+        args: [xl.out, wq],
       },
-      finish: (quads) => fromImageLanes(quads, CO, OH * OW, first, part.batch, y),
+      prepare: xl.fill,
+      finishLoop: (quads) => fromImageLanes(quads, CO, OH * OW, first, part.batch, y),
     };
   });
   return y;
@@ -206,14 +244,16 @@ export function conv2dGradInputInImageLanes(
   const wq = packForwardWeights(flipWeights(w, shape), t);
   runner.inParts('conv2dGradInput', shape, (part, first, allocate) => {
     const key = shapeKey('conv2dGradInputLanes', part);
+    const gl = toImageLanes(gradOut, first, part.batch, CO, OH, OW, padHeight, padWidth, (length) => allocate(key, 0, length));
     return {
       job: {
         key,
         source: () => conv2dForwardImageLanesSource({ ...t, batch: part.batch }, OH + 2 * padHeight, OW + 2 * padWidth),
         output: [laneBatch(part.batch), H * W, quadCount(C)],
-        args: [toImageLanes(gradOut, first, part.batch, CO, OH, OW, padHeight, padWidth, (length) => allocate(key, 0, length)), wq],
+        args: [gl.out, wq],
       },
-      finish: (quads) => fromImageLanes(quads, C, H * W, first, part.batch, dx),
+      prepare: gl.fill,
+      finishLoop: (quads) => fromImageLanes(quads, C, H * W, first, part.batch, dx),
     };
   });
   return dx;

@@ -24,7 +24,8 @@ import { conv2dGradWeightOnGpu } from './conv2d-grad-weight.js';
 import { matmulOnGpu } from './matmul.js';
 import { conv2dForwardInImageLanes, conv2dGradInputInImageLanes } from './conv2d-image-lanes.js';
 import { HelperThread } from './helper-thread.js';
-import type { Allocate, KernelJob, KernelRunner, PartPlan } from './kernel-runner.js';
+import { runHere, type Allocate, type KernelJob, type KernelRunner, type LoopCall, type PartPlan, type PartWork } from './kernel-runner.js';
+import { inSharedMemory } from './shared-memory.js';
 import { setSharedBuffers } from '../buffer-pool.js';
 import { padInput } from './layout.js';
 import { shapeKey, type Conv2dShape, type MatmulShape } from './shapes.js';
@@ -247,7 +248,8 @@ class GpuJsBackend implements KernelBackend, KernelRunner, SplitsLoops {
   scratch(key: string, length: number): Float32Array {
     let buffer = this.scratchBuffers.get(key);
     if (buffer === undefined || buffer.length !== length) {
-      buffer = new Float32Array(length);
+      // in shared memory with a helper thread, which may work in it (PartWork's loops)
+      buffer = this.helper === null ? new Float32Array(length) : new Float32Array(new SharedArrayBuffer(4 * length));
       this.scratchBuffers.set(key, buffer);
     }
     return buffer;
@@ -339,19 +341,51 @@ class GpuJsBackend implements KernelBackend, KernelRunner, SplitsLoops {
     // in the image-lanes layout each part is padded to whole quads of images: split at a multiple of 4
     const half = this.imageLanes(shape) ? 4 * Math.floor(N / 8) : Math.floor(N / 2);
     if (this.helper === null || half === 0 || work < MIN_WORK_TO_SPLIT || !this.helper.isReady()) {
-      const whole = plan(shape, 0, this.allocateHere);
-      whole.finish(this.run(op, whole.job));
+      this.runPartHere(op, plan(shape, 0, this.allocateHere));
       return;
     }
-    // The helper's part is prepared first, straight into shared memory, and
-    // started; this thread prepares and runs its own part meanwhile.
+    // The helper's part is planned first, straight into shared memory, and
+    // handed over: its prepare loop, its kernel and its finish loop run
+    // there in that order (each here instead when its task is not in shared
+    // memory). This thread plans and runs its own part meanwhile.
+    const helper = this.helper;
     const theirs = plan({ ...shape, batch: half }, 0, this.allocateShared);
-    const wait = this.helper.start(theirs.job);
-    this.whileHelperRuns(wait, () => {
-      const mine = plan({ ...shape, batch: N - half }, half, this.allocateHere);
-      mine.finish(this.run(op, mine.job));
-    });
-    theirs.finish(wait());
+    const waits: Array<() => unknown> = [];
+    const onHelper = (call: LoopCall): boolean => {
+      if (!inSharedMemory(call.task)) return false;
+      waits.push(helper.startLoop(call.loop as RangeLoop<object>, call.task, 0, call.count));
+      return true;
+    };
+    if (theirs.prepare !== undefined && !onHelper(theirs.prepare)) runHere(theirs.prepare);
+    const waitKernel = helper.start(theirs.job);
+    waits.push(waitKernel);
+    const finishLoop = theirs.finishLoop?.(helper.outputOf(theirs.job));
+    const finishedThere = finishLoop !== undefined && onHelper(finishLoop);
+    // every job waited for, so that none is still writing when an error is rethrown
+    const waitAll = (): void => {
+      const errors: unknown[] = [];
+      for (const wait of waits) {
+        try {
+          wait();
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      if (errors.length > 0) throw errors[0];
+    };
+    this.whileHelperRuns(waitAll, () => this.runPartHere(op, plan({ ...shape, batch: N - half }, half, this.allocateHere)));
+    waitAll();
+    if (finishedThere) return;
+    if (finishLoop !== undefined) runHere(finishLoop);
+    else theirs.finish?.(waitKernel() as Float32Array);
+  }
+
+  /** Prepares, runs and finishes one part on this thread. */
+  private runPartHere(op: string, part: PartWork): void {
+    if (part.prepare !== undefined) runHere(part.prepare);
+    const quads = this.run(op, part.job);
+    if (part.finishLoop !== undefined) runHere(part.finishLoop(quads));
+    else part.finish?.(quads);
   }
 
   /** Half of `loop` on the helper (see split-loop.ts): [⌊count/2⌋, count) there, [0, ⌊count/2⌋) here. */

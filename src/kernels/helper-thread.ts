@@ -126,6 +126,13 @@ export function withoutInputType(flags: readonly string[]): string[] {
   return flags.filter((flag, i) => !flag.startsWith('--input-type') && flags[i - 1] !== '--input-type');
 }
 
+let loopsStarted = 0;
+
+/** How many loops have been handed to a helper thread so far (for tests). */
+export function loopsStartedOnHelper(): number {
+  return loopsStarted;
+}
+
 export class HelperThread {
   private readonly worker: Worker;
   /** Set to 1 by the helper once it listens for jobs. */
@@ -165,16 +172,22 @@ export class HelperThread {
     return Atomics.load(this.readyFlag, 0) === 1;
   }
 
+  /** The shared array the helper writes `job`'s flat result into (kept per kernel, so a loop queued after the job can read it). */
+  outputOf(job: KernelJob): Float32Array {
+    const size = 4 * job.output.reduce((product, dim) => product * dim, 1);
+    let out = this.buffers.get(`${job.key}:out`);
+    if (out === undefined || out.length !== size) {
+      out = new Float32Array(new SharedArrayBuffer(size * 4));
+      this.buffers.set(`${job.key}:out`, out);
+    }
+    return out;
+  }
+
   /** Starts `job` on the helper (call only once `isReady`); call the returned function to wait for its flat result. */
   start(job: KernelJob): () => Float32Array {
     // arguments already in shared memory go as they are; others are copied there
     const args = job.args.map((arg, i) => (arg.buffer instanceof SharedArrayBuffer ? arg : sharedCopy(this.buffers, `${job.key}:arg${i}`, arg)));
-    const size = 4 * job.output.reduce((product, dim) => product * dim, 1);
-    let out = this.buffers.get(`${job.key}:out`);
-    if (out === undefined) {
-      out = new Float32Array(new SharedArrayBuffer(size * 4));
-      this.buffers.set(`${job.key}:out`, out);
-    }
+    const out = this.outputOf(job);
     const status = new Int32Array(new SharedArrayBuffer(4));
     // The source is sent once per kernel; the helper caches the compiled kernel by key.
     const source = this.sentSources.has(job.key) ? '' : job.source();
@@ -197,6 +210,7 @@ export class HelperThread {
    * call the returned function to wait for it.
    */
   startLoop<Task>(loop: RangeLoop<Task>, task: Task, first: number, end: number): () => void {
+    loopsStarted++;
     const key = `loop:${loop.name}`;
     const status = new Int32Array(new SharedArrayBuffer(4));
     const source = this.sentSources.has(key) ? '' : loop.toString();

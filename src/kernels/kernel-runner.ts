@@ -8,7 +8,7 @@
  * through this interface only, so a reader finds a kernel's whole story in
  * its file, and gpujs-backend.ts keeps the short compile/cache/run core.
  */
-import type { BackendName } from './kernel-backend.js';
+import type { BackendName, RangeLoop } from './kernel-backend.js';
 import type { Conv2dShape } from './shapes.js';
 
 /** One kernel call: the generated source, its output size, and its arguments. */
@@ -23,8 +23,35 @@ export interface KernelJob {
 /** A zero-filled array that argument `argument` of kernel `key` is written into. */
 export type Allocate = (key: string, argument: number, length: number) => Float32Array;
 
-/** The job for a run of images starting at `first`, and what to do with its result. */
-export type PartPlan = (part: Conv2dShape, first: number, allocate: Allocate) => { job: KernelJob; finish: (quads: Float32Array) => void };
+/** A loop over [0, count) of a task (split-loop.ts): host work that the helper thread can run for its own part. */
+export interface LoopCall {
+  loop: RangeLoop<never>;
+  task: object;
+  count: number;
+}
+
+/**
+ * One part's kernel job and the host work around it. `prepare`, when given,
+ * fills the job's arguments (allocated, zero-filled, not yet written);
+ * `finish` takes the result apart at once, or `finishLoop` returns the loop
+ * that does (without running it). The helper thread runs the prepare and
+ * finish loops of its own part itself when their tasks are in shared
+ * memory; this thread runs everything else.
+ */
+export interface PartWork {
+  job: KernelJob;
+  prepare?: LoopCall;
+  finish?: (quads: Float32Array) => void;
+  finishLoop?: (quads: Float32Array) => LoopCall;
+}
+
+/** The work for a run of images starting at `first`. */
+export type PartPlan = (part: Conv2dShape, first: number, allocate: Allocate) => PartWork;
+
+/** Runs a {@link LoopCall} here, in one piece. */
+export function runHere(call: LoopCall): void {
+  (call.loop as RangeLoop<object>)(call.task, 0, call.count);
+}
 
 export interface KernelRunner {
   readonly name: Exclude<BackendName, 'reference'>;

@@ -26,15 +26,10 @@
  */
 import { getBackend } from './backend.js';
 import type { RangeLoop, SplitsLoops } from './kernel-backend.js';
+import { inSharedMemory } from './shared-memory.js';
 
+export { inSharedMemory, sharedFloat64 } from './shared-memory.js';
 
-/** Whether every typed array of `task` lives in shared memory (so the helper sees and writes the same values). */
-export function inSharedMemory(task: object): boolean {
-  for (const value of Object.values(task)) {
-    if (ArrayBuffer.isView(value) && !(typeof SharedArrayBuffer === 'function' && value.buffer instanceof SharedArrayBuffer)) return false;
-  }
-  return true;
-}
 
 /**
  * Loops over fewer values than this run in one piece: handing half to the
@@ -55,17 +50,5 @@ export function splitLoop<Task extends object>(loop: RangeLoop<Task>, task: Task
     loop(task, 0, count);
     return;
   }
-  if (backend.splitLoop(loop, task, count)) helperRuns++;
-}
-
-let helperRuns = 0;
-
-/** How many loops have run half on the helper thread so far (for tests and benchmarks). */
-export function loopsOnHelper(): number {
-  return helperRuns;
-}
-
-/** A float64 array in shared memory where there is any (a task's small per-index inputs and results). */
-export function sharedFloat64(length: number): Float64Array {
-  return typeof SharedArrayBuffer === 'function' ? new Float64Array(new SharedArrayBuffer(8 * length)) : new Float64Array(length);
+  backend.splitLoop(loop, task, count);
 }
