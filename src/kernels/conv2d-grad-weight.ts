@@ -5,7 +5,7 @@
  * a sum of N·OH·OW terms (100,352 for a batch of 128 at 28×28).
  */
 import { float32Buffer } from '../buffer-pool.js';
-import type { KernelRunner } from './kernel-runner.js';
+import { runHere, type KernelRunner, type LoopCall } from './kernel-runner.js';
 import { quadCount, unpackQuads } from './layout.js';
 import { MAX_LOOP_ITERATIONS_PER_THREAD, shapeKey, type Conv2dShape, type FloatArray } from './shapes.js';
 
@@ -174,11 +174,36 @@ ${columns.join('\n')}
 
 /** Images [first, first + count) of g [N, Co, OH, OW] as [count, OH, OW, Co], into `out` (a fresh array by default). */
 export function toChannelsLast(g: Float32Array, first: number, count: number, channels: number, positions: number, out: Float32Array = new Float32Array(count * positions * channels)): Float32Array {
-  for (let n = 0; n < count; n++) {
-    const image = (first + n) * channels * positions;
+  runHere(toChannelsLastLoop(g, first, count, channels, positions, out));
+  return out;
+}
+
+/** What {@link copyToChannelsLast} reads and writes. */
+export interface ChannelsLastTask {
+  g: Float32Array;
+  out: Float32Array;
+  firstImage: number;
+  channels: number;
+  positions: number;
+}
+
+/** {@link toChannelsLast} as a loop over the `count` images (the helper thread runs its own part's). */
+export function toChannelsLastLoop(g: Float32Array, first: number, count: number, channels: number, positions: number, out: Float32Array): LoopCall {
+  const task: ChannelsLastTask = { g, out, firstImage: first, channels, positions };
+  return { loop: copyToChannelsLast, task, count };
+}
+
+/**
+ * The copy of {@link toChannelsLast} for images [first, end) of the part.
+ * Four channels at a time: four rows read in order, four consecutive floats
+ * written per position (measured 2× faster than one channel at a time).
+ * Uses nothing but its arguments (a RangeLoop, split-loop.ts).
+ */
+export function copyToChannelsLast(task: ChannelsLastTask, first: number, end: number): void {
+  const { g, out, firstImage, channels, positions } = task;
+  for (let n = first; n < end; n++) {
+    const image = (firstImage + n) * channels * positions;
     const to = n * positions * channels;
-    // four channels at a time: four rows read in order, four consecutive floats written per
-    // position (measured 2× faster than one channel at a time)
     let c = 0;
     for (; c + 4 <= channels; c += 4) {
       const from0 = image + c * positions;
@@ -197,7 +222,6 @@ export function toChannelsLast(g: Float32Array, first: number, count: number, ch
       for (let p = 0; p < positions; p++) out[to + p * channels + c] = g[from + p] as number;
     }
   }
-  return out;
 }
 
 /**
@@ -207,23 +231,51 @@ export function toChannelsLast(g: Float32Array, first: number, count: number, ch
  * and the sums put back.
  */
 export function sumImageShares(shares: Float32Array, images: number, outChannels: number, taps: number, dw: Float32Array): void {
-  const groups = Math.ceil(taps / 4);
-  const size = groups * outChannels * 4;
-  const sums = new Float32Array(size);
-  // sums[(q·Co + co)·4 + r] ↔ dw[co·taps + 4q + r]
-  for (let q = 0; q < groups; q++) {
-    for (let co = 0; co < outChannels; co++) {
-      for (let r = 0; r < Math.min(4, taps - 4 * q); r++) sums[(q * outChannels + co) * 4 + r] = dw[co * taps + 4 * q + r] as number;
-    }
+  const task: ImageSharesTask = { shares, images, outChannels, taps, dw };
+  addImageShares(task, 0, imageShareSize(outChannels, taps));
+}
+
+/** Values in one image's share: ⌈taps/4⌉ · Co · 4. */
+export function imageShareSize(outChannels: number, taps: number): number {
+  return Math.ceil(taps / 4) * outChannels * 4;
+}
+
+/** What {@link addImageShares} reads and adds into. */
+export interface ImageSharesTask {
+  shares: Float32Array;
+  images: number;
+  outChannels: number;
+  taps: number;
+  dw: Float32Array;
+}
+
+/**
+ * {@link sumImageShares} for the share values j ∈ [first, end), where
+ * j = (q·Co + co)·4 + r ↔ dw[co·taps + 4q + r]. Each j is summed over the
+ * images in order on its own, so a split over j changes no bit. Uses
+ * nothing but its arguments (a RangeLoop, split-loop.ts).
+ */
+export function addImageShares(task: ImageSharesTask, first: number, end: number): void {
+  const { shares, images, outChannels, taps, dw } = task;
+  const size = Math.ceil(taps / 4) * outChannels * 4;
+  const sums = new Float32Array(end - first);
+  const place = (j: number): number => {
+    const r = j & 3;
+    const co = (j >> 2) % outChannels;
+    const q = Math.floor((j >> 2) / outChannels);
+    return 4 * q + r < taps ? co * taps + 4 * q + r : -1; // -1: a padding value past the last tap
+  };
+  for (let j = first; j < end; j++) {
+    const at = place(j);
+    if (at >= 0) sums[j - first] = dw[at] as number;
   }
   for (let n = 0; n < images; n++) {
     const base = n * size;
-    for (let j = 0; j < size; j++) sums[j] = (sums[j] as number) + (shares[base + j] as number);
+    for (let j = first; j < end; j++) sums[j - first] = (sums[j - first] as number) + (shares[base + j] as number);
   }
-  for (let q = 0; q < groups; q++) {
-    for (let co = 0; co < outChannels; co++) {
-      for (let r = 0; r < Math.min(4, taps - 4 * q); r++) dw[co * taps + 4 * q + r] = sums[(q * outChannels + co) * 4 + r] as number;
-    }
+  for (let j = first; j < end; j++) {
+    const at = place(j);
+    if (at >= 0) dw[at] = sums[j - first] as number;
   }
 }
 
@@ -256,14 +308,18 @@ export function conv2dGradWeightOnGpu(runner: KernelRunner, x: Float32Array, gra
   if (layout === 'channel-lanes') {
     runner.inParts('conv2dGradWeight', shape, (part, first, allocate) => {
       const key = shapeKey('conv2dGradWeightLanes', part);
+      const channelsLast = allocate(key, 1, part.batch * OH * OW * CO);
       return {
         job: {
           key,
           source: () => conv2dGradWeightChannelLanesSource(part),
           output: [CO, quadCount(taps), part.batch],
-          args: [xp.subarray(first * xImage, (first + part.batch) * xImage), toChannelsLast(gradOut, first, part.batch, CO, OH * OW, allocate(key, 1, part.batch * OH * OW * CO))],
+          args: [xp.subarray(first * xImage, (first + part.batch) * xImage), channelsLast],
         },
-        finish: (shares) => sumImageShares(shares, part.batch, CO, taps, dw),
+        prepare: toChannelsLastLoop(gradOut, first, part.batch, CO, OH * OW, channelsLast),
+        // the two parts' shares are added one part after the other (the same order on every run),
+        // each split over its share values when it is in shared memory
+        finish: (shares) => runner.splitLoop(addImageShares, { shares, images: part.batch, outChannels: CO, taps, dw }, imageShareSize(CO, taps), part.batch * imageShareSize(CO, taps)),
       };
     });
     return dw;

@@ -27,7 +27,7 @@ import { HelperThread } from './helper-thread.js';
 import { runHere, type Allocate, type KernelJob, type KernelRunner, type LoopCall, type PartPlan, type PartWork } from './kernel-runner.js';
 import { inSharedMemory } from './shared-memory.js';
 import { setSharedBuffers } from '../buffer-pool.js';
-import { padInput } from './layout.js';
+import { copyIntoPadding, padInput } from './layout.js';
 import { shapeKey, type Conv2dShape, type MatmulShape } from './shapes.js';
 import { environmentVariable } from '../environment.js';
 
@@ -208,6 +208,13 @@ export function wasmCodegen(): 'improved' | 'stock' {
  */
 const MIN_WORK_TO_SPLIT = 1 << 16;
 
+/**
+ * A plain loop over fewer values than this runs in one piece: handing half
+ * to the helper (a message and a wake-up, tens of microseconds) would cost
+ * more than it saves.
+ */
+const MIN_VALUES_TO_SPLIT = 1 << 16;
+
 class GpuJsBackend implements KernelBackend, KernelRunner, SplitsLoops {
   private readonly gpu: GPU;
   private readonly helper: HelperThread | null;
@@ -233,7 +240,10 @@ class GpuJsBackend implements KernelBackend, KernelRunner, SplitsLoops {
     if (cached !== undefined && cached.shape === shapeKey('conv', shape)) return cached.padded;
     const { batch: N, inChannels: C, height: H, width: W, padding: P } = shape;
     if (P === 0) return x;
-    return padInput(x, N * C, H, W, P, P, this.scratch(shapeKey('gradWeightPadded', shape), N * C * (H + 2 * P) * (W + 2 * P)));
+    // a scratch buffer whose zeros stay in place: only the inside is written, split over both threads when it can be
+    const padded = this.scratch(shapeKey('gradWeightPadded', shape), N * C * (H + 2 * P) * (W + 2 * P));
+    this.splitLoop(copyIntoPadding, { x, padded, height: H, width: W, padHeight: P, padWidth: P }, N * C, x.length);
+    return padded;
   }
 
   /**
@@ -388,10 +398,10 @@ class GpuJsBackend implements KernelBackend, KernelRunner, SplitsLoops {
     else part.finish?.(quads);
   }
 
-  /** Half of `loop` on the helper (see split-loop.ts): [⌊count/2⌋, count) there, [0, ⌊count/2⌋) here. */
-  splitLoop<Task>(loop: RangeLoop<Task>, task: Task, count: number): boolean {
+  /** Half of `loop` on the helper (see split-loop.ts and SplitsLoops): [⌊count/2⌋, count) there, [0, ⌊count/2⌋) here. */
+  splitLoop<Task extends object>(loop: RangeLoop<Task>, task: Task, count: number, values: number): boolean {
     const half = Math.floor(count / 2);
-    if (this.helper === null || half === 0 || !this.helper.isReady()) {
+    if (this.helper === null || half === 0 || values < MIN_VALUES_TO_SPLIT || !inSharedMemory(task) || !this.helper.isReady()) {
       loop(task, 0, count);
       return false;
     }

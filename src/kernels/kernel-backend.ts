@@ -37,8 +37,12 @@ export type RangeLoop<Task> = (task: Task, first: number, end: number) => void;
 
 /** A backend that can run half of a {@link RangeLoop} on a second thread (webasm with its helper; split-loop.ts). */
 export interface SplitsLoops {
-  /** Runs `loop` over [0, count), [⌊count/2⌋, count) on the helper when it is ready, else in one piece; returns whether the helper took part. */
-  splitLoop<Task>(loop: RangeLoop<Task>, task: Task, count: number): boolean;
+  /**
+   * Runs `loop` over [0, count): [⌊count/2⌋, count) on the helper when it is
+   * ready, `task` is in shared memory and the loop touches enough `values` to
+   * pay for the hand-over; else in one piece here. Returns whether the helper took part.
+   */
+  splitLoop<Task extends object>(loop: RangeLoop<Task>, task: Task, count: number, values: number): boolean;
 }
 
 /** Which backend really executed the most recent kernel call. */

@@ -67,6 +67,8 @@ export interface KernelRunner {
    * output value is computed exactly as in one piece.
    */
   inParts(op: string, shape: Conv2dShape, plan: PartPlan): void;
+  /** Runs a plain loop over [0, count), half on the helper thread when it can (see SplitsLoops in kernel-backend.ts). */
+  splitLoop<Task extends object>(loop: RangeLoop<Task>, task: Task, count: number, values: number): boolean;
   /** Whether a kernel call of `work` multiply-adds should give part of it to the helper thread (there is one, it is ready, the work is big enough). */
   helperTakes(work: number): boolean;
   /** Starts `job` on the helper thread (after `helperTakes`); returns the function that waits for its result. */

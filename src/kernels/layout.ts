@@ -39,15 +39,36 @@ export function padInput(x: Float32Array, batchChannels: number, height: number,
   const paddedHeight = height + 2 * padHeight;
   const paddedWidth = width + 2 * padWidth;
   const padded = reuse ?? new Float32Array(batchChannels * paddedHeight * paddedWidth);
-  // A plain copy loop: rows are short (7–28 values), too short for subarray + set.
-  for (let plane = 0; plane < batchChannels; plane++) {
+  copyIntoPadding({ x, padded, height, width, padHeight, padWidth }, 0, batchChannels);
+  return padded;
+}
+
+/** What {@link copyIntoPadding} copies: planes of x [planes, H, W] into the inside of padded [planes, H + 2·padHeight, W + 2·padWidth]. */
+export interface PaddingTask {
+  x: Float32Array;
+  padded: Float32Array;
+  height: number;
+  width: number;
+  padHeight: number;
+  padWidth: number;
+}
+
+/**
+ * The copy of {@link padInput} for planes [first, end): a plain loop, as rows
+ * are short (7–28 values), too short for subarray + set. Uses nothing but its
+ * arguments (a RangeLoop, split-loop.ts).
+ */
+export function copyIntoPadding(task: PaddingTask, first: number, end: number): void {
+  const { x, padded, height, width, padHeight, padWidth } = task;
+  const paddedHeight = height + 2 * padHeight;
+  const paddedWidth = width + 2 * padWidth;
+  for (let plane = first; plane < end; plane++) {
     for (let h = 0; h < height; h++) {
       const from = (plane * height + h) * width;
       const to = (plane * paddedHeight + h + padHeight) * paddedWidth + padWidth;
       for (let w = 0; w < width; w++) padded[to + w] = x[from + w] as number;
     }
   }
-  return padded;
 }
 
 /**

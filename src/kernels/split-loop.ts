@@ -26,29 +26,18 @@
  */
 import { getBackend } from './backend.js';
 import type { RangeLoop, SplitsLoops } from './kernel-backend.js';
-import { inSharedMemory } from './shared-memory.js';
 
 export { inSharedMemory, sharedFloat64 } from './shared-memory.js';
 
 
 /**
- * Loops over fewer values than this run in one piece: handing half to the
- * helper (a message and a wake-up, tens of microseconds) would cost more
- * than it saves.
- */
-const MIN_VALUES_TO_SPLIT = 1 << 16;
-
-/**
  * Runs `loop(task, first, end)` over [0, count): on two threads when the
  * active backend has a helper, `task` is in shared memory and the loop
- * touches at least MIN_VALUES_TO_SPLIT `values` in all; else in one piece.
+ * touches enough `values` in all (see SplitsLoops); else in one piece.
  * Returns when every index is done.
  */
 export function splitLoop<Task extends object>(loop: RangeLoop<Task>, task: Task, count: number, values: number): void {
   const backend = getBackend() as Partial<SplitsLoops>;
-  if (backend.splitLoop === undefined || count < 2 || values < MIN_VALUES_TO_SPLIT || !inSharedMemory(task)) {
-    loop(task, 0, count);
-    return;
-  }
-  backend.splitLoop(loop, task, count);
+  if (backend.splitLoop !== undefined) backend.splitLoop(loop, task, count, values);
+  else loop(task, 0, count);
 }
