@@ -367,10 +367,11 @@ class GpuJsBackend implements KernelBackend, KernelRunner, SplitsLoops {
       return true;
     };
     if (theirs.prepare !== undefined && !onHelper(theirs.prepare)) runHere(theirs.prepare);
-    const waitKernel = helper.start(theirs.job);
-    waits.push(waitKernel);
+    // (the finish loop's task names the shared copy of the result; on the helper it reads the result in place)
     const finishLoop = theirs.finishLoop?.(helper.outputOf(theirs.job));
-    const finishedThere = finishLoop !== undefined && onHelper(finishLoop);
+    const finishedThere = finishLoop !== undefined && inSharedMemory(finishLoop.task);
+    const waitKernel = helper.start(theirs.job, finishedThere ? finishLoop : undefined);
+    waits.push(waitKernel);
     // every job waited for, so that none is still writing when an error is rethrown
     const waitAll = (): void => {
       const errors: unknown[] = [];

@@ -19,7 +19,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { installWasmCodegen } from './wasm-codegen.js';
-import type { KernelJob } from './kernel-runner.js';
+import type { KernelJob, LoopCall } from './kernel-runner.js';
 import type { RangeLoop } from './kernel-backend.js';
 
 
@@ -45,18 +45,21 @@ try {
 }
 const kernels = new Map();
 const loops = new Map();
+// a plain JavaScript loop (split-loop.ts), compiled from its source text the first time its key comes
+const loopFor = (key, source) => {
+  let loop = loops.get(key);
+  if (loop === undefined) {
+    loop = new Function('__name', 'return (' + source + ');')(__name);
+    loops.set(key, loop);
+  }
+  return loop;
+};
 parentPort.on('message', (job) => {
   const status = new Int32Array(job.status);
   try {
     if (job.kind === 'loop') {
-      // a plain JavaScript loop over [first, end) of a task in shared memory (split-loop.ts),
-      // compiled from its source text once
-      let loop = loops.get(job.key);
-      if (loop === undefined) {
-        loop = new Function('__name', 'return (' + job.source + ');')(__name);
-        loops.set(job.key, loop);
-      }
-      loop(job.task, job.first, job.end);
+      // over [first, end) of a task in shared memory
+      loopFor(job.key, job.source)(job.task, job.first, job.end);
       Atomics.store(status, 0, 1);
       Atomics.notify(status, 0);
       return;
@@ -80,6 +83,13 @@ parentPort.on('message', (job) => {
       Object.defineProperty(memory, 'slice', { value: (begin, end) => memory.subarray(begin, end) });
     }
     if (kernel.kernel.constructor.name !== 'WebAssemblyKernel') throw new Error('the helper ran ' + kernel.kernel.constructor.name + ', not webasm');
+    if (job.finish && result instanceof Float32Array) {
+      // the loop that takes the result apart reads it where it is, in the kernel's memory
+      loopFor(job.finish.key, job.finish.source)({ ...job.finish.task, quads: result }, 0, job.finish.count);
+      Atomics.store(status, 0, 1);
+      Atomics.notify(status, 0);
+      return;
+    }
     // a flat Float32Array (or, before the patch above took, nested rows of per-cell views): copy it out in order
     const out = new Float32Array(job.out);
     let offset = 0;
@@ -88,6 +98,7 @@ parentPort.on('message', (job) => {
       else for (const child of item) walk(child);
     };
     walk(result);
+    if (job.finish) loopFor(job.finish.key, job.finish.source)(job.finish.task, 0, job.finish.count);
     Atomics.store(status, 0, 1);
   } catch (error) {
     errors.postMessage(String((error && error.stack) || error));
@@ -183,8 +194,14 @@ export class HelperThread {
     return out;
   }
 
-  /** Starts `job` on the helper (call only once `isReady`); call the returned function to wait for its flat result. */
-  start(job: KernelJob): () => Float32Array {
+  /**
+   * Starts `job` on the helper (call only once `isReady`); call the returned
+   * function to wait for its flat result. With `finish` (a loop whose task is
+   * in shared memory and reads the result as `task.quads`), the helper runs
+   * that loop on the result where it lies in the kernel's memory, and the
+   * flat result is not copied out.
+   */
+  start(job: KernelJob, finish?: LoopCall): () => Float32Array {
     // arguments already in shared memory go as they are; others are copied there
     const args = job.args.map((arg, i) => (arg.buffer instanceof SharedArrayBuffer ? arg : sharedCopy(this.buffers, `${job.key}:arg${i}`, arg)));
     const out = this.outputOf(job);
@@ -192,7 +209,9 @@ export class HelperThread {
     // The source is sent once per kernel; the helper caches the compiled kernel by key.
     const source = this.sentSources.has(job.key) ? '' : job.source();
     this.sentSources.add(job.key);
-    this.worker.postMessage({ key: job.key, source, output: job.output, args, out: out.buffer, status: status.buffer });
+    const then = finish === undefined ? undefined : { ...this.loopMessage(finish.loop as RangeLoop<object>), task: finish.task, count: finish.count };
+    if (then !== undefined) loopsStarted++;
+    this.worker.postMessage({ key: job.key, source, output: job.output, args, out: out.buffer, status: status.buffer, finish: then });
     const result = out;
     return () => {
       Atomics.wait(status, 0, 0);
@@ -211,10 +230,8 @@ export class HelperThread {
    */
   startLoop<Task>(loop: RangeLoop<Task>, task: Task, first: number, end: number): () => void {
     loopsStarted++;
-    const key = `loop:${loop.name}`;
+    const { key, source } = this.loopMessage(loop);
     const status = new Int32Array(new SharedArrayBuffer(4));
-    const source = this.sentSources.has(key) ? '' : loop.toString();
-    this.sentSources.add(key);
     this.worker.postMessage({ kind: 'loop', key, source, task, first, end, status: status.buffer });
     return () => {
       Atomics.wait(status, 0, 0);
@@ -223,6 +240,14 @@ export class HelperThread {
         throw new Error(`the webasm helper thread failed on ${key}: ${message ?? 'no message'}`);
       }
     };
+  }
+
+  /** A loop's key, and its source text the first time (the helper compiles it once). */
+  private loopMessage<Task>(loop: RangeLoop<Task>): { key: string; source: string } {
+    const key = `loop:${loop.name}`;
+    const source = this.sentSources.has(key) ? '' : loop.toString();
+    this.sentSources.add(key);
+    return { key, source };
   }
 
   dispose(): void {

@@ -34,7 +34,8 @@ export interface LoopCall {
  * One part's kernel job and the host work around it. `prepare`, when given,
  * fills the job's arguments (allocated, zero-filled, not yet written);
  * `finish` takes the result apart at once, or `finishLoop` returns the loop
- * that does (without running it). The helper thread runs the prepare and
+ * that does (without running it; its task reads the result as `quads`, which
+ * the helper replaces with the result where it lies in its kernel's memory). The helper thread runs the prepare and
  * finish loops of its own part itself when their tasks are in shared
  * memory; this thread runs everything else.
  */
