@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 /** Bottom to top. A module may import from its own layer and any layer before it in this list. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['random.ts', 'environment.ts', 'buffer-pool.ts'],
+  ['random.ts', 'environment.ts', 'platform.ts', 'buffer-pool.ts'],
   ['kernels'],
   ['tensor', 'ops'],
   ['nn', 'testing'],
@@ -21,7 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['attacks'],
   ['experiments'],
   ['cli'],
-  ['index.ts'],
+  ['browser.ts', 'index.ts'],
 ];
 
 const SRC = resolve(__dirname, '../src');

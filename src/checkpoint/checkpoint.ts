@@ -14,7 +14,7 @@ import { buildModel } from '../models/build.js';
 import type { Module } from '../nn/module.js';
 import type { SGD } from '../optim/sgd.js';
 import { Tensor } from '../tensor/tensor.js';
-import { loadSafetensors, saveSafetensors } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'robustnorm-checkpoint/1';
 
@@ -30,8 +30,8 @@ export interface CheckpointMetadata {
 
 const MOMENTUM_PREFIX = 'optimizer.momentum.';
 
-/** Saves the model's state dict, the optimizer's momentum buffers and `metadata` as a safetensors file (atomically). */
-export function saveCheckpoint(file: string, model: Module, metadata: Omit<CheckpointMetadata, 'format'>, optimizer?: SGD): void {
+/** The model's state dict, the optimizer's momentum buffers and `metadata`, encoded as safetensors bytes (what saveCheckpoint writes). */
+export function encodeCheckpoint(model: Module, metadata: Omit<CheckpointMetadata, 'format'>, optimizer?: SGD): Uint8Array {
   const tensors = new Map(model.stateDict());
   if (optimizer) {
     const names = new Map(model.namedParameters().map(([name, tensor]) => [tensor, name]));
@@ -40,7 +40,7 @@ export function saveCheckpoint(file: string, model: Module, metadata: Omit<Check
       if (name !== undefined) tensors.set(MOMENTUM_PREFIX + name, new Tensor(buffer, parameter.shape));
     }
   }
-  saveSafetensors(file, tensors, { robustnorm: JSON.stringify({ format: CHECKPOINT_FORMAT, ...metadata }) });
+  return encodeSafetensors(tensors, { robustnorm: JSON.stringify({ format: CHECKPOINT_FORMAT, ...metadata }) });
 }
 
 /** A checkpoint read back: the rebuilt model, its metadata and momentum buffers. */
@@ -51,9 +51,13 @@ export interface LoadedCheckpoint {
   momentum: Map<string, Tensor>;
 }
 
-/** Rebuilds the model from the saved config and loads every tensor, checking names and shapes. */
-export function loadCheckpoint(file: string): LoadedCheckpoint {
-  const { tensors, metadata: raw } = loadSafetensors(file);
+/**
+ * A checkpoint from its bytes (a file's contents, or an ArrayBuffer a page
+ * was given): rebuilds the model from the saved config and loads every
+ * tensor, checking names and shapes. `file` names it in error messages.
+ */
+export function decodeCheckpoint(bytes: Uint8Array | ArrayBuffer, file = 'checkpoint'): LoadedCheckpoint {
+  const { tensors, metadata: raw } = decodeSafetensors(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), file);
   if (raw.robustnorm === undefined) throw new Error(`${file}: not a robustnorm checkpoint (no "robustnorm" metadata)`);
   let metadata: CheckpointMetadata;
   try {

@@ -11,8 +11,6 @@
  * it, so an interrupted save never leaves a half-written checkpoint in place
  * of the old one.
  */
-import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic-write.js';
 import { Tensor } from '../tensor/tensor.js';
 
 const DTYPES = { F32: 4, F64: 8, I64: 8 } as const;
@@ -148,20 +146,4 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: M
 function countsAsFloats(counts: BigInt64Array, name: string, fail: (problem: string) => never): Float32Array {
   const limit = BigInt(Number.MAX_SAFE_INTEGER);
   return Float32Array.from(counts, (count) => (count > limit || count < -limit ? fail(`tensor "${name}" holds the count ${count}, beyond ±2^53`) : Number(count)));
-}
-
-/** Writes tensors and string metadata to a safetensors file, atomically (temporary file, fsync, rename). */
-export function saveSafetensors(file: string, tensors: ReadonlyMap<string, Tensor>, metadata: Record<string, string>): void {
-  writeFileAtomic(file, encodeSafetensors(tensors, metadata));
-}
-
-/** Reads a safetensors file into tensors and metadata. */
-export function loadSafetensors(file: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    throw new Error(`${file}: cannot read checkpoint: ${(error as Error).message}`);
-  }
-  return decodeSafetensors(bytes, file);
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadCheckpoint } from '../checkpoint/checkpoint.js';
+import { loadCheckpoint } from '../checkpoint/checkpoint-file.js';
 import { evaluateRobustness, type RobustnessResult } from '../attacks/evaluate.js';
 import { runAttack, type AttackConfig, type AttackName } from '../attacks/registry.js';
 import { epsToPaper, epsToPixel, type EpsUnits } from '../attacks/units.js';

@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadCheckpoint } from '../checkpoint/checkpoint.js';
+import { loadCheckpoint } from '../checkpoint/checkpoint-file.js';
 import { DATASET_NAMES, limitDataset, loadDataset, parseDatasetName, type DatasetName } from '../data/datasets.js';
 import { BACKEND_NAMES, disposeBackends, setBackend } from '../kernels/backend.js';
 import { MODEL_NAMES_HELP } from '../models/build.js';

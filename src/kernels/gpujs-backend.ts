@@ -10,10 +10,6 @@
  *   - after each call we check which kernel class really ran: gpu.js may swap
  *     in its CPU kernel on a first call, and that must not pass unnoticed.
  */
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as v8 from 'node:v8';
 import * as gpujs from 'gpu.js';
 import { GPU, CPUKernel, HeadlessGLKernel, WebAssemblyKernel, WebGLKernel, type IKernelRunShortcut, type KernelOutput } from 'gpu.js';
 import { installCheckedWasmCodegen, installWasmCodegen } from './wasm-codegen.js';
@@ -30,11 +26,12 @@ import { setSharedBuffers } from '../buffer-pool.js';
 import { copyIntoPadding, padInput } from './layout.js';
 import { shapeKey, type Conv2dShape, type MatmulShape } from './shapes.js';
 import { environmentVariable } from '../environment.js';
+import { availableCores, isNode as runsInNode, nodeBuiltin } from '../platform.js';
 
 type GpuJsBackendName = Exclude<BackendName, 'reference'>;
 type GpuMode = 'headlessgl' | 'webgl2' | 'webasm' | 'cpu';
 
-const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
+const isNode = runsInNode();
 
 function modeFor(name: GpuJsBackendName): GpuMode {
   if (name === 'webgl') return isNode ? 'headlessgl' : 'webgl2';
@@ -60,11 +57,13 @@ export function isGpuJsModeAvailable(name: BackendName): boolean {
  * Mesa's swrast_dri.so is the llvmpipe software rasterizer.
  */
 export function glRenderer(): string | null {
-  if (isNode) {
+  const fs = nodeBuiltin('node:fs');
+  const nodeModule = nodeBuiltin('node:module');
+  if (fs !== null && nodeModule !== null) {
     try {
-      const context = createRequire(import.meta.url)('gl')(1, 1) as WebGLRenderingContext | null;
+      const context = nodeModule.createRequire(import.meta.url)('gl')(1, 1) as WebGLRenderingContext | null;
       if (context === null) return null;
-      const maps = readFileSync('/proc/self/maps', 'utf8');
+      const maps = fs.readFileSync('/proc/self/maps', 'utf8');
       const driver = maps.match(/\/([^/\s]*(?:_dri|GLX_nvidia|GLX_mesa)[^/\s]*\.so)/g)?.map((path) => path.slice(1)) ?? [];
       context.getExtension('STACKGL_destroy_context')?.destroy();
       const names = [...new Set(driver)];
@@ -174,7 +173,7 @@ export function webasmThreads(): number {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`ROBUSTNORM_THREADS must be a positive integer, got "${setting}"`);
     return Math.min(threads, 2);
   }
-  return Math.min(os.availableParallelism(), 2);
+  return Math.min(availableCores(), 2);
 }
 
 /**
@@ -302,11 +301,11 @@ class GpuJsBackend implements KernelBackend, KernelRunner, SplitsLoops {
       skipCopiesOntoThemselves();
       // Synchronous WebAssembly otherwise stays on V8's baseline (Liftoff) code:
       // measured +45% for matmul with optimized code.
-      v8.setFlagsFromString('--no-liftoff');
+      nodeBuiltin('node:v8')?.setFlagsFromString('--no-liftoff');
     }
     const generator = name === 'webasm' ? wasmCodegen() : null;
     this.gpu = new GPU({ mode: modeFor(name) });
-    this.helper = generator !== null && webasmThreads() > 1 ? new HelperThread(generator) : null;
+    this.helper = generator !== null && webasmThreads() > 1 && HelperThread.available() ? new HelperThread(generator) : null;
     // the buffers of a step in shared memory, so that the helper can run half of a norm layer's loops (split-loop.ts)
     setSharedBuffers(this.helper !== null);
   }

@@ -16,8 +16,8 @@
  * threads beyond the arguments gpu.js copies into its WebAssembly memory anyway.
  * The helper is unref'd: it never keeps the process alive.
  */
-import { createRequire } from 'node:module';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
+import { nodeBuiltin, type NodeBuiltins } from '../platform.js';
 import { installWasmCodegen } from './wasm-codegen.js';
 import type { KernelJob, LoopCall } from './kernel-runner.js';
 import type { RangeLoop } from './kernel-backend.js';
@@ -155,15 +155,26 @@ export class HelperThread {
   /** The helper reports a failure here; read synchronously after the wait. */
   private readonly errors: MessagePort;
 
-  /** `codegen`: which WebAssembly code generator the helper compiles with (see gpujs-backend.ts). */
+  /** Whether there are worker threads here (Node; reached through platform.ts, so a page never loads them). */
+  static available(): boolean {
+    return nodeBuiltin('node:worker_threads') !== null && nodeBuiltin('node:module') !== null;
+  }
+
+  private readonly threads: NodeBuiltins['node:worker_threads'];
+
+  /** `codegen`: which WebAssembly code generator the helper compiles with (see gpujs-backend.ts). Only where {@link HelperThread.available}. */
   constructor(codegen: 'improved' | 'stock') {
-    const gpuPath = createRequire(import.meta.url).resolve('gpu.js');
-    const { port1, port2 } = new MessageChannel();
+    const threads = nodeBuiltin('node:worker_threads');
+    const nodeModule = nodeBuiltin('node:module');
+    if (threads === null || nodeModule === null) throw new Error('HelperThread: worker threads are only available in Node');
+    this.threads = threads;
+    const gpuPath = nodeModule.createRequire(import.meta.url).resolve('gpu.js');
+    const { port1, port2 } = new threads.MessageChannel();
     this.errors = port1;
     // The worker inherits Node's flags, except --input-type (`node --input-type=module -e …`
     // would make it read WORKER_CODE, CommonJS, as a module).
     const execArgv = withoutInputType(process.execArgv);
-    this.worker = new Worker(WORKER_CODE, { eval: true, execArgv, workerData: { gpuPath, codegen, errors: port2, ready: this.readyFlag.buffer }, transferList: [port2] });
+    this.worker = new threads.Worker(WORKER_CODE, { eval: true, execArgv, workerData: { gpuPath, codegen, errors: port2, ready: this.readyFlag.buffer }, transferList: [port2] });
     // A helper that dies (it could not even load) is not used again: one thread from then on.
     this.worker.on('error', (error) => {
       if (!this.failed) console.warn(`robustnorm: the webasm helper thread stopped (${error.message}); running on one thread`);
@@ -216,7 +227,7 @@ export class HelperThread {
     return () => {
       Atomics.wait(status, 0, 0);
       if (Atomics.load(status, 0) !== 1) {
-        const message = receiveMessageOnPort(this.errors)?.message as string | undefined;
+        const message = this.threads.receiveMessageOnPort(this.errors)?.message as string | undefined;
         throw new Error(`the webasm helper thread failed on ${job.key}: ${message ?? 'no message'}`);
       }
       return result;
@@ -236,7 +247,7 @@ export class HelperThread {
     return () => {
       Atomics.wait(status, 0, 0);
       if (Atomics.load(status, 0) !== 1) {
-        const message = receiveMessageOnPort(this.errors)?.message as string | undefined;
+        const message = this.threads.receiveMessageOnPort(this.errors)?.message as string | undefined;
         throw new Error(`the webasm helper thread failed on ${key}: ${message ?? 'no message'}`);
       }
     };

@@ -13,7 +13,8 @@
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCheckpoint, restoreMomentum, saveCheckpoint } from '../checkpoint/checkpoint.js';
+import { restoreMomentum } from '../checkpoint/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.js';
 import { limitDataset, loadDataset, type DatasetName } from '../data/datasets.js';
 import { getBackend } from '../kernels/backend.js';
 import { buildModel, modelConfig, type ModelConfig } from '../models/build.js';
