@@ -20,7 +20,7 @@ import type { ReproductionSettings } from './settings.js';
  * Seconds of one training step (forward, backward, SGD) of `settings.model` at
  * the run's batch size: the fastest of the last three of five. The first steps
  * compile the kernels (on both threads) and warm up the JIT: measured on
- * resnet8, steps 2 and 3 still took 1.3–1.4 s against ≈0.95 s once warm (before the kernels got faster; now ≈0.75 s).
+ * resnet8, steps 2 and 3 still took 1.3–1.4 s against ≈0.95 s once warm (before the kernels got faster; now ≈0.35–0.45 s).
  */
 export function measureStepSeconds(settings: ReproductionSettings): number {
   const random = new Random(settings.seed);
