@@ -49,8 +49,8 @@
  */
 import { formatShape } from '../tensor/shape.js';
 import { record } from '../tensor/autograd.js';
-import { allocate, allocateToOverwrite, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
-import { channelNorm, checkedChannelGroups, type ChannelValues } from './channel-norm.js';
+import { allocateToOverwrite, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
+import { channelNorm, checkedChannelGroups, fusedNormGradients, type ChannelValues } from './channel-norm.js';
 import type { FusesRelu } from './fused-relu.js';
 import { nchw, type ChannelGroups } from './channel-groups.js';
 import { sharedFloat64, splitLoop } from '../kernels/split-loop.js';
@@ -255,17 +255,7 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
       frozen: !needs[1] && !needs[2] && !meanFromBatch && !scaleFromBatch,
     };
     splitLoop(batchNormBackwardChannels, backward, C, x.size);
-    const gradWeight = allocate(x.dtype, C);
-    const gradBias = allocate(x.dtype, C);
-    for (let c = 0; c < C; c++) {
-      gradBias[c] = backward.parameterGradients[2 * c] as number;
-      gradWeight[c] = backward.parameterGradients[2 * c + 1] as number;
-    }
-    return [
-      needs[0] ? new Tensor(backward.gradX, x.shape) : null,
-      needs[1] ? new Tensor(gradWeight, weight.shape) : null,
-      needs[2] ? new Tensor(gradBias, bias.shape) : null,
-    ];
+    return fusedNormGradients(x, weight, bias, needs, backward.gradX, backward.parameterGradients);
   });
 }
 
