@@ -8,7 +8,7 @@
  */
 import { float32Buffer } from '../buffer-pool.js';
 import { conv2dForwardKernelSource, packForwardWeights } from './conv2d-forward.js';
-import { runHere, type KernelRunner, type LoopCall } from './kernel-runner.js';
+import type { KernelRunner, LoopCall } from './kernel-runner.js';
 import { padInput, quadCount, unpackQuads } from './layout.js';
 import { shapeKey, type Conv2dShape, type FloatArray } from './shapes.js';
 
@@ -145,10 +145,13 @@ export function packGradInputWeights(w: Float32Array, shape: Conv2dShape): Float
  * is the kernel's result [⌈J/4⌉][N][OH·OW][4]; the sums go into a zero-padded
  * [N, C, H + 2p, W + 2p] buffer (so no bounds tests), cropped at the end.
  * That buffer is `scratch` when given (any earlier contents are cleared).
+ * Returned as the loop over the images that does it, which the backend runs
+ * (on the helper thread, for its own part, when the arrays are in shared memory).
  */
-export function scatterColumns(quads: Float32Array, shape: Conv2dShape, out: Float32Array, scratch?: Float32Array): Float32Array {
-  runHere(scatterColumnsLoop(quads, shape, out, scratch));
-  return out;
+export function scatterColumns(quads: Float32Array, shape: Conv2dShape, out: Float32Array, scratch?: Float32Array): LoopCall {
+  const padded = shape.padding === 0 ? out : (scratch ?? new Float32Array(shape.batch * shape.inChannels * (shape.height + 2 * shape.padding) * (shape.width + 2 * shape.padding)));
+  const task: ScatterTask = { ...shape, quads, padded, out };
+  return { loop: scatterImages, task, count: shape.batch };
 }
 
 /** What {@link scatterImages} reads and writes: the kernel's result, the padded sums, ∂L/∂x, and the convolution's shape. */
@@ -156,13 +159,6 @@ export interface ScatterTask extends Conv2dShape {
   quads: Float32Array;
   padded: Float32Array;
   out: Float32Array;
-}
-
-/** {@link scatterColumns} as a loop over the images, which the backend runs (on the helper thread, for its own part, when the arrays are in shared memory). */
-export function scatterColumnsLoop(quads: Float32Array, shape: Conv2dShape, out: Float32Array, scratch?: Float32Array): LoopCall {
-  const padded = shape.padding === 0 ? out : (scratch ?? new Float32Array(shape.batch * shape.inChannels * (shape.height + 2 * shape.padding) * (shape.width + 2 * shape.padding)));
-  const task: ScatterTask = { ...shape, quads, padded, out };
-  return { loop: scatterImages, task, count: shape.batch };
 }
 
 /**
@@ -259,7 +255,7 @@ export function conv2dGradInputOnGpu(runner: KernelRunner, gradOut: Float32Array
       output: [OH * OW, part.batch, quadCount(C * KH * KW)],
       args: [gradOut.subarray(first * gImage, (first + part.batch) * gImage), wt],
     },
-    finishLoop: (quads) => scatterColumnsLoop(quads, part, dx.subarray(first * xImage, (first + part.batch) * xImage), runner.scratch(`${shapeKey('scatterPadded', part)}@${first}`, part.batch * C * (H + 2 * shape.padding) * (W + 2 * shape.padding))),
+    finishLoop: (quads) => scatterColumns(quads, part, dx.subarray(first * xImage, (first + part.batch) * xImage), runner.scratch(`${shapeKey('scatterPadded', part)}@${first}`, part.batch * C * (H + 2 * shape.padding) * (W + 2 * shape.padding))),
   }));
   return dx;
 }

@@ -5,7 +5,7 @@
  * a sum of N·OH·OW terms (100,352 for a batch of 128 at 28×28).
  */
 import { float32Buffer } from '../buffer-pool.js';
-import { runHere, type KernelRunner, type LoopCall } from './kernel-runner.js';
+import type { KernelRunner, LoopCall } from './kernel-runner.js';
 import { quadCount, unpackQuads } from './layout.js';
 import { MAX_LOOP_ITERATIONS_PER_THREAD, shapeKey, type Conv2dShape, type FloatArray } from './shapes.js';
 
@@ -135,7 +135,7 @@ ${columns.join('\n')}
  *                       last tap; the copies are dropped when summing)
  *   thread.z = n        one image: its OH·OW terms
  * The result [n][q][co][4] holds one image's share of each sum;
- * `sumImageShares` adds them over the images into ∂L/∂w [Co, C·KH·KW].
+ * `addImageShares` adds them over the images into ∂L/∂w [Co, C·KH·KW].
  */
 export function conv2dGradWeightChannelLanesSource(shape: Conv2dShape): string {
   const { inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
@@ -172,12 +172,6 @@ ${columns.join('\n')}
 }`;
 }
 
-/** Images [first, first + count) of g [N, Co, OH, OW] as [count, OH, OW, Co], into `out` (a fresh array by default). */
-export function toChannelsLast(g: Float32Array, first: number, count: number, channels: number, positions: number, out: Float32Array = new Float32Array(count * positions * channels)): Float32Array {
-  runHere(toChannelsLastLoop(g, first, count, channels, positions, out));
-  return out;
-}
-
 /** What {@link copyToChannelsLast} reads and writes. */
 export interface ChannelsLastTask {
   g: Float32Array;
@@ -187,8 +181,11 @@ export interface ChannelsLastTask {
   positions: number;
 }
 
-/** {@link toChannelsLast} as a loop over the `count` images (the helper thread runs its own part's). */
-export function toChannelsLastLoop(g: Float32Array, first: number, count: number, channels: number, positions: number, out: Float32Array): LoopCall {
+/**
+ * Images [first, first + count) of g [N, Co, OH, OW] as [count, OH, OW, Co] into `out`: the loop over
+ * the `count` images that does it (the backend runs it; the helper thread its own part's).
+ */
+export function toChannelsLast(g: Float32Array, first: number, count: number, channels: number, positions: number, out: Float32Array): LoopCall {
   const task: ChannelsLastTask = { g, out, firstImage: first, channels, positions };
   return { loop: copyToChannelsLast, task, count };
 }
@@ -224,17 +221,6 @@ export function copyToChannelsLast(task: ChannelsLastTask, first: number, end: n
   }
 }
 
-/**
- * Adds the channel-lanes kernel's per-image shares [n][q][co][4] into dw [Co, taps]:
- * dw's values are gathered into the shares' layout, the images added there in
- * order (one contiguous pass per image, each sum rounded to float32 as in dw),
- * and the sums put back.
- */
-export function sumImageShares(shares: Float32Array, images: number, outChannels: number, taps: number, dw: Float32Array): void {
-  const task: ImageSharesTask = { shares, images, outChannels, taps, dw };
-  addImageShares(task, 0, imageShareSize(outChannels, taps));
-}
-
 /** Values in one image's share: ⌈taps/4⌉ · Co · 4. */
 export function imageShareSize(outChannels: number, taps: number): number {
   return Math.ceil(taps / 4) * outChannels * 4;
@@ -250,10 +236,12 @@ export interface ImageSharesTask {
 }
 
 /**
- * {@link sumImageShares} for the share values j ∈ [first, end), where
- * j = (q·Co + co)·4 + r ↔ dw[co·taps + 4q + r]. Each j is summed over the
- * images in order on its own, so a split over j changes no bit. Uses
- * nothing but its arguments (a RangeLoop, split-loop.ts).
+ * Adds the channel-lanes kernel's per-image shares [n][q][co][4] into dw [Co, taps],
+ * for the share values j ∈ [first, end), where j = (q·Co + co)·4 + r ↔ dw[co·taps + 4q + r]:
+ * dw's values gathered into the shares' layout, the images added there in
+ * order (each sum rounded to float32 as in dw), the sums put back. Each j is
+ * summed over the images in order on its own, so a split over j changes no
+ * bit. Uses nothing but its arguments (a RangeLoop, split-loop.ts).
  */
 export function addImageShares(task: ImageSharesTask, first: number, end: number): void {
   const { shares, images, outChannels, taps, dw } = task;
@@ -294,7 +282,7 @@ export function sumChunks(partials: Float32Array, chunks: number, out: Float32Ar
  * ∂L/∂w on a gpu.js backend, over the padded input the forward pass made. In
  * `channel-lanes` (webasm): ∂L/∂y goes channels-last, the kernel makes one
  * share per image with output channels in the SIMD lanes, and the shares are
- * added (`sumImageShares`). In `chunked` (WebGL): the kernel sums chunks of
+ * added (`addImageShares`). In `chunked` (WebGL): the kernel sums chunks of
  * output rows, kept under software GL's loop cap, and the chunks are added
  * (`sumChunks`). With the helper thread each half batch's sum is added in.
  */
@@ -316,7 +304,7 @@ export function conv2dGradWeightOnGpu(runner: KernelRunner, x: Float32Array, gra
           output: [CO, quadCount(taps), part.batch],
           args: [xp.subarray(first * xImage, (first + part.batch) * xImage), channelsLast],
         },
-        prepare: toChannelsLastLoop(gradOut, first, part.batch, CO, OH * OW, channelsLast),
+        prepare: toChannelsLast(gradOut, first, part.batch, CO, OH * OW, channelsLast),
         // the two parts' shares are added one part after the other (the same order on every run),
         // each split over its share values when it is in shared memory
         finish: (shares) => runner.splitLoop(addImageShares, { shares, images: part.batch, outChannels: CO, taps, dw }, imageShareSize(CO, taps), part.batch * imageShareSize(CO, taps)),
