@@ -171,7 +171,7 @@ describe('convolutions: the helper prepares and finishes its own part of the bat
     expect(oneThread.loops).toBe(0);
     expect(twoInPlace.loops).toBe(0);
     // the forward's and the input gradient's transposes (or the scatter), the weight gradient's
-    // channels-last copy and its padding copy, its sum of image shares: on the helper
+    // channels-last copy and its padding copy, its sum of the shares: on the helper
     expect(two.loops).toBeGreaterThanOrEqual(4);
     expect(two.values).toEqual(twoInPlace.values);
     // y and ∂L/∂x do not depend on the split at all (∂L/∂w adds two half-batch sums)

@@ -129,48 +129,75 @@ ${columns.join('\n')}
  * forward kernel's pattern (one vector load and four uniform loads per four
  * multiply-adds).
  *
- * Thread mapping: output [Co, ⌈C·KH·KW/4⌉, N], returning Array(4).
+ * Thread mapping: output [Co, ⌈C·KH·KW/4⌉, N/G], returning Array(4).
  *   thread.x = co       one output channel (the SIMD lane axis)
  *   thread.y = q        taps j = 4q … 4q+3 of (c, kh, kw) (clamped to the
  *                       last tap; the copies are dropped when summing)
- *   thread.z = n        one image: its OH·OW terms
- * The result [n][q][co][4] holds one image's share of each sum;
- * `addImageShares` adds them over the images into ∂L/∂w [Co, C·KH·KW].
+ *   thread.z = group    G consecutive images (`imagesPerShare`): their
+ *                       G·OH·OW terms, image by image
+ * The result [group][q][co][4] holds one group's share of each sum;
+ * `addShares` adds them over the groups into ∂L/∂w [Co, C·KH·KW].
  */
 export function conv2dGradWeightChannelLanesSource(shape: Conv2dShape): string {
-  const { inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
+  const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = shape;
   const paddedWidth = W + 2 * P;
   const plane = (H + 2 * P) * paddedWidth;
   const taps = C * KH * KW;
-  // where each of the thread's four taps sits relative to a receptive field's corner
+  const G = imagesPerShare(N, OH * OW);
+  // where each of the thread's four taps sits relative to an image's receptive field corner
   const tapOffsets = [0, 1, 2, 3].map((r) => `  const j${r} = Math.min(this.thread.y * 4 + ${r}, ${taps - 1});
   const c${r} = Math.floor(j${r} / ${KH * KW});
   const kh${r} = Math.floor((j${r} - c${r} * ${KH * KW}) / ${KW});
-  const x${r} = this.thread.z * ${C * plane} + c${r} * ${plane} + kh${r} * ${paddedWidth} + j${r} - c${r} * ${KH * KW} - kh${r} * ${KW};`);
+  const x${r} = c${r} * ${plane} + kh${r} * ${paddedWidth} + j${r} - c${r} * ${KH * KW} - kh${r} * ${KW};`);
   // The OW terms of a row, written out (rows are short: 7–28 terms).
   const columns: string[] = [];
   for (let ow = 0; ow < OW; ow++) {
-    columns.push(`    const g${ow} = gt[gRow + ${ow * CO}];
-    s0 += xp[x0 + xRow + ${ow * S}] * g${ow};
-    s1 += xp[x1 + xRow + ${ow * S}] * g${ow};
-    s2 += xp[x2 + xRow + ${ow * S}] * g${ow};
-    s3 += xp[x3 + xRow + ${ow * S}] * g${ow};`);
+    columns.push(`      const g${ow} = gt[gRow + ${ow * CO}];
+      s0 += xp[x0 + xRow + ${ow * S}] * g${ow};
+      s1 += xp[x1 + xRow + ${ow * S}] * g${ow};
+      s2 += xp[x2 + xRow + ${ow * S}] * g${ow};
+      s3 += xp[x3 + xRow + ${ow * S}] * g${ow};`);
   }
   return `function (xp, gt) {
 ${tapOffsets.join('\n')}
-  const gImage = this.thread.z * ${OH * OW * CO} + this.thread.x;
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
   let s3 = 0;
-  for (let oh = 0; oh < ${OH}; oh++) {
-    const xRow = oh * ${S * paddedWidth};
-    const gRow = gImage + oh * ${OW * CO};
+  for (let i = 0; i < ${G}; i++) {
+    const n = this.thread.z * ${G} + i;
+    const xImage = n * ${C * plane};
+    const gImage = n * ${OH * OW * CO} + this.thread.x;
+    for (let oh = 0; oh < ${OH}; oh++) {
+      const xRow = xImage + oh * ${S * paddedWidth};
+      const gRow = gImage + oh * ${OW * CO};
 ${columns.join('\n')}
+    }
   }
   return [s0, s1, s2, s3];
 }`;
 }
+
+/**
+ * Images per share of the channel-lanes weight gradient: the largest divisor G
+ * of the batch with G·OH·OW ≤ TERMS_PER_SHARE (at least 1). For half a batch
+ * of 128: 4 images on 28×28 maps, 16 on 14×14, 64 (all) on 7×7. With one
+ * image per thread a 7×7 map gave each thread 49 terms, and every image a
+ * share of Co·taps values to write and then add up: measured in a resnet20
+ * step (2 threads), the 64→64 7×7 weight gradient took 24 ms a call on the
+ * main thread (≈10 GFLOP/s with the share sum); with groups ≤ 784 terms 15.5,
+ * ≤ 3,136 terms 12 (and 32→32 on 14×14 from 14 to 11).
+ */
+export function imagesPerShare(batch: number, positions: number): number {
+  let best = 1;
+  for (let images = 1; images <= batch; images++) {
+    if (batch % images === 0 && images * positions <= TERMS_PER_SHARE) best = images;
+  }
+  return best;
+}
+
+/** Terms a channel-lanes thread sums at most (see imagesPerShare): one 28×28 map. */
+export const TERMS_PER_SHARE = 3136;
 
 /** What {@link copyToChannelsLast} reads and writes. */
 export interface ChannelsLastTask {
@@ -221,30 +248,32 @@ export function copyToChannelsLast(task: ChannelsLastTask, first: number, end: n
   }
 }
 
-/** Values in one image's share: ⌈taps/4⌉ · Co · 4. */
-export function imageShareSize(outChannels: number, taps: number): number {
+/** Values in one group's share: ⌈taps/4⌉ · Co · 4. */
+export function shareSize(outChannels: number, taps: number): number {
   return Math.ceil(taps / 4) * outChannels * 4;
 }
 
-/** What {@link addImageShares} reads and adds into. */
-export interface ImageSharesTask {
+/** What {@link addShares} reads and adds into. */
+export interface SharesTask {
   shares: Float32Array;
-  images: number;
+  /** Shares in `shares`: one per group of images. */
+  groups: number;
   outChannels: number;
   taps: number;
   dw: Float32Array;
 }
 
 /**
- * Adds the channel-lanes kernel's per-image shares [n][q][co][4] into dw [Co, taps],
- * for the share values j ∈ [first, end), where j = (q·Co + co)·4 + r ↔ dw[co·taps + 4q + r]:
- * dw's values gathered into the shares' layout, the images added there in
- * order (each sum rounded to float32 as in dw), the sums put back. Each j is
- * summed over the images in order on its own, so a split over j changes no
- * bit. Uses nothing but its arguments (a RangeLoop, split-loop.ts).
+ * Adds the channel-lanes kernel's shares [group][q][co][4] (one per group of
+ * images) into dw [Co, taps], for the share values j ∈ [first, end), where
+ * j = (q·Co + co)·4 + r ↔ dw[co·taps + 4q + r]: dw's values gathered into the
+ * shares' layout, the groups added there in order (each sum rounded to
+ * float32 as in dw), the sums put back. Each j is summed over the groups in
+ * order on its own, so a split over j changes no bit. Uses nothing but its
+ * arguments (a RangeLoop, split-loop.ts).
  */
-export function addImageShares(task: ImageSharesTask, first: number, end: number): void {
-  const { shares, images, outChannels, taps, dw } = task;
+export function addShares(task: SharesTask, first: number, end: number): void {
+  const { shares, groups, outChannels, taps, dw } = task;
   const size = Math.ceil(taps / 4) * outChannels * 4;
   const sums = new Float32Array(end - first);
   const place = (j: number): number => {
@@ -257,8 +286,8 @@ export function addImageShares(task: ImageSharesTask, first: number, end: number
     const at = place(j);
     if (at >= 0) sums[j - first] = dw[at] as number;
   }
-  for (let n = 0; n < images; n++) {
-    const base = n * size;
+  for (let group = 0; group < groups; group++) {
+    const base = group * size;
     for (let j = first; j < end; j++) sums[j - first] = (sums[j - first] as number) + (shares[base + j] as number);
   }
   for (let j = first; j < end; j++) {
@@ -281,8 +310,8 @@ export function sumChunks(partials: Float32Array, chunks: number, out: Float32Ar
 /**
  * ∂L/∂w on a gpu.js backend, over the padded input the forward pass made. In
  * `channel-lanes` (webasm): ∂L/∂y goes channels-last, the kernel makes one
- * share per image with output channels in the SIMD lanes, and the shares are
- * added (`addImageShares`). In `chunked` (WebGL): the kernel sums chunks of
+ * share per group of images with output channels in the SIMD lanes, and the
+ * shares are added (`addShares`). In `chunked` (WebGL): the kernel sums chunks of
  * output rows, kept under software GL's loop cap, and the chunks are added
  * (`sumChunks`). With the helper thread each half batch's sum is added in.
  */
@@ -297,17 +326,18 @@ export function conv2dGradWeightOnGpu(runner: KernelRunner, x: Float32Array, gra
     runner.inParts('conv2dGradWeight', shape, (part, first, allocate) => {
       const key = shapeKey('conv2dGradWeightLanes', part);
       const channelsLast = allocate(key, 1, part.batch * OH * OW * CO);
+      const groups = part.batch / imagesPerShare(part.batch, OH * OW);
       return {
         job: {
           key,
           source: () => conv2dGradWeightChannelLanesSource(part),
-          output: [CO, quadCount(taps), part.batch],
+          output: [CO, quadCount(taps), groups],
           args: [xp.subarray(first * xImage, (first + part.batch) * xImage), channelsLast],
         },
         prepare: toChannelsLast(gradOut, first, part.batch, CO, OH * OW, channelsLast),
         // the two parts' shares are added one part after the other (the same order on every run),
         // each split over its share values when it is in shared memory
-        finish: (shares) => runner.splitLoop(addImageShares, { shares, images: part.batch, outChannels: CO, taps, dw }, imageShareSize(CO, taps), part.batch * imageShareSize(CO, taps)),
+        finish: (shares) => runner.splitLoop(addShares, { shares, groups, outChannels: CO, taps, dw }, shareSize(CO, taps), groups * shareSize(CO, taps)),
       };
     });
     return dw;
