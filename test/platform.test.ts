@@ -29,10 +29,10 @@ describe('the platform seam', () => {
     await expect(bundleForBrowser('src/index.ts')).rejects.toThrow(/node:fs/);
   });
 
-  it('the bundled core trains small-cnn with RobustNorm in a V8 context without process or any Node built-in', async () => {
+  it('the bundled core trains small-cnn with RobustNorm, and round-trips its checkpoint as bytes, in a V8 context without process or any Node built-in', async () => {
     const code = await bundleForBrowser('src/browser.ts', 'iife');
     // what a page has, and nothing of Node's
-    const page = createContext({ console, setTimeout, clearTimeout });
+    const page = createContext({ console, setTimeout, clearTimeout, TextEncoder, TextDecoder });
     runInContext(code, page);
     const result = JSON.parse(runInContext(`(() => {
       const rn = robustnorm;
@@ -49,9 +49,16 @@ describe('the platform seam', () => {
         optimizer.step();
         losses.push(loss.item());
       }
-      return JSON.stringify({ backend: backend.name, losses, hasProcess: typeof process !== 'undefined' });
-    })()`, page) as string) as { backend: string; losses: number[]; hasProcess: boolean };
+      // a checkpoint downloaded and dropped back in: bytes, with no Buffer (a page has none)
+      const bytes = rn.encodeCheckpoint(model, { model: rn.modelConfig('small-cnn', 'rn'), seed: 0, training: {} });
+      const loaded = rn.decodeCheckpoint(bytes.slice().buffer, 'dropped.safetensors').model;
+      const logits = (m) => Array.from(rn.noGrad(() => m.eval().forward(x)).data);
+      const checkpointSame = JSON.stringify(logits(model)) === JSON.stringify(logits(loaded));
+      return JSON.stringify({ backend: backend.name, losses, checkpointSame, hasBuffer: typeof Buffer !== 'undefined', hasProcess: typeof process !== 'undefined' });
+    })()`, page) as string) as { backend: string; losses: number[]; checkpointSame: boolean; hasBuffer: boolean; hasProcess: boolean };
     expect(result.hasProcess).toBe(false);
+    expect(result.hasBuffer).toBe(false);
+    expect(result.checkpointSame).toBe(true);
     expect(result.backend).toBe('webasm');
     expect(result.losses.every(Number.isFinite)).toBe(true);
     expect(result.losses[5]!).toBeLessThan(result.losses[0]! * 0.8);

@@ -1,0 +1,45 @@
+/**
+ * Builds the browser playground into a static folder (default web/dist):
+ *   main.js       the page's code and robustnorm's browser core, bundled by esbuild
+ *   index.html    the page, style.css its look
+ *   digits.bin    the embedded MNIST split (the same 8,000 / 2,000 digits as Node's `mnist`)
+ *   source/       the annotated RobustNorm source the backward-pass panel links to
+ */
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { loadDataset } from '../src/data/datasets.js';
+import { encodeDigits } from './digits.js';
+
+const webDir = dirname(fileURLToPath(import.meta.url));
+
+/** What a build wrote: its folder and the bundle's size, raw and gzipped. */
+export interface PlaygroundBuild {
+  outDir: string;
+  bundleBytes: number;
+  bundleGzipBytes: number;
+}
+
+/** Bundles the page into `outDir` and writes its data and static files. */
+export async function buildPlayground(outDir = join(webDir, 'dist')): Promise<PlaygroundBuild> {
+  mkdirSync(join(outDir, 'source'), { recursive: true });
+  await build({
+    entryPoints: [join(webDir, 'main.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    sourcemap: true,
+    outfile: join(outDir, 'main.js'),
+    logLevel: 'warning',
+  });
+  for (const file of ['index.html', 'style.css']) copyFileSync(join(webDir, file), join(outDir, file));
+  copyFileSync(join(webDir, '..', 'src', 'nn', 'robust-norm.ts'), join(outDir, 'source', 'robust-norm.ts.txt'));
+  const { train, test } = loadDataset('mnist');
+  writeFileSync(join(outDir, 'digits.bin'), encodeDigits(train, test));
+  const bundle = readFileSync(join(outDir, 'main.js'));
+  return { outDir, bundleBytes: bundle.length, bundleGzipBytes: gzipSync(bundle).length };
+}

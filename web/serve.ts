@@ -1,0 +1,47 @@
+/**
+ * `npm run playground`: builds the page (web/build.ts) and serves the folder
+ * on localhost, printing the URL. Ctrl-C stops it.
+ *
+ *   npm run playground -- [--port N] [--host H] [--build-only]
+ */
+import { context } from 'esbuild';
+import { parseArgs } from 'node:util';
+import { buildPlayground } from './build.js';
+
+/** A running playground server: its URL and how to stop it. */
+export interface PlaygroundServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Serves a built playground folder (port 0: any free port). */
+export async function servePlayground(outDir: string, port = 0, host = '127.0.0.1'): Promise<PlaygroundServer> {
+  const server = await context({});
+  const { port: bound } = await server.serve({ servedir: outDir, port, host });
+  return { url: `http://${host}:${bound}/`, stop: () => server.dispose() };
+}
+
+const usage = 'usage: npm run playground -- [--port N] [--host H] [--build-only]';
+
+async function main(): Promise<void> {
+  let values: { port?: string; host?: string; 'build-only'?: boolean };
+  try {
+    ({ values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, 'build-only': { type: 'boolean' } } }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  const port = values.port === undefined ? 5173 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port must be a whole number from 0 to 65535, got "${values.port}"\n${usage}`);
+    process.exit(2);
+  }
+  const started = performance.now();
+  const built = await buildPlayground();
+  console.log(`built ${built.outDir} in ${((performance.now() - started) / 1000).toFixed(1)} s: main.js ${(built.bundleBytes / 1024).toFixed(0)} KiB (${(built.bundleGzipBytes / 1024).toFixed(0)} KiB gzipped)`);
+  if (values['build-only']) return;
+  const server = await servePlayground(built.outDir, port, values.host ?? '127.0.0.1');
+  console.log(`playground: ${server.url}   (Ctrl-C stops it)`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '')) await main();

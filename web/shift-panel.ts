@@ -1,0 +1,68 @@
+/**
+ * Statistics shift, the paper's Figure 2 live: for one batch of 128 test
+ * digits, clean and under PGD (made against the BatchNorm model with
+ * population statistics), the last BatchNorm layer's per-channel batch mean
+ * and variance minus its running estimates, as heat maps.
+ */
+import { Random, runAttack } from '../src/browser.js';
+import { batchShift, lastBatchNorm } from '../src/experiments/statistics-shift.js';
+import { ATTACK_BATCH, attackConfig } from './attack-panel.js';
+import { drawChart } from './charts.js';
+import { batchOf, digits, el, modelIn, nextFrame } from './state.js';
+
+/** Mean |Δμ| and |Δσ²| over channels, clean and under PGD, for the batch starting at test digit `first`. */
+export function measureShift(first: number, epsPaper: number): { layer: string; rows: Array<{ input: string; statistic: string; channel: number; shift: number }> } {
+  const { model } = modelIn('bn');
+  const { layer, name } = lastBatchNorm(model);
+  const test = digits().test;
+  const { images, labels } = batchOf(test, Array.from({ length: ATTACK_BATCH }, (_, i) => (first + i) % test.count));
+  model.eval();
+  model.setNormStatistics('population');
+  const attacked = runAttack('pgd', model, images, labels, attackConfig(epsPaper), new Random(0));
+  const rows: Array<{ input: string; statistic: string; channel: number; shift: number }> = [];
+  for (const [input, batch] of [['clean', images], ['PGD', attacked]] as const) {
+    const shift = batchShift(model, layer, batch);
+    shift.mean.forEach((value, channel) => rows.push({ input, statistic: 'μ_B − μ̂ (mean)', channel, shift: value }));
+    shift.variance.forEach((value, channel) => rows.push({ input, statistic: 'σ²_B − σ̂² (variance)', channel, shift: value }));
+  }
+  return { layer: name, rows };
+}
+
+export function mountShiftPanel(root: HTMLElement): void {
+  const run = el('button', { id: 'shift-run' }, 'Measure on a batch of 128 test digits');
+  const status = el('p', { id: 'shift-status', class: 'status' }, 'Uses the BatchNorm model from the Train panel and ε from the Attack panel.');
+  const chartBox = el('div', { id: 'shift-chart' });
+  root.append(el('div', { class: 'row' }, run), status, chartBox);
+  run.addEventListener('click', async () => {
+    status.textContent = 'attacking with PGD and measuring…';
+    await nextFrame();
+    try {
+      const epsPaper = Number((document.getElementById('attack-eps') as HTMLInputElement | null)?.value ?? 0.2);
+      const { layer, rows } = measureShift(0, epsPaper);
+      const meanAbs = (input: string): string => {
+        const values = rows.filter((row) => row.input === input && row.statistic.startsWith('μ')).map((row) => Math.abs(row.shift));
+        return (values.reduce((sum, value) => sum + value, 0) / values.length).toFixed(3);
+      };
+      status.textContent = `layer ${layer}, ε = ${epsPaper.toFixed(2)}: mean |Δμ| clean ${meanAbs('clean')}, under PGD ${meanAbs('PGD')}`;
+      status.dataset.done = String(Date.now());
+      await drawChart(chartBox, {
+        data: { values: rows },
+        facet: { row: { field: 'statistic', type: 'nominal', title: null } },
+        resolve: { scale: { color: 'independent' } },
+        spec: {
+          width: 640, height: 60,
+          mark: 'rect',
+          encoding: {
+            x: { field: 'channel', type: 'ordinal', title: 'channel' },
+            y: { field: 'input', type: 'nominal', title: null },
+            color: { field: 'shift', type: 'quantitative', scale: { scheme: 'redblue', domainMid: 0, reverse: true }, title: 'batch − running' },
+            tooltip: [{ field: 'channel' }, { field: 'shift', format: '.4f' }],
+          },
+        },
+      });
+    } catch (error) {
+      status.textContent = `failed: ${(error as Error).message}`;
+      console.error(error);
+    }
+  });
+}

@@ -1,0 +1,190 @@
+/**
+ * Train: small-cnn or resnet8 with BatchNorm or RobustNorm on the embedded
+ * digits, live loss and accuracy, steps per second; pause, resume, reset;
+ * download the checkpoint (safetensors, as the CLI writes it) or load one the
+ * CLI trained (drag and drop, or pick a file).
+ */
+import { countCorrect, crossEntropy, decodeCheckpoint, encodeCheckpoint, Random, reuseBuffers } from '../src/browser.js';
+import type { View } from 'vega';
+import { appendRows, drawChart } from './charts.js';
+import { adopt, batchOf, digits, el, freshModel, modelIn, nextFrame, state, TRAINING, type Slot } from './state.js';
+
+/** One training step's numbers. */
+export interface StepRecord {
+  slot: Slot;
+  step: number;
+  loss: number;
+  accuracy: number;
+}
+
+export const trainingLog: StepRecord[] = [];
+let running = false;
+let chart: View | null = null;
+
+/** The next batch of training digits for a model: a seeded shuffle, epoch after epoch. */
+function batchIndices(step: number, seed: number): number[] {
+  const count = digits().train.count;
+  const perEpoch = Math.floor(count / TRAINING.batchSize);
+  const order = new Random(seed + Math.floor(step / perEpoch)).permutation(count);
+  const start = (step % perEpoch) * TRAINING.batchSize;
+  return order.slice(start, start + TRAINING.batchSize);
+}
+
+/** One SGD step of the model in `slot`; returns its loss and batch accuracy. */
+export function trainStep(slot: Slot): StepRecord {
+  const entry = modelIn(slot);
+  const { images, labels } = batchOf(digits().train, batchIndices(entry.steps, 0));
+  const { loss, correct } = reuseBuffers(() => {
+    entry.model.train();
+    const logits = entry.model.forward(images);
+    const value = crossEntropy(logits, labels);
+    entry.optimizer.zeroGrad();
+    value.backward();
+    entry.optimizer.step();
+    return { loss: value.item(), correct: countCorrect(logits, labels) };
+  });
+  if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${entry.steps + 1}: the loss is ${loss}`);
+  entry.steps++;
+  entry.origin = `trained here, ${entry.steps} steps`;
+  const record = { slot, step: entry.steps, loss, accuracy: correct / labels.length };
+  trainingLog.push(record);
+  return record;
+}
+
+export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void): void {
+  const architecture = el('select', { id: 'train-arch' }, el('option', { value: 'small-cnn' }, 'small-cnn'), el('option', { value: 'resnet8' }, 'resnet8'));
+  const norm = el('select', { id: 'train-norm' }, el('option', { value: 'bn' }, 'BatchNorm'), el('option', { value: 'rn' }, 'RobustNorm'));
+  const start = el('button', { id: 'train-start' }, 'Train');
+  const pause = el('button', { id: 'train-pause' }, 'Pause');
+  const reset = el('button', { id: 'train-reset' }, 'Reset');
+  const download = el('button', { id: 'train-download' }, 'Download checkpoint (.safetensors)');
+  const status = el('p', { id: 'train-status', class: 'status' }, 'not started');
+  const fileInput = el('input', { id: 'checkpoint-file', type: 'file', accept: '.safetensors' });
+  const drop = el('div', { class: 'drop', id: 'checkpoint-drop' }, 'Drop a checkpoint the CLI wrote (runs/…/checkpoint.safetensors) here, or pick one: ', fileInput);
+  const models = el('p', { id: 'train-models', class: 'status' });
+  const chartBox = el('div', { id: 'train-chart' });
+  root.append(
+    el('div', { class: 'row' }, 'model ', architecture, ' norm ', norm, start, pause, reset, download),
+    status, models, chartBox, drop,
+  );
+
+  const slot = (): Slot => norm.value as Slot;
+  const describeModels = (): void => {
+    models.textContent = (['bn', 'rn'] as Slot[]).map((key) => {
+      const entry = state.models.get(key);
+      return `${key === 'bn' ? 'BatchNorm' : 'RobustNorm'}: ${entry ? `${entry.config.architecture}, ${entry.origin}` : 'none yet (small-cnn, untrained, when first used)'}`;
+    }).join('  ·  ');
+    onModelsChanged();
+  };
+  // drawn at the first steps (an empty chart draws at zero size), then steps are appended to it
+  const plot = async (rows: StepRecord[]): Promise<void> => {
+    if (chart !== null) {
+      await appendRows(chart, 'steps', rows);
+      return;
+    }
+    chart = await drawChart(chartBox, {
+      width: 520, height: 180,
+      data: { name: 'steps', values: rows },
+      transform: [{ fold: ['loss', 'accuracy'], as: ['measure', 'value'] }],
+      mark: { type: 'line', clip: true },
+      encoding: {
+        x: { field: 'step', type: 'quantitative', title: 'step' },
+        y: { field: 'value', type: 'quantitative', title: 'training batch loss / accuracy' },
+        color: { field: 'measure', type: 'nominal', title: null },
+        strokeDash: { field: 'slot', type: 'nominal', title: 'model' },
+      },
+    });
+  };
+  const resetChart = (): void => {
+    chart = null;
+    chartBox.replaceChildren();
+  };
+  describeModels();
+
+  const loop = async (): Promise<void> => {
+    const began = performance.now();
+    let done = 0;
+    let pending: StepRecord[] = [];
+    let lastDraw = performance.now();
+    while (running) {
+      pending.push(trainStep(slot()));
+      done++;
+      if (performance.now() - lastDraw > 250 || !running) {
+        const last = pending[pending.length - 1] as StepRecord;
+        const rate = done / ((performance.now() - began) / 1000);
+        status.textContent = `step ${last.step}: loss ${last.loss.toFixed(3)}, batch accuracy ${(100 * last.accuracy).toFixed(1)}%, ${rate.toFixed(2)} steps/s (batch ${TRAINING.batchSize})`;
+        status.dataset.steps = String(last.step);
+        status.dataset.stepsPerSecond = rate.toFixed(3);
+        await plot(pending);
+        pending = [];
+        lastDraw = performance.now();
+        describeModels();
+      }
+      await nextFrame();
+    }
+    if (pending.length > 0) await plot(pending);
+    describeModels();
+  };
+
+  start.addEventListener('click', () => {
+    if (running) return;
+    const existing = state.models.get(slot());
+    if (existing === undefined || existing.config.architecture !== architecture.value) state.models.set(slot(), freshModel(architecture.value, slot(), 0));
+    running = true;
+    status.textContent = 'training…';
+    loop().catch((error: unknown) => {
+      running = false;
+      status.textContent = `stopped: ${(error as Error).message}`;
+      console.error(error);
+    });
+  });
+  pause.addEventListener('click', () => {
+    running = false;
+  });
+  reset.addEventListener('click', () => {
+    running = false;
+    state.models.set(slot(), freshModel(architecture.value, slot(), 0));
+    trainingLog.length = 0;
+    status.textContent = 'reset: a fresh model';
+    resetChart();
+    describeModels();
+  });
+  download.addEventListener('click', () => {
+    const entry = modelIn(slot());
+    const bytes = encodeCheckpoint(entry.model, { model: entry.config, seed: 0, training: { steps: entry.steps, from: 'browser playground' } }, entry.optimizer);
+    const link = el('a', { href: URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>])), download: `${entry.config.architecture}-${slot()}.safetensors` });
+    link.click();
+    URL.revokeObjectURL(link.href);
+  });
+
+  const load = async (file: File): Promise<void> => {
+    try {
+      const { model, metadata } = decodeCheckpoint(await file.arrayBuffer(), file.name);
+      const kind = metadata.model.norm.kind;
+      if (kind !== 'bn' && kind !== 'rn') throw new Error(`${file.name}: a ${kind} model; the playground compares BatchNorm (bn) and RobustNorm (rn)`);
+      state.models.set(kind, adopt(model, metadata.model, file.name));
+      norm.value = kind;
+      architecture.value = metadata.model.architecture === 'resnet8' ? 'resnet8' : 'small-cnn';
+      status.textContent = `loaded ${file.name}: ${metadata.model.architecture} with ${kind === 'bn' ? 'BatchNorm' : 'RobustNorm'}`;
+      status.dataset.loaded = file.name;
+    } catch (error) {
+      status.textContent = `could not load ${file.name}: ${(error as Error).message}`;
+    }
+    describeModels();
+  };
+  fileInput.addEventListener('change', () => {
+    const file = fileInput.files?.[0];
+    if (file) void load(file);
+  });
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    const file = event.dataTransfer?.files[0];
+    if (file) void load(file);
+  });
+}
