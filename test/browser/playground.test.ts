@@ -106,6 +106,14 @@ describe('the playground in Chromium', () => {
     expect(inPage).toHaveLength(80);
     const scale = Math.max(...inNode.map(Math.abs));
     expect(Math.max(...inPage.map((value, i) => Math.abs(value - (inNode[i] as number))))).toBeLessThan(1e-5 * scale);
+    // and the page's download is a checkpoint Node reads back, with the same weights
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#train-download')]);
+    const saved = join(scratch, download.suggestedFilename());
+    await download.saveAs(saved);
+    const reloaded = decodeCheckpoint(readFileSync(saved), saved).model;
+    reloaded.eval();
+    reloaded.setNormStatistics('population');
+    expect(Array.from(noGrad(() => reloaded.forward(images)).data)).toEqual(inNode);
     expect(problems).toEqual([]);
   });
 
@@ -133,6 +141,19 @@ describe('the playground in Chromium', () => {
     expect(await population.getAttribute('data-clean')).toBe(String(digits.test.labels[chosen]));
     expect(await population.getAttribute('data-adversarial')).not.toBe(String(digits.test.labels[chosen]));
     await page.locator('#attack').screenshot({ path: join(output, 'attack.png') });
+    expect(problems).toEqual([]);
+  });
+
+  it('draws Table 1 for the loaded models on 256 test digits, beside the paper\'s rows', async () => {
+    // clicked from inside the page: the work it starts keeps the page busy for a while, which a Playwright click would wait on
+    await page.$eval('#table1-run', (button) => setTimeout(() => (button as HTMLButtonElement).click(), 0));
+    await page.waitForSelector('#table1 table', { timeout: 280_000 });
+    const rows = await page.$$eval('#table1 tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
+    const measured = rows.filter((cells) => cells.length === 7 && !cells[0]!.startsWith('the paper'));
+    expect(measured.map((cells) => cells[0])).toEqual(['BatchNorm, population statistics (P)', 'BatchNorm, batch statistics (B)', 'RobustNorm']);
+    for (const cells of measured) for (const cell of cells.slice(1)) expect(cell).toMatch(/^\d+\.\d \[\d+, \d+\]$/);
+    expect(rows.filter((cells) => cells[0]?.startsWith('the paper'))).toHaveLength(2);
+    numbers.table1 = measured.map((cells) => cells.join(' | '));
     expect(problems).toEqual([]);
   });
 
