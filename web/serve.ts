@@ -4,22 +4,9 @@
  *
  *   npm run playground -- [--port N] [--host H] [--build-only]
  */
-import { context } from 'esbuild';
 import { parseArgs } from 'node:util';
 import { buildPlayground } from './build.js';
-
-/** A running playground server: its URL and how to stop it. */
-export interface PlaygroundServer {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Serves a built playground folder (port 0: any free port). */
-export async function servePlayground(outDir: string, port = 0, host = '127.0.0.1'): Promise<PlaygroundServer> {
-  const server = await context({});
-  const { port: bound } = await server.serve({ servedir: outDir, port, host });
-  return { url: `http://${host}:${bound}/`, stop: () => server.dispose() };
-}
+import { servePlayground } from './server.js';
 
 const usage = 'usage: npm run playground -- [--port N] [--host H] [--build-only]';
 
@@ -44,4 +31,4 @@ async function main(): Promise<void> {
   console.log(`playground: ${server.url}   (Ctrl-C stops it)`);
 }
 
-if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '')) await main();
+await main();

@@ -15,7 +15,7 @@ import { decodeCheckpoint, noGrad, setBackend, Tensor } from '../../src/index.js
 import { attackDigit } from '../../web/attack-panel.js';
 import { buildPlayground, type PlaygroundBuild } from '../../web/build.js';
 import { decodeDigits } from '../../web/digits.js';
-import { servePlayground, type PlaygroundServer } from '../../web/serve.js';
+import { servePlayground, type PlaygroundServer } from '../../web/server.js';
 import { adopt, state } from '../../web/state.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
