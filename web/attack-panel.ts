@@ -179,7 +179,7 @@ export function mountAttackPanel(root: HTMLElement): void {
         data: { values: outcome.flatMap((result) => result.clean.flatMap((p, digit) => [{ setting: result.label, digit, input: 'clean', probability: p }, { setting: result.label, digit, input: 'attacked', probability: result.adversarial[digit] }])) },
         mark: 'bar',
         encoding: {
-          column: { field: 'setting', type: 'nominal', title: null },
+          column: { field: 'setting', type: 'nominal', title: null, sort: SETTINGS.map((setting) => setting.label) },
           x: { field: 'digit', type: 'ordinal' },
           xOffset: { field: 'input' },
           y: { field: 'probability', type: 'quantitative', scale: { domain: [0, 1] } },
