@@ -48,10 +48,10 @@ export { buildModel, checkModelConfig, modelConfig, MNIST_NORMALIZATION, MAX_CLA
 export { SGD, type SgdOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
 export { constantLR, stepLR, multiStepLR, type Schedule } from './optim/schedules.js';
-export { batches, batchCount, type Batch, type BatchOptions } from './data/loader.js';
+export { batches, batchOf, batchCount, type Batch, type BatchOptions } from './data/loader.js';
 export { encodeCheckpoint, decodeCheckpoint, restoreMomentum, type CheckpointMetadata, type LoadedCheckpoint } from './checkpoint/checkpoint.js';
 export { encodeSafetensors, decodeSafetensors } from './checkpoint/safetensors.js';
-export { trainEpoch, evaluate, countCorrect, type EpochOptions, type EvaluateOptions, type BatchProgress } from './training/train.js';
+export { trainEpoch, trainStep, evaluate, countCorrect, type EpochOptions, type EvaluateOptions, type BatchProgress } from './training/train.js';
 export { noProgress, type Progress, type StartProgress } from './training/progress.js';
 export { fgsm } from './attacks/fgsm.js';
 export { bim } from './attacks/bim.js';

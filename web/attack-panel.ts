@@ -7,12 +7,12 @@
  * white-box with its own statistics. A batch mode draws Table 1 for the
  * loaded models on 256 test digits.
  */
-import { ATTACK_NAMES, epsToPixel, evaluateRobustness, Random, reuseBuffers, runAttack, type AttackConfig, type AttackName, type NormStatistics, type Tensor } from '../src/browser.js';
-import { paperCwSettings } from '../src/attacks/registry.js';
+import { argmaxOf, ATTACK_NAMES, batchOf, epsToPixel, evaluateRobustness, Random, runAttack, type AttackName, type NormStatistics, type Tensor } from '../src/browser.js';
+import { paperAttackSettings } from '../src/attacks/registry.js';
 import { wilsonInterval } from '../src/experiments/intervals.js';
 import { PAPER_TABLE1 } from '../src/experiments/paper-results.js';
 import { drawChart } from './charts.js';
-import { argmax, batchOf, digits, drawDigit, el, logitsOf, modelIn, nextFrame, probabilities, type Slot } from './state.js';
+import { digits, drawDigit, el, firstImageProbabilities, modelIn, nextFrame, type Slot } from './state.js';
 
 /** The paper's inference batch. */
 export const ATTACK_BATCH = 128;
@@ -30,12 +30,6 @@ export const SETTINGS: Setting[] = [
   { label: 'RobustNorm', slot: 'rn', statistics: 'batch' },
 ];
 
-/** The paper's attack settings at ε (paper units): ε_iter = ε/10, 20 iterations, CW at lr ε/10 (3 × 10 steps). */
-export function attackConfig(epsPaper: number): AttackConfig {
-  const eps = epsToPixel(epsPaper, 'paper');
-  return { eps, epsIter: eps / 10, nbIter: 20, cw: { ...paperCwSettings(eps / 10), binarySearchSteps: 3, maxIterations: 10 } };
-}
-
 /** What one setting predicted for the chosen digit, clean and attacked. */
 export interface SettingResult {
   label: string;
@@ -50,14 +44,12 @@ export function attackDigit(index: number, attack: AttackName, epsPaper: number,
   const indices = Array.from({ length: ATTACK_BATCH }, (_, i) => (index + i) % test.count);
   const { images, labels } = batchOf(test, indices);
   if (drawn !== null) (images.data as Float32Array).set(drawn, 0);
-  const config = attackConfig(epsPaper);
+  const config = paperAttackSettings(epsPaper);
   return SETTINGS.map((setting) => {
     const { model } = modelIn(setting.slot);
-    const clean = probabilities(logitsOf(model, images, setting.statistics), 0);
-    model.eval();
-    model.setNormStatistics(setting.statistics);
+    const clean = firstImageProbabilities(model, images, setting.statistics); // leaves the model in eval mode with these statistics
     const adversarial: Tensor = runAttack(attack, model, images, labels, config, new Random(seed));
-    const attacked = reuseBuffers(() => probabilities(logitsOf(model, adversarial, setting.statistics), 0));
+    const attacked = firstImageProbabilities(model, adversarial, setting.statistics);
     return { label: setting.label, clean, adversarial: attacked, adversarialImage: Float32Array.from((adversarial.data as Float32Array).subarray(0, 784)) };
   });
 }
@@ -164,8 +156,8 @@ export function mountAttackPanel(root: HTMLElement): void {
         drawDigit(adversarialCanvas, result.adversarialImage);
         const epsPixel = epsToPixel(Number(eps.value), 'paper') || 1;
         drawDigit(perturbation, result.adversarialImage.map((value, p) => value - (original[p] as number)), -epsPixel, epsPixel);
-        const before = argmax(result.clean);
-        const after = argmax(result.adversarial);
+        const before = argmaxOf(result.clean, 0, 10);
+        const after = argmaxOf(result.adversarial, 0, 10);
         const verdict = el('span', { class: after === before ? 'right' : 'wrong' }, after === before ? 'prediction kept' : 'prediction changed');
         return el('figure', { 'data-setting': String(k), 'data-clean': String(before), 'data-adversarial': String(after) },
           el('div', { class: 'row' }, perturbation, adversarialCanvas),
@@ -196,7 +188,7 @@ export function mountAttackPanel(root: HTMLElement): void {
     const test = digits().test;
     const count = 256;
     const data = { name: 'mnist/test', images: test.images.subarray(0, count * 784), labels: test.labels.subarray(0, count), count, channels: 1, height: 28, width: 28 };
-    const config = attackConfig(Number(eps.value));
+    const config = paperAttackSettings(Number(eps.value));
     const rows: Array<{ label: string; clean: number; attacks: Map<string, number> }> = [];
     for (const setting of SETTINGS) {
       const row = { label: setting.label, clean: 0, attacks: new Map<string, number>() };

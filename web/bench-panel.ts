@@ -4,10 +4,12 @@
  * checked against the kernel's TypeScript reference twin.
  */
 import { getBackend, isBackendAvailable, Random, referenceBackend, setBackend, type BackendName, type Conv2dShape, type KernelBackend, type MatmulShape } from '../src/browser.js';
+import { convOutputSize } from '../src/kernels/shapes.js';
+import { relativeError } from '../src/testing/relative-error.js';
 import { el } from './state.js';
 
 const conv = (batch: number, inChannels: number, size: number, outChannels: number, stride: number, padding: number): Conv2dShape => {
-  const out = Math.floor((size + 2 * padding - 3) / stride) + 1;
+  const out = convOutputSize(size, 3, stride, padding);
   return { batch, inChannels, height: size, width: size, outChannels, kernelHeight: 3, kernelWidth: 3, stride, padding, outHeight: out, outWidth: out };
 };
 /** The benchmark's shapes (a ResNet layer at batch 32) and an odd shape for the correctness check. */
@@ -19,17 +21,6 @@ const ODD_CONV = conv(3, 5, 9, 7, 2, 1);
 function values(size: number, seed: number): Float32Array<ArrayBuffer> {
   const random = new Random(seed);
   return Float32Array.from({ length: size }, () => random.normal());
-}
-
-/** max |a − b| / max |b|. */
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let error = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    error = Math.max(error, Math.abs((actual[i] as number) - (expected[i] as number)));
-    scale = Math.max(scale, Math.abs(expected[i] as number));
-  }
-  return error / (scale || 1);
 }
 
 /** Runs `fn` with `name` as the backend, then goes back to the backend that was active. */

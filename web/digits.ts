@@ -42,15 +42,8 @@ export function encodeDigits(train: Dataset, test: Dataset): Uint8Array {
   return bytes;
 }
 
-/** The page's view of a split: images count × 784 in [0, 1], labels. */
-export interface Digits {
-  images: Float32Array;
-  labels: Uint8Array;
-  count: number;
-}
-
 /** Decodes digits.bin (see the file header); `file` names it in errors. */
-export function decodeDigits(buffer: ArrayBuffer, file = 'digits.bin'): { train: Digits; test: Digits } {
+export function decodeDigits(buffer: ArrayBuffer, file = 'digits.bin'): { train: Dataset; test: Dataset } {
   const bytes = new Uint8Array(buffer);
   const view = new DataView(buffer);
   if (bytes.length < 20 || String.fromCharCode(...bytes.subarray(0, 8)) !== MAGIC) throw new Error(`${file}: not a digits file (no ${MAGIC} header)`);
@@ -62,13 +55,13 @@ export function decodeDigits(buffer: ArrayBuffer, file = 'digits.bin'): { train:
   const table = new Float32Array(values);
   for (let i = 0; i < values; i++) table[i] = view.getFloat32(20 + 4 * i, true);
   let at = header;
-  const split = (count: number): Digits => {
+  const split = (name: string, count: number): Dataset => {
     const images = new Float32Array(count * PIXELS);
     for (let i = 0; i < images.length; i++) images[i] = table[bytes[at + i] as number] as number;
     at += images.length;
     const labels = bytes.slice(at, at + count);
     at += count;
-    return { images, labels, count };
+    return { name, images, labels, count, channels: 1, height: 28, width: 28 };
   };
-  return { train: split(counts[0]), test: split(counts[1]) };
+  return { train: split('mnist/train', counts[0]), test: split('mnist/test', counts[1]) };
 }

@@ -4,16 +4,16 @@
  * which runs on what, loads the digits and mounts the panels. `window.playground`
  * exposes the panels' functions to the browser tests and to the console.
  */
-import { getBackend, glRenderer, resolveAuto, setBackend, type BackendName } from '../src/browser.js';
+import { batchOf, getBackend, glRenderer, resolveAuto, setBackend, type BackendName } from '../src/browser.js';
 import { attackDigit, mountAttackPanel } from './attack-panel.js';
 import { mountBackwardPanel, robustNormPaths } from './backward-panel.js';
 import { kernelCheck, kernelSpeed, mountBenchPanel } from './bench-panel.js';
 import { decodeDigits } from './digits.js';
 import { measureShift, mountShiftPanel } from './shift-panel.js';
-import { batchOf, digits, logitsOf, modelIn, state } from './state.js';
-import { mountTrainPanel, trainingLog, trainStep } from './train-panel.js';
+import { digits, logitsOf, modelIn, state } from './state.js';
+import { mountTrainPanel, trainingLog, stepModel } from './train-panel.js';
 
-const api = { attackDigit, kernelCheck, kernelSpeed, measureShift, robustNormPaths, trainStep, trainingLog, state, backend: () => getBackend().name,
+const api = { attackDigit, kernelCheck, kernelSpeed, measureShift, robustNormPaths, stepModel, trainingLog, state, backend: () => getBackend().name,
   /** Logits of test digits `indices` from the model in `slot`, in inference mode with population statistics. */
   logits: (slot: 'bn' | 'rn', indices: number[]) => Array.from(logitsOf(modelIn(slot).model, batchOf(digits().test, indices).images, 'population')) };
 declare global {

@@ -4,11 +4,12 @@
  * population statistics), the last BatchNorm layer's per-channel batch mean
  * and variance minus its running estimates, as heat maps.
  */
-import { Random, runAttack } from '../src/browser.js';
+import { batchOf, Random, runAttack } from '../src/browser.js';
+import { paperAttackSettings } from '../src/attacks/registry.js';
 import { batchShift, lastBatchNorm } from '../src/experiments/statistics-shift.js';
-import { ATTACK_BATCH, attackConfig } from './attack-panel.js';
+import { ATTACK_BATCH } from './attack-panel.js';
 import { drawChart } from './charts.js';
-import { batchOf, digits, el, modelIn, nextFrame } from './state.js';
+import { digits, el, modelIn, nextFrame } from './state.js';
 
 /** Mean |Δμ| and |Δσ²| over channels, clean and under PGD, for the batch starting at test digit `first`. */
 export function measureShift(first: number, epsPaper: number): { layer: string; rows: Array<{ input: string; statistic: string; channel: number; shift: number }> } {
@@ -18,7 +19,7 @@ export function measureShift(first: number, epsPaper: number): { layer: string; 
   const { images, labels } = batchOf(test, Array.from({ length: ATTACK_BATCH }, (_, i) => (first + i) % test.count));
   model.eval();
   model.setNormStatistics('population');
-  const attacked = runAttack('pgd', model, images, labels, attackConfig(epsPaper), new Random(0));
+  const attacked = runAttack('pgd', model, images, labels, paperAttackSettings(epsPaper), new Random(0));
   const rows: Array<{ input: string; statistic: string; channel: number; shift: number }> = [];
   for (const [input, batch] of [['clean', images], ['PGD', attacked]] as const) {
     const shift = batchShift(model, layer, batch);

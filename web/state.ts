@@ -3,8 +3,8 @@
  * with RobustNorm) and small helpers to turn digits into tensors and logits
  * into probabilities.
  */
-import { buildModel, modelConfig, noGrad, reuseBuffers, SGD, Tensor, type Module, type ModelConfig, type NormStatistics } from '../src/browser.js';
-import type { Digits } from './digits.js';
+import { batches, buildModel, exp, logSoftmax, modelConfig, noGrad, reuseBuffers, SGD, type Module, type ModelConfig, type Batch, type NormStatistics, type Tensor } from '../src/browser.js';
+import type { Dataset } from '../src/data/datasets.js';
 
 /** Which model: the BatchNorm one or the RobustNorm one. */
 export type Slot = 'bn' | 'rn';
@@ -15,6 +15,9 @@ export interface ModelEntry {
   model: Module;
   optimizer: SGD;
   steps: number;
+  /** The training epoch it is in (from 0), and what is left of that epoch's batches. */
+  epoch: number;
+  batches: Iterator<Batch>;
   /** "trained here, N steps" or the checkpoint's file name. */
   origin: string;
 }
@@ -23,7 +26,7 @@ export interface ModelEntry {
 export const TRAINING = { batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 1e-4 };
 
 export const state = {
-  digits: null as { train: Digits; test: Digits } | null,
+  digits: null as { train: Dataset; test: Dataset } | null,
   models: new Map<Slot, ModelEntry>(),
 };
 
@@ -35,7 +38,8 @@ export function freshModel(architecture: string, slot: Slot, seed: number): Mode
 /** Wraps a model (new, or loaded from a checkpoint) with an optimizer. */
 export function adopt(model: Module, config: ModelConfig, origin: string): ModelEntry {
   const optimizer = new SGD(model.parameters(), { lr: TRAINING.lr, momentum: TRAINING.momentum, weightDecay: TRAINING.weightDecay });
-  return { config, model, optimizer, steps: 0, origin };
+  // no batches yet: the first step starts epoch 0 (epoch −1 ends at once)
+  return { config, model, optimizer, steps: 0, origin, epoch: -1, batches: [][Symbol.iterator]() };
 }
 
 /** The model in `slot`, made (small-cnn, seed 0) if there is none yet. */
@@ -48,16 +52,9 @@ export function modelIn(slot: Slot): ModelEntry {
   return entry;
 }
 
-export function digits(): { train: Digits; test: Digits } {
+export function digits(): { train: Dataset; test: Dataset } {
   if (state.digits === null) throw new Error('the digits have not loaded yet');
   return state.digits;
-}
-
-/** Digits `indices` of a split as a [n, 1, 28, 28] tensor, with their labels. */
-export function batchOf(split: Digits, indices: number[]): { images: Tensor; labels: Uint8Array } {
-  const images = new Float32Array(indices.length * 784);
-  indices.forEach((index, i) => images.set(split.images.subarray(index * 784, (index + 1) * 784), i * 784));
-  return { images: new Tensor(images, [indices.length, 1, 28, 28]), labels: Uint8Array.from(indices, (index) => split.labels[index] as number) };
 }
 
 /** The model's logits for `images` in inference mode with `statistics` (rows of 10). */
@@ -67,18 +64,11 @@ export function logitsOf(model: Module, images: Tensor, statistics: NormStatisti
   return reuseBuffers(() => noGrad(() => Float32Array.from(model.forward(images).data)));
 }
 
-/** Softmax of one row of logits. */
-export function probabilities(logits: Float32Array, row: number, classes = 10): number[] {
-  const values = Array.from(logits.subarray(row * classes, (row + 1) * classes));
-  const top = Math.max(...values);
-  const exps = values.map((value) => Math.exp(value - top));
-  const total = exps.reduce((sum, value) => sum + value, 0);
-  return exps.map((value) => value / total);
-}
-
-/** Index of the largest value. */
-export function argmax(values: number[]): number {
-  return values.reduce((best, value, i) => (value > (values[best] as number) ? i : best), 0);
+/** Class probabilities (softmax of the logits, through the library's logSoftmax) of the first image of `images`. */
+export function firstImageProbabilities(model: Module, images: Tensor, statistics: NormStatistics): number[] {
+  model.eval();
+  model.setNormStatistics(statistics);
+  return reuseBuffers(() => noGrad(() => Array.from(exp(logSoftmax(model.forward(images))).data.subarray(0, 10))));
 }
 
 /** Yields to the browser so the page stays responsive between steps. */

@@ -4,10 +4,11 @@
  * download the checkpoint (safetensors, as the CLI writes it) or load one the
  * CLI trained (drag and drop, or pick a file).
  */
-import { countCorrect, crossEntropy, decodeCheckpoint, encodeCheckpoint, Random, reuseBuffers } from '../src/browser.js';
+import { batches, decodeCheckpoint, encodeCheckpoint, trainStep, type Batch } from '../src/browser.js';
+import { epochGenerators } from '../src/training/train.js';
 import type { View } from 'vega';
 import { appendRows, drawChart } from './charts.js';
-import { adopt, batchOf, digits, el, freshModel, modelIn, nextFrame, state, TRAINING, type Slot } from './state.js';
+import { adopt, digits, el, freshModel, modelIn, nextFrame, state, TRAINING, type ModelEntry, type Slot } from './state.js';
 
 /** One training step's numbers. */
 export interface StepRecord {
@@ -21,29 +22,20 @@ export const trainingLog: StepRecord[] = [];
 let running = false;
 let chart: View | null = null;
 
-/** The next batch of training digits for a model: a seeded shuffle, epoch after epoch. */
-function batchIndices(step: number, seed: number): number[] {
-  const count = digits().train.count;
-  const perEpoch = Math.floor(count / TRAINING.batchSize);
-  const order = new Random(seed + Math.floor(step / perEpoch)).permutation(count);
-  const start = (step % perEpoch) * TRAINING.batchSize;
-  return order.slice(start, start + TRAINING.batchSize);
+/** The next training batch of a model: epoch after epoch, shuffled as the CLI's epochs are (seed 0). */
+function nextBatch(entry: ModelEntry): Batch {
+  for (;;) {
+    const next = entry.batches.next();
+    if (!next.done) return next.value;
+    entry.batches = batches(digits().train, { batchSize: TRAINING.batchSize, shuffle: epochGenerators(0, ++entry.epoch).shuffle });
+  }
 }
 
-/** One SGD step of the model in `slot`; returns its loss and batch accuracy. */
-export function trainStep(slot: Slot): StepRecord {
+/** One SGD step (the library's trainStep) of the model in `slot`; returns its loss and batch accuracy. */
+export function stepModel(slot: Slot): StepRecord {
   const entry = modelIn(slot);
-  const { images, labels } = batchOf(digits().train, batchIndices(entry.steps, 0));
-  const { loss, correct } = reuseBuffers(() => {
-    entry.model.train();
-    const logits = entry.model.forward(images);
-    const value = crossEntropy(logits, labels);
-    entry.optimizer.zeroGrad();
-    value.backward();
-    entry.optimizer.step();
-    return { loss: value.item(), correct: countCorrect(logits, labels) };
-  });
-  if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${entry.steps + 1}: the loss is ${loss}`);
+  const { images, labels } = nextBatch(entry);
+  const { loss, correct } = trainStep(entry.model, entry.optimizer, images, labels, { epoch: entry.epoch, step: entry.steps + 1 });
   entry.steps++;
   entry.origin = `trained here, ${entry.steps} steps`;
   const record = { slot, step: entry.steps, loss, accuracy: correct / labels.length };
@@ -107,7 +99,7 @@ export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void):
     let pending: StepRecord[] = [];
     let lastDraw = performance.now();
     while (running) {
-      pending.push(trainStep(slot()));
+      pending.push(stepModel(slot()));
       done++;
       if (performance.now() - lastDraw > 250 || !running) {
         const last = pending[pending.length - 1] as StepRecord;

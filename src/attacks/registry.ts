@@ -11,7 +11,7 @@ import { cw, type CwSettings } from './cw.js';
 import { fgsm } from './fgsm.js';
 import { mim } from './mim.js';
 import { pgd } from './pgd.js';
-import { epsToPaper, PAPER_INPUT_STD } from './units.js';
+import { epsToPaper, epsToPixel, PAPER_INPUT_STD } from './units.js';
 
 /** The five attacks by name. */
 export type AttackName = 'fgsm' | 'bim' | 'pgd' | 'mim' | 'cw';
@@ -44,6 +44,19 @@ export function parseAttackNames(value: string): AttackName[] {
  */
 export function paperCwSettings(epsIterPixel: number): CwSettings {
   return { learningRate: epsToPaper(epsIterPixel), initialConst: 10, distanceUnit: PAPER_INPUT_STD };
+}
+
+/**
+ * The paper's attack settings at ε in its normalized units: ε_pixel = 0.3081·ε,
+ * step ε/10, 20 iterations, and Carlini–Wagner with Adam's rate ε/10, 3
+ * binary-search steps × 10 iterations, constant `cwConst`.
+ */
+export function paperAttackSettings(epsPaper: number, cwConst = 10): AttackConfig {
+  const eps = epsToPixel(epsPaper, 'paper');
+  return {
+    eps, epsIter: eps / 10, nbIter: 20,
+    cw: { initialConst: cwConst, learningRate: epsPaper / 10, binarySearchSteps: 3, maxIterations: 10, distanceUnit: PAPER_INPUT_STD },
+  };
 }
 
 /** Runs the attack `name` on a batch and returns the adversarial images. */

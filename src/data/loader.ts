@@ -33,20 +33,22 @@ export function* batches(data: Dataset, options: BatchOptions): Generator<Batch>
   const { batchSize } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
   const order = options.shuffle ? options.shuffle.permutation(data.count) : Array.from({ length: data.count }, (_, i) => i);
+  for (let start = 0; start < data.count; start += batchSize) yield batchOf(data, order.slice(start, start + batchSize), options.flip);
+}
+
+/** The samples `indices` of a dataset as one batch, each image flipped left–right with probability ½ when `flip` is given. */
+export function batchOf(data: Dataset, indices: number[], flip?: Random): Batch {
   const pixels = data.channels * data.height * data.width;
-  for (let start = 0; start < data.count; start += batchSize) {
-    const indices = order.slice(start, start + batchSize);
-    const images = new Float32Array(indices.length * pixels);
-    indices.forEach((source, i) => {
-      images.set(data.images.subarray(source * pixels, (source + 1) * pixels), i * pixels);
-      if (options.flip && options.flip.uniform() < 0.5) flipHorizontally(images, i * pixels, data.channels, data.height, data.width);
-    });
-    yield {
-      images: new Tensor(images, [indices.length, data.channels, data.height, data.width]),
-      labels: Uint8Array.from(indices.map((source) => data.labels[source] as number)),
-      indices,
-    };
-  }
+  const images = new Float32Array(indices.length * pixels);
+  indices.forEach((source, i) => {
+    images.set(data.images.subarray(source * pixels, (source + 1) * pixels), i * pixels);
+    if (flip && flip.uniform() < 0.5) flipHorizontally(images, i * pixels, data.channels, data.height, data.width);
+  });
+  return {
+    images: new Tensor(images, [indices.length, data.channels, data.height, data.width]),
+    labels: Uint8Array.from(indices.map((source) => data.labels[source] as number)),
+    indices,
+  };
 }
 
 function flipHorizontally(images: Float32Array, offset: number, channels: number, height: number, width: number): void {

@@ -5,8 +5,7 @@
  * for the same row).
  */
 import { evaluateRobustness } from '../attacks/evaluate.js';
-import type { AttackConfig, AttackName } from '../attacks/registry.js';
-import { epsToPixel, PAPER_INPUT_STD } from '../attacks/units.js';
+import { paperAttackSettings, type AttackConfig, type AttackName } from '../attacks/registry.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../checkpoint/atomic-write.js';
 import { limitDataset, type Dataset } from '../data/datasets.js';
@@ -84,11 +83,7 @@ export interface RobustnessRequest {
  * the paper's normalized units.
  */
 export function paperAttackConfig(settings: ReproductionSettings, epsPaper: number): AttackConfig {
-  const eps = epsToPixel(epsPaper, 'paper');
-  return {
-    eps, epsIter: eps / 10, nbIter: 20,
-    cw: { initialConst: settings.cwConst, learningRate: epsPaper / 10, binarySearchSteps: 3, maxIterations: 10, distanceUnit: PAPER_INPUT_STD },
-  };
+  return paperAttackSettings(epsPaper, settings.cwConst);
 }
 
 /**

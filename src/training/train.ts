@@ -66,6 +66,31 @@ export function checkNotDiverged(loss: number, epoch: number, step: number): voi
   throw new Error(`training diverged: the loss of epoch ${epoch + 1}, step ${step} is ${loss}; lower the learning rate (--lr) and start again`);
 }
 
+/**
+ * One SGD step on a batch: forward in training mode, mean cross-entropy,
+ * backward, update (stopping with an error first if the loss diverged).
+ * Returns the batch's loss and how many images it classified right. `where`
+ * names the step in that error; `perturb` replaces the clean images by the
+ * ones to train on (adversarial training).
+ */
+export function trainStep(
+  model: Module, optimizer: SGD, images: Tensor, labels: Uint8Array,
+  where: { epoch: number; step: number; perturb?: EpochOptions['perturb'] },
+): { loss: number; correct: number } {
+  // Nothing of a step outlives it but the parameters' gradients, so its buffers serve the next step.
+  return reuseBuffers(() => {
+    const inputs = where.perturb ? where.perturb(model, images, labels) : images;
+    model.train();
+    const logits = model.forward(inputs);
+    const loss = crossEntropy(logits, labels);
+    checkNotDiverged(loss.item(), where.epoch, where.step);
+    optimizer.zeroGrad();
+    loss.backward();
+    optimizer.step();
+    return { loss: loss.item(), correct: countCorrect(logits, labels) };
+  });
+}
+
 /** Trains `model` for one pass over `data`; returns the mean loss and accuracy seen. */
 export function trainEpoch(model: Module, optimizer: SGD, data: Dataset, options: EpochOptions): { loss: number; accuracy: number; seconds: number } {
   const { shuffle, flip } = epochGenerators(options.seed, options.epoch);
@@ -76,21 +101,11 @@ export function trainEpoch(model: Module, optimizer: SGD, data: Dataset, options
   const start = performance.now();
   let index = 0;
   for (const batch of batches(data, { batchSize: options.batchSize, shuffle, ...(options.flip ? { flip } : {}) })) {
-    // Nothing of a step outlives it but the parameters' gradients, so its buffers serve the next step.
-    reuseBuffers(() => {
-      const images = options.perturb ? options.perturb(model, batch.images, batch.labels) : batch.images;
-      model.train();
-      const logits = model.forward(images);
-      const loss = crossEntropy(logits, batch.labels);
-      checkNotDiverged(loss.item(), options.epoch, index + 1);
-      optimizer.zeroGrad();
-      loss.backward();
-      optimizer.step();
-      const size = batch.labels.length;
-      lossSum += loss.item() * size;
-      correct += countCorrect(logits, batch.labels);
-      seen += size;
-    });
+    const step = trainStep(model, optimizer, batch.images, batch.labels, { epoch: options.epoch, step: index + 1, perturb: options.perturb });
+    const size = batch.labels.length;
+    lossSum += step.loss * size;
+    correct += step.correct;
+    seen += size;
     index++;
     options.onBatch?.({ batch: index, batches: total, loss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: seen / ((performance.now() - start) / 1000) });
   }

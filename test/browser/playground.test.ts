@@ -188,10 +188,10 @@ describe('the playground in Chromium', () => {
     expect(await glPage.getAttribute('#backend', 'data-backend')).toBe('webgl');
     // steps timed in the page (one first, which compiles the kernels); each blocks the page for seconds on SwiftShader
     const { rate, loss } = await glPage.evaluate(() => {
-      window.playground.trainStep('bn');
+      window.playground.stepModel('bn');
       const start = performance.now();
       let last = 0;
-      for (let step = 0; step < 3; step++) last = window.playground.trainStep('bn').loss;
+      for (let step = 0; step < 3; step++) last = window.playground.stepModel('bn').loss;
       return { rate: 3 / ((performance.now() - start) / 1000), loss: last };
     });
     expect(Number.isFinite(loss)).toBe(true);
