@@ -27,6 +27,12 @@ export const oddConvShapes: Array<[string, Conv2dShape]> = [
   ['image lanes: batch 8, 1×1 kernel, pad 1 (gather form at stride 1)', convCase(8, 3, 5, 5, 4, 1, 1, 1)],
   ['image lanes: batch 11, 2×3 kernel on 6×5', { ...convCase(11, 3, 6, 5, 2, 3, 1, 0), kernelHeight: 2, kernelWidth: 3, outHeight: 5, outWidth: 3 }],
   ['image lanes: batch 16, 4→6 ch, 11×9, stride 3, pad 2', convCase(16, 4, 11, 9, 6, 3, 3, 2)],
+  // Stride 2 with a kernel of 2 or more taps each way: the input gradient's phase kernel
+  // (conv2d-grad-input-phases.ts), with odd sizes (the last block's odd row or column dropped),
+  // phases of unequal tap counts and a kernel that is not square.
+  ['phases: batch 9, 3→5 ch, 4×4 kernel, 9×7, stride 2, pad 1', convCase(9, 3, 9, 7, 5, 4, 2, 1)],
+  ['phases: batch 8, 2×2 kernel, 7×6, stride 2, pad 0', convCase(8, 5, 7, 6, 3, 2, 2, 0)],
+  ['phases: batch 13, 5×3 kernel, 11×8, stride 2, pad 2', { ...convCase(13, 2, 11, 8, 6, 3, 2, 2), kernelHeight: 5, outHeight: convOutputSize(11, 5, 2, 2) }],
   // The webasm weight gradient sums groups of images per thread (imagesPerShare: 50 of 150 in one
   // piece, 36 of 72 and 39 of 78 split): several groups of a size that is not a power of 2.
   ['weight-gradient image groups: batch 150, 2→3 ch, 7×7, pad 1', convCase(150, 2, 7, 7, 3, 3, 1, 1)],

@@ -218,7 +218,8 @@ export function scatterImages(task: ScatterTask, first: number, end: number): vo
  * ∂L/∂x on a gpu.js backend in NCHW, in one of the two formulations above:
  * stride 1, the forward kernel on the padded ∂L/∂y with the flipped kernel;
  * any other stride, the GEMM kernel and then `scatterColumns`. (On webasm,
- * batches of 8 or more at stride 1 run conv2dGradInputInImageLanes instead.)
+ * batches of 8 or more run conv2dGradInputInImageLanes instead at stride 1,
+ * and conv2dGradInputInPhases at stride 2 with kernels of 2 × 2 or more.)
  */
 export function conv2dGradInputOnGpu(runner: KernelRunner, gradOut: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
   const { batch: N, inChannels: C, height: H, width: W, outChannels: CO, kernelHeight: KH, kernelWidth: KW, outHeight: OH, outWidth: OW } = shape;

@@ -15,14 +15,17 @@
  *
  *   xl [C][H + 2p][W + 2p][B]   an input, zero-padded, images innermost
  *
+ * with channel c at c · `laneChannelStride` (see there: a few unused floats
+ * between channels when a channel's size is a multiple of 4 KiB).
+ *
  * B is the part's batch rounded up to a multiple of 4 (the extra images are
  * zeros and their results are dropped), so every quad is four real lanes.
  * The backend transposes NCHW into this layout in the pass that used to pad
  * (`toImageLanes`) and back in the pass that used to unpack (`fromImageLanes`).
  * WebGL keeps the NCHW kernels: it has no SIMD lanes to feed. The weight
  * gradient puts output channels in the lanes instead (conv2d-grad-weight.ts);
- * the stride-2 input gradient was also written in this layout and measured
- * slower (see gpujs-backend.ts), so it stays NCHW.
+ * the stride-2 input gradient reads ∂L/∂y in this layout with a kernel of its
+ * own (conv2d-grad-input-phases.ts).
  */
 import { float32BufferToOverwrite } from '../buffer-pool.js';
 import { packForwardWeights } from './conv2d-forward.js';
@@ -36,10 +39,25 @@ export function laneBatch(batch: number): number {
   return 4 * quadCount(batch);
 }
 
+/**
+ * Floats from one channel of a lanes array to the next: the channel's
+ * paddedHeight · paddedWidth · B values, plus 16 (one cache line) when that
+ * is a multiple of 1,024 floats (4 KiB). The kernels read the same place of
+ * every channel in turn; at a stride that is a multiple of 4 KiB all those
+ * reads fall into one set of the L1 cache and evict each other. Measured on
+ * the stride-2 input gradient of 16→32 on 28×28 (∂L/∂y 14×14 padded to
+ * 16×16, 64 images: 64 KiB a channel), two threads: 15.2 GFLOP/s, and
+ * 22.3 with one more row and column of padding (a channel of 81 KiB).
+ */
+export function laneChannelStride(paddedHeight: number, paddedWidth: number, lanes: number): number {
+  const plane = paddedHeight * paddedWidth * lanes;
+  return plane % 1024 === 0 ? plane + 16 : plane;
+}
+
 /** Where {@link copyToImageLanes} reads images [firstImage, firstImage + count) of x [N, C, H, W] and writes them. */
 export interface ToImageLanesTask {
   x: Float32Array;
-  /** [C][H + 2·padH][W + 2·padW][B], B = laneBatch(count), zero-filled. */
+  /** [C][H + 2·padH][W + 2·padW][B], B = laneBatch(count), zero-filled; channel c at c · laneChannelStride. */
   out: Float32Array;
   firstImage: number;
   count: number;
@@ -61,7 +79,7 @@ export function toImageLanes(
   x: Float32Array, first: number, count: number, channels: number, height: number, width: number, padH: number, padW: number,
   allocate: (length: number) => Float32Array = (length) => new Float32Array(length),
 ): { out: Float32Array; fill: LoopCall } {
-  const out = allocate(channels * (height + 2 * padH) * (width + 2 * padW) * laneBatch(count)); // zero-filled
+  const out = allocate(channels * laneChannelStride(height + 2 * padH, width + 2 * padW, laneBatch(count))); // zero-filled
   const task: ToImageLanesTask = { x, out, firstImage: first, count, channels, height, width, padH, padW };
   return { out, fill: { loop: copyToImageLanes, task, count: channels } };
 }
@@ -78,6 +96,8 @@ export function copyToImageLanes(task: ToImageLanesTask, first: number, end: num
   const B = 4 * Math.ceil(count / 4); // laneBatch(count)
   const paddedHeight = height + 2 * padH;
   const paddedWidth = width + 2 * padW;
+  const lanesPlane = paddedHeight * paddedWidth * B;
+  const channelStride = lanesPlane % 1024 === 0 ? lanesPlane + 16 : lanesPlane; // laneChannelStride
   const plane = height * width;
   const image = channels * plane;
   for (let c = first; c < end; c++) {
@@ -85,7 +105,7 @@ export function copyToImageLanes(task: ToImageLanesTask, first: number, end: num
       const images = Math.min(4, count - quad);
       for (let h = 0; h < height; h++) {
         const from = ((firstImage + quad) * channels + c) * plane + h * width;
-        const to = ((c * paddedHeight + h + padH) * paddedWidth + padW) * B + quad;
+        const to = c * channelStride + ((h + padH) * paddedWidth + padW) * B + quad;
         if (images === 4) {
           const from1 = from + image;
           const from2 = from1 + image;
@@ -201,7 +221,7 @@ export function conv2dForwardImageLanesSource(shape: Conv2dShape, paddedHeight: 
   let y2 = 0;
   let y3 = 0;
   for (let c = 0; c < ${C}; c++) {
-    const xc = corner + c * ${paddedHeight * paddedWidth * B};
+    const xc = corner + c * ${laneChannelStride(paddedHeight, paddedWidth, B)};
     const wc = wBase + c * ${KH * KW * 4};
 ${taps.join('\n')}
   }

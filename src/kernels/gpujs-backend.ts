@@ -19,6 +19,7 @@ import { conv2dGradInputOnGpu, transposedConvShape } from './conv2d-grad-input.j
 import { conv2dGradWeightOnGpu } from './conv2d-grad-weight.js';
 import { matmulOnGpu } from './matmul.js';
 import { conv2dForwardInImageLanes, conv2dGradInputInImageLanes } from './conv2d-image-lanes.js';
+import { conv2dGradInputInPhases, phasesApply } from './conv2d-grad-input-phases.js';
 import { HelperThread } from './helper-thread.js';
 import { runHere, type Allocate, type KernelJob, type KernelRunner, type LoopCall, type PartPlan, type PartWork } from './kernel-runner.js';
 import { inSharedMemory } from './shared-memory.js';
@@ -454,12 +455,12 @@ class GpuJsBackend implements KernelBackend, KernelRunner, SplitsLoops {
    * ROBUSTNORM_CONV_LAYOUT=nchw. WebGL has no SIMD lanes to feed and keeps
    * the NCHW kernels, as do small batches. Measured on one core: about 1.5×
    * faster at stride 2 and on 7×7 and 14×14 maps, the same on 28×28 at
-   * stride 1. The stride-2 input gradient stays NCHW: as a gather in this
-   * layout it was slower (more loads per multiply-add, branches per tap);
-   * as s² stride-1 convolutions, one per phase (ih mod s, iw mod s), it was
-   * 1.2× faster per call but the training step got slower (∂L/∂y copied into
-   * each phase kernel's memory, more garbage collection). The weight
-   * gradient has a layout of its own (channelLanesGradWeight).
+   * stride 1. The stride-2 input gradient runs in this layout too, as one
+   * kernel over 2×2 blocks of ∂L/∂x (conv2d-grad-input-phases.ts; earlier
+   * tries, a gather with a test per tap and s² separate stride-1
+   * convolutions, were slower). Other strides, and ResNet's 1×1 stride-2
+   * shortcut, keep the GEMM and scatter. The weight gradient has a layout of
+   * its own (channelLanesGradWeight).
    */
   private imageLanes(shape: Conv2dShape): boolean {
     return this.name === 'webasm' && shape.batch >= 8 && environmentVariable('ROBUSTNORM_CONV_LAYOUT') !== 'nchw';
@@ -476,6 +477,7 @@ class GpuJsBackend implements KernelBackend, KernelRunner, SplitsLoops {
   conv2dGradInput(gradOut: Float32Array, w: Float32Array, shape: Conv2dShape): Float32Array {
     const transposed = transposedConvShape(shape);
     if (transposed !== null && this.imageLanes(shape)) return conv2dGradInputInImageLanes(this, gradOut, w, shape, transposed);
+    if (phasesApply(shape) && this.imageLanes(shape)) return conv2dGradInputInPhases(this, gradOut, w, shape);
     return conv2dGradInputOnGpu(this, gradOut, w, shape);
   }
 
