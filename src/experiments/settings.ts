@@ -136,10 +136,10 @@ export const PRESETS: Record<string, ReproductionSettings> = {
     ...mnistSweeps, advEps: 0.2, advIter: 10, seed: 0,
     strongCw: { ...STRONG_CW, images: 128 },
     note: 'resnet8 (the paper\'s ResNet family, with global average pooling, at its smallest depth) for 4 epochs on the 8,000 embedded digits, lr ÷10 for the 4th, no flips. ' +
-      'Measured on a 2-core machine (webasm, 2 threads): a training step of batch 128 takes ≈0.4 s, an epoch ≈25–30 s; BatchNorm reached 61%, 83%, 95% and, after the lr drop, 97.7% test accuracy (population statistics, 2,000 test digits) in its 4 epochs, ' +
+      'Measured on a 2-core machine (webasm, 2 threads): a training step of batch 128 takes ≈0.3 s (0.4 s before the kernel work of 2026-11-30), an epoch ≈17–21 s; BatchNorm reached 61%, 83%, 95% and, after the lr drop, 97.7% test accuracy (population statistics, 2,000 test digits) in its 4 epochs, ' +
       'against 93.8% with the paper\'s random flips, which make many digits ambiguous. Fewer epochs leave BatchNorm below the 97% that makes a gap under attack more than a gap in clean accuracy. ' +
       '512 test images in batches of 128 give each accuracy a 95% interval of about ±4 points at 50%. The strong CW row costs 100 forward-backward passes per image, so it runs on the first 128. ' +
-      'The whole run takes about 12–13 minutes on a quiet 2-core machine (measured 12 min 8 s in a fresh clone on 2026-11-30; an attack\'s forward and backward pass of 128 digits takes ≈0.2–0.3 s, and each test digit gets 91 of them), within the 15 the project aims for, and more when the machine is shared (16 min 30 s at an earlier version). ' +
+      'The whole run takes about 10–11 minutes on a quiet 2-core machine (measured 10 min 17 s in a fresh clone on 2026-11-30, after a 3 min 12 s npm install; an attack\'s forward and backward pass of 128 digits takes ≈0.2 s, and each test digit gets 91 of them), so that npm install and npm start together stay within the 15 minutes the project aims for, and more when the machine is shared (16 min 30 s at an earlier version). ' +
       'Figure 7 (the ε sweep) is left to the larger presets: it alone would double the run.',
   },
   smoke: {

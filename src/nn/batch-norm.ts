@@ -339,17 +339,7 @@ function batchNormForwardChannels(task: BatchNormForwardTask, first: number, end
       for (; i < end; i++) out[i] = gamma * (((input[i] as number) - center) * invStd) + beta;
       if (!task.relu) continue;
       // max(y, 0): a float's bits are negative as an integer exactly when its sign is
-      for (i = start; i + 3 < end; i += 4) {
-        const bits0 = outBits[i] as number;
-        const bits1 = outBits[i + 1] as number;
-        const bits2 = outBits[i + 2] as number;
-        const bits3 = outBits[i + 3] as number;
-        outBits[i] = bits0 & ~(bits0 >> 31);
-        outBits[i + 1] = bits1 & ~(bits1 >> 31);
-        outBits[i + 2] = bits2 & ~(bits2 >> 31);
-        outBits[i + 3] = bits3 & ~(bits3 >> 31);
-      }
-      for (; i < end; i++) {
+      for (i = start; i < end; i++) {
         const bits = outBits[i] as number;
         outBits[i] = bits & ~(bits >> 31);
       }
@@ -385,23 +375,15 @@ function batchNormBackwardChannels(task: BatchNormBackwardTask, first: number, e
     const center = channelStatistics[4 * c] as number; // m
     const s = channelStatistics[4 * c + 1] as number; // 1/√(v + ε)
     const batchMean = channelStatistics[4 * c + 2] as number; // μ_B
-    // (loops over a run take four values a step, then the rest: as in the forward pass)
     for (let run = 0; run < runs && task.relu; run++) {
       const start = run * runStride + c * runLength;
-      const end = start + runLength;
-      let i = start;
       // ∂L/∂z = ∂L/∂y where y = max(z, 0) > 0 (as integers, a float's bits are > 0 exactly when it is), else +0
-      for (; i + 3 < end; i += 4) {
-        gradXBits[i] = (gradOutBits[i] as number) & -Number((outBits[i] as number) > 0);
-        gradXBits[i + 1] = (gradOutBits[i + 1] as number) & -Number((outBits[i + 1] as number) > 0);
-        gradXBits[i + 2] = (gradOutBits[i + 2] as number) & -Number((outBits[i + 2] as number) > 0);
-        gradXBits[i + 3] = (gradOutBits[i + 3] as number) & -Number((outBits[i + 3] as number) > 0);
-      }
-      for (; i < end; i++) gradXBits[i] = (gradOutBits[i] as number) & -Number((outBits[i] as number) > 0);
+      for (let i = start; i < start + runLength; i++) gradXBits[i] = (gradOutBits[i] as number) & -Number((outBits[i] as number) > 0);
     }
     if (task.frozen) {
       // ∂L/∂x = γ · g · s (+ 0 keeps the result bit-identical to the full
       // formula's, whose ∂L/∂m and ∂L/∂v terms are +0 here)
+      // (four values a step, then the rest, as in the forward pass)
       for (let run = 0; run < runs; run++) {
         const start = run * runStride + c * runLength;
         const end = start + runLength;

@@ -82,26 +82,8 @@ function addThenClamp(task: { x: Float32Array; y: Float32Array; out: Float32Arra
   const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
   for (let start = first; start < end; start += 1024) {
     const stop = Math.min(end, start + 1024);
-    // four values a step, then the rest (as addValues)
-    let i = start;
-    for (; i + 3 < stop; i += 4) {
-      out[i] = (x[i] as number) + (y[i] as number);
-      out[i + 1] = (x[i + 1] as number) + (y[i + 1] as number);
-      out[i + 2] = (x[i + 2] as number) + (y[i + 2] as number);
-      out[i + 3] = (x[i + 3] as number) + (y[i + 3] as number);
-    }
-    for (; i < stop; i++) out[i] = (x[i] as number) + (y[i] as number);
-    for (i = start; i + 3 < stop; i += 4) {
-      const bits0 = outBits[i] as number;
-      const bits1 = outBits[i + 1] as number;
-      const bits2 = outBits[i + 2] as number;
-      const bits3 = outBits[i + 3] as number;
-      outBits[i] = bits0 & ~(bits0 >> 31);
-      outBits[i + 1] = bits1 & ~(bits1 >> 31);
-      outBits[i + 2] = bits2 & ~(bits2 >> 31);
-      outBits[i + 3] = bits3 & ~(bits3 >> 31);
-    }
-    for (; i < stop; i++) {
+    for (let i = start; i < stop; i++) out[i] = (x[i] as number) + (y[i] as number);
+    for (let i = start; i < stop; i++) {
       const bits = outBits[i] as number;
       outBits[i] = bits & ~(bits >> 31);
     }
