@@ -10,6 +10,15 @@
  * forward and backward, ReLU, linear, cross-entropy, SGD with momentum and
  * weight decay, running-average updates, and eval mode) against an
  * independent implementation, on top of the per-op gradient checks.
+ *
+ * Known fragility: a step has ≈350,000 ReLU inputs, and some lie within
+ * float32 rounding of zero. A kernel that sums in another (equally exact)
+ * order can flip one of them, and that one flipped gradient moves later
+ * parameters by 1e-4 to 1e-2 of their size. Seen on 2026-11-30: the stride-2
+ * input gradient summing each phase's products in pairs (every call within
+ * 4e-7 of the float64 reference) flipped one ReLU of bn3 in the second step on
+ * two threads. If this test fails after a change of summation order only,
+ * compare the ReLU masks step by step before suspecting the kernel.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
