@@ -76,6 +76,12 @@ describe('the reproduction, end to end on tiny data', () => {
     const again = await runReproduction(tinySettings(), { out, command: 'test' });
     expect(again.table1).toEqual(results.table1);
     expect(again.figure7).toEqual(results.figure7);
+    // the wall time adds this run's seconds to the first run's, and the report says it was resumed
+    expect(results.metadata.runs).toBeUndefined();
+    expect(again.metadata.runs).toBe(2);
+    expect(again.metadata.startedAt).toBe(results.metadata.startedAt);
+    expect(again.metadata.wallSeconds).toBeGreaterThan(results.metadata.wallSeconds);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| wall time \| [^|]*, summed over the 2 runs that wrote this folder \(it was resumed\) \|/);
   }, 120_000);
 });
 
@@ -134,6 +140,8 @@ describe('several seeds', () => {
     expect(merged.table1!.rows[0]!.spread?.attacks.pgd).toBeCloseTo(Math.abs(pgd[0]! - pgd[1]!) / Math.SQRT2, 12);
     expect(merged.metadata.seeds).toEqual([3, 4]);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('3, 4 (initialization, shuffling, flips, PGD starts)');
+    expect(merged.metadata.wallSeconds).toBeCloseTo(perSeed[0]!.metadata.wallSeconds + perSeed[1]!.metadata.wallSeconds, 9);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| wall time \| [^|]*, summed over its 2 seeds \|/);
   }, 300_000);
 });
 
@@ -155,6 +163,18 @@ describe('report rendering', () => {
     const fixture = JSON.parse(readFileSync(new URL('./fixtures/results-tiny.json', import.meta.url), 'utf8')) as ReproductionResults;
     const expected = readFileSync(new URL('./fixtures/report-tiny.md', import.meta.url), 'utf8');
     expect(renderReport(fixture)).toBe(expected);
+  });
+
+  it('explains the paper\'s weak CW row by the data: saturated MNIST pixels, gray Fashion-MNIST ones', () => {
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/results-tiny.json', import.meta.url), 'utf8')) as ReproductionResults;
+    expect(renderReport(fixture)).toContain('Most MNIST pixels are exactly 0 or 1');
+    fixture.settings.dataset = 'fashion-mnist';
+    fixture.table1!.eps = 0.06;
+    fixture.table1!.epsPixel = 0.06 * 0.3081;
+    const report = renderReport(fixture);
+    expect(report).not.toContain('Most MNIST pixels');
+    // 9 Adam steps of ε/10 in tanh space, times tanh's largest slope in pixels (1/2): 4.5 · 0.006 = 0.027
+    expect(report).toContain('gray pixels can each move up to 4.5 rates in pixels (0.027 at ε = 0.06, against the L∞ attacks\' 0.0185)');
   });
 
   it('says plainly when a run does not show the effect', () => {

@@ -87,7 +87,7 @@ function resultSettings(settings: ReproductionSettings): Omit<ReproductionSettin
  * experiments to the earlier ones. Results of other settings are never
  * mixed in or silently replaced: that is an error naming what differs.
  */
-function earlierResults(file: string, settings: ReproductionSettings): { experiments: ExperimentResults; models: ModelRecord[] } {
+function earlierResults(file: string, settings: ReproductionSettings): { experiments: ExperimentResults; models: ModelRecord[]; metadata?: RunMetadata } {
   if (!existsSync(file)) return { experiments: {}, models: [] };
   let earlier: ReproductionResults;
   try {
@@ -105,7 +105,7 @@ function earlierResults(file: string, settings: ReproductionSettings): { experim
     );
   }
   const { metadata, settings: _settings, ...experiments } = earlier;
-  return { experiments, models: metadata.models };
+  return { experiments, models: metadata.models, metadata };
 }
 
 function modelRecord(trained: TrainedModel): ModelRecord {
@@ -185,7 +185,11 @@ async function runOneSeed(settings: ReproductionSettings, options: ReproduceOpti
   const results = (): ReproductionResults => ({
     metadata: {
       preset: settings.preset, command: options.command ?? `robustnorm reproduce --preset ${settings.preset}`,
-      startedAt: startedAt.toISOString(), wallSeconds: progress.elapsedSeconds(), seed: settings.seed,
+      // a resumed run adds its time to the earlier runs' (their startedAt is the run's start)
+      startedAt: earlier.metadata?.startedAt ?? startedAt.toISOString(),
+      wallSeconds: (earlier.metadata?.wallSeconds ?? 0) + progress.elapsedSeconds(),
+      ...(earlier.metadata ? { runs: (earlier.metadata.runs ?? 1) + 1 } : {}),
+      seed: settings.seed,
       backend: getBackend().name, versions: versions(),
       dataset: { name: settings.dataset, trainImages: train.count, testImages: test.count, sweepImages: sweepTest.count },
       model: settings.model, epochs: settings.epochs, models,

@@ -32,8 +32,12 @@ export interface ModelRecord {
 export interface RunMetadata {
   preset: string;
   command: string;
+  /** When the first run that wrote this folder started. */
   startedAt: string;
+  /** Seconds of computing, summed over every run that wrote this folder (an interrupted run's unsaved work is not counted). */
   wallSeconds: number;
+  /** How many runs wrote this folder, where more than one (the run was resumed); over seeds, the sum. */
+  runs?: number;
   seed: number;
   /** Results merged over several seeds (seeds.ts): the seeds; `seed` is then the first. */
   seeds?: number[];

@@ -114,6 +114,7 @@ export function mergeSeeds(perSeed: ReproductionResults[]): ReproductionResults 
       ...first.metadata,
       seeds: perSeed.map((results) => results.metadata.seed),
       wallSeconds: perSeed.reduce((sum, results) => sum + results.metadata.wallSeconds, 0),
+      ...(perSeed.some((results) => results.metadata.runs !== undefined) ? { runs: perSeed.reduce((sum, results) => sum + (results.metadata.runs ?? 1), 0) } : {}),
       models: mergeModels(perSeed.map((results) => results.metadata.models)),
     },
     settings: first.settings,
