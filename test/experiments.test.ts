@@ -175,6 +175,16 @@ describe('report rendering', () => {
     expect(report).not.toContain('Most MNIST pixels');
     // 9 Adam steps of ε/10 in tanh space, times tanh's largest slope in pixels (1/2): 4.5 · 0.006 = 0.027
     expect(report).toContain('gray pixels can each move up to 4.5 rates in pixels (0.027 at ε = 0.06, against the L∞ attacks\' 0.0185)');
+    // the summary gives the paper-CW row's numbers beside the strong CW's instead of calling them "near clean"
+    const [population, batch] = fixture.table1!.rows as [AccuracyRow, AccuracyRow];
+    Object.assign(population, { clean: 0.872, attacks: { ...population.attacks, cw: 0.79 } });
+    Object.assign(batch, { clean: 0.878, attacks: { ...batch.attacks, cw: 0.795 } });
+    const strong = { model: 'bn', label: 'BatchNorm', images: 256, clean: 0.88, secondsPer1000: 1 };
+    fixture.table1!.strongCw = [
+      { ...strong, statistics: 'population', accuracy: 0, meanL2: 0.52 },
+      { ...strong, statistics: 'batch', accuracy: 0.262, meanL2: 0.55 },
+    ];
+    expect(renderReport(fixture)).toContain('0.0% (P) and 26.2% (B) of the images survive, with mean perturbations ‖δ‖₂ of 0.52 and 0.55 pixels; at the paper\'s CW settings 79.0% and 79.5% do, against 87.2% and 87.8% of the clean images (Table 1).');
   });
 
   it('says plainly when a run does not show the effect', () => {

@@ -389,7 +389,11 @@ function summarySection(results: ReproductionResults): string {
   const strong = results.table1?.strongCw;
   if (strong !== undefined && strong.length === 2) {
     const [population, batch] = strong as [StrongCwRow, StrongCwRow];
-    findings.push(`**Carlini–Wagner run to convergence.** ${pct(population.accuracy)}% (P) and ${pct(batch.accuracy)}% (B) of the images survive, with mean perturbations ‖δ‖₂ of ${population.meanL2.toFixed(2)} and ${batch.meanL2.toFixed(2)} pixels; the paper's CW settings leave accuracy near clean (see Table 1).`);
+    const [paperCwP, paperCwB] = (results.table1?.rows ?? []) as [AccuracyRow?, AccuracyRow?];
+    const paperCw = paperCwP?.attacks.cw !== undefined && paperCwB?.attacks.cw !== undefined
+      ? `at the paper's CW settings ${pct(paperCwP.attacks.cw)}% and ${pct(paperCwB.attacks.cw)}% do, against ${pct(paperCwP.clean)}% and ${pct(paperCwB.clean)}% of the clean images (Table 1)`
+      : 'the paper\'s CW settings move images far less (Table 1)';
+    findings.push(`**Carlini–Wagner run to convergence.** ${pct(population.accuracy)}% (P) and ${pct(batch.accuracy)}% (B) of the images survive, with mean perturbations ‖δ‖₂ of ${population.meanL2.toFixed(2)} and ${batch.meanL2.toFixed(2)} pixels; ${paperCw}.`);
   }
   if (findings.length === 0) return '';
   return `## What this run shows\n\n${findings.join('\n\n')}\n`;
