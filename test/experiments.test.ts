@@ -214,7 +214,8 @@ describe('experiment helpers', () => {
 
   it('parses experiment lists and rejects unknown numbers', () => {
     expect(parseExperimentList('1, 3,7')).toEqual([1, 3, 7]);
-    expect(() => parseExperimentList('1,9')).toThrow(/unknown experiment "9"/);
+    expect(() => parseExperimentList('1,10')).toThrow(/unknown experiment "10"/);
+    expect(parseExperimentList('attackcheck,9')).toEqual([9, 9]);
     // by name too: experiment 4 is Figure 2, 2 is Table 3
     expect(parseExperimentList('table1,figure2, Table 3,figure-3')).toEqual([1, 4, 2, 3]);
     expect(() => parseExperimentList('figure5')).toThrow(/unknown experiment "figure5"; choose by number or name: 1 \(table1\), 2 \(table3\)/);

@@ -26,12 +26,20 @@ import { addPerturbation, checkLabels, lossGradient, projectPerturbation, resolv
 export type StepDirection = (grad: Float32Array) => ArrayLike<number>;
 
 /**
+ * ∇ of the loss the attack climbs, at the current x + δ. BIM, PGD and MIM
+ * climb Σ_i CE(f(x + δ)_i, y_i) (common.ts's `lossGradient`); an attacker who
+ * owns only part of a batch (part-of-batch.ts) climbs the loss of its own images.
+ */
+export type LossGradientAt = (adversarial: Tensor) => Float32Array;
+
+/**
  * The loop BIM, PGD and MIM share; `start` is the initial δ (zeros for BIM and
  * MIM), projected before the first step and not modified.
  */
 export function iterateSignSteps(
   model: Module, x: Tensor, labels: ArrayLike<number>, settings: AttackSettings, start: Float32Array,
   direction: StepDirection = (grad) => grad,
+  gradientAt?: LossGradientAt,
 ): Tensor {
   const { eps, epsIter, nbIter, clipMin, clipMax, targeted } = resolvedSettings(settings);
   checkLabels(x, labels);
@@ -43,7 +51,8 @@ export function iterateSignSteps(
     for (let iteration = 0; iteration < nbIter; iteration++) {
       // δ lives outside the iteration, so the iteration's buffers serve the next one
       reuseBuffers(() => {
-        const { grad } = lossGradient(model, addPerturbation(x, delta, clipMin, clipMax), labels, targeted);
+        const adversarial = addPerturbation(x, delta, clipMin, clipMax);
+        const grad = gradientAt ? gradientAt(adversarial) : lossGradient(model, adversarial, labels, targeted).grad;
         // δ ← δ + epsIter · sign(∇δ L)   (or of MIM's momentum)
         const towards = direction(grad);
         for (let i = 0; i < delta.length; i++) delta[i] = (delta[i] as number) + epsIter * sign(towards[i] as number);

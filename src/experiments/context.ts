@@ -66,6 +66,12 @@ export interface ExperimentContext {
   robustness(spec: ModelSpec, statistics: NormStatistics, options?: RobustnessRequest): AccuracyRow;
   /** The strong Carlini–Wagner row of a model in a statistics mode, or null when settings.strongCw is unset. */
   strongCw(spec: ModelSpec, statistics: NormStatistics): StrongCwRow | null;
+  /**
+   * `compute()`'s JSON result, computed once per `key` and kept with the rows
+   * (OUT/rows.json), so a stopped run resumes after it: for an experiment's
+   * parts that are not accuracy rows (the attack check's groups of cells).
+   */
+  cached<T>(key: string, compute: () => T): T;
 }
 
 /** Overrides of a robustness measurement: ε (paper units), attacks, images, inference batch size. */
@@ -92,10 +98,10 @@ export function paperAttackConfig(settings: ReproductionSettings, epsPaper: numb
  * from the start of an experiment. Rows of other settings are not reused.
  */
 function rowStore(file: string | undefined, settings: ReproductionSettings) {
-  const rows = new Map<string, AccuracyRow | StrongCwRow>();
+  const rows = new Map<string, unknown>();
   const stamp = JSON.stringify(settings);
   if (file !== undefined && existsSync(file)) {
-    let saved: { settings: string; rows: Array<[string, AccuracyRow | StrongCwRow]> };
+    let saved: { settings: string; rows: Array<[string, unknown]> };
     try {
       saved = JSON.parse(readFileSync(file, 'utf8')) as typeof saved;
     } catch (error) {
@@ -105,7 +111,7 @@ function rowStore(file: string | undefined, settings: ReproductionSettings) {
   }
   return {
     get: (key: string) => rows.get(key),
-    set(key: string, row: AccuracyRow | StrongCwRow): void {
+    set(key: string, row: unknown): void {
       rows.set(key, row);
       if (file === undefined) return;
       writeFileAtomic(file, JSON.stringify({ settings: stamp, rows: [...rows] }));
@@ -169,6 +175,14 @@ export function createContext(settings: ReproductionSettings, test: Dataset, swe
       };
       store.set(key, row);
       return row;
+    },
+    cached<T>(key: string, compute: () => T): T {
+      const storeKey = JSON.stringify(['cached', key]);
+      const known = store.get(storeKey);
+      if (known !== undefined) return known as T;
+      const value = compute();
+      store.set(storeKey, value);
+      return value;
     },
   };
   return context;

@@ -14,6 +14,7 @@ import type { ReproductionResults, RunMetadata } from './results.js';
 import { accuracyInterval, clearDifference, type Interval } from './intervals.js';
 import { formatDuration } from './run-progress.js';
 import { EXPERIMENTS } from './settings.js';
+import { attackCheckFindings, attackCheckSection } from './report-attack-check.js';
 
 const ATTACK_TITLES: Record<AttackName, string> = { fgsm: 'FGSM', bim: 'BIM', mim: 'MIM', cw: 'CW', pgd: 'PGD' };
 
@@ -395,6 +396,7 @@ function summarySection(results: ReproductionResults): string {
       : 'the paper\'s CW settings move images far less (Table 1)';
     findings.push(`**Carlini–Wagner run to convergence.** ${pct(population.accuracy)}% (P) and ${pct(batch.accuracy)}% (B) of the images survive, with mean perturbations ‖δ‖₂ of ${population.meanL2.toFixed(2)} and ${batch.meanL2.toFixed(2)} pixels; ${paperCw}.`);
   }
+  findings.push(...attackCheckFindings(results));
   if (findings.length === 0) return '';
   return `## What this run shows\n\n${findings.join('\n\n')}\n`;
 }
@@ -415,6 +417,7 @@ This run is small (${m.model}, ${m.epochs} epoch(s), ${m.dataset.testImages} tes
     table3Section(results),
     figure3Section(results),
     figure2Section(results),
+    attackCheckSection(results),
     figure4Section(results),
     figure6Section(results),
     figure7Section(results),

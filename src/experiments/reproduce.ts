@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { limitDataset, loadDataset } from '../data/datasets.js';
 import { getBackend } from '../kernels/backend.js';
+import { attackCheck } from './attack-check.js';
 import { createContext, type ExperimentContext } from './context.js';
 import { figure2 } from './figure2.js';
 import { figure3 } from './figure3.js';
@@ -56,10 +57,11 @@ const STEPS: Record<ExperimentNumber, (context: ExperimentContext, into: Experim
   6: (context, into) => void (into.figure6 = figure6(context)),
   7: (context, into) => void (into.figure7 = figure7(context)),
   8: (context, into) => void (into.table4 = table4(context)),
+  9: (context, into) => void (into.attackCheck = attackCheck(context)),
 };
 
 const RESULT_KEYS: Record<ExperimentNumber, keyof ExperimentResults> = {
-  1: 'table1', 2: 'table3', 3: 'figure3', 4: 'figure2', 5: 'figure4', 6: 'figure6', 7: 'figure7', 8: 'table4',
+  1: 'table1', 2: 'table3', 3: 'figure3', 4: 'figure2', 5: 'figure4', 6: 'figure6', 7: 'figure7', 8: 'table4', 9: 'attackCheck',
 };
 
 function versions(): RunMetadata['versions'] {

@@ -3,6 +3,7 @@
  * (report.ts) and the figures (report-figures.ts) are rendered from this alone, so a
  * results file can be re-rendered without re-running anything.
  */
+import type { AttackCheckResult } from './attack-check.js';
 import type { Figure2Result } from './figure2.js';
 import type { Figure3Result } from './figure3.js';
 import type { BatchSizeRow } from './figure4.js';
@@ -61,4 +62,5 @@ export interface ReproductionResults {
   figure6?: { rows: PowerRow[] };
   figure7?: { rows: EpsRow[] };
   table4?: { rows: GainRow[] };
+  attackCheck?: AttackCheckResult;
 }

@@ -9,6 +9,7 @@
 import { noProgress, type Progress, type StartProgress } from '../training/progress.js';
 import type { AttackName } from '../attacks/registry.js';
 import type { ReproductionSettings } from './settings.js';
+import { attackCheckPasses } from './attack-check.js';
 
 /** Forward+backward passes per image of each attack at the paper's settings (CW: 3 rounds × 10 at most). */
 const ATTACK_PASSES: Record<AttackName, number> = { fgsm: 1, bim: 20, pgd: 20, mim: 20, cw: 30 };
@@ -37,6 +38,7 @@ export function estimatePasses(settings: ReproductionSettings, trainImages: numb
   if (run.has(6)) (settings.powers.forEach((p) => models.add(`rn${p}`)), (passes += 2 * settings.powers.length * evaluationPasses(sweep, attacks)));
   if (run.has(7)) (['bn', 'rn'].forEach((m) => models.add(m)), (passes += 3 * settings.epsSweep.length * evaluationPasses(sweep, linf)));
   if (run.has(8)) (['bn', 'bn-pgd'].forEach((m) => models.add(m)), (passes += 4 * evaluationPasses(test, attacks)));
+  if (run.has(9) && settings.attackCheck !== undefined) (['bn', 'rn'].forEach((m) => models.add(m)), (passes += attackCheckPasses(settings.attackCheck, settings.batchSize)));
   const strong = settings.strongCw;
   if (strong !== undefined) {
     // Table 1: BN with P and B; Figure 3 adds RN and RN w/ μ̂_P (BN with P is shared)

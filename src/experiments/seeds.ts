@@ -11,6 +11,7 @@
  * shuffling, flips, PGD's random starts). The report prints both.
  */
 import type { AttackName } from '../attacks/registry.js';
+import type { AttackCheckRow, CheckCell, CheckColumn } from './attack-check.js';
 import type { AccuracyRow, StrongCwRow } from './context.js';
 import type { BatchSizeRow } from './figure4.js';
 import type { EpsRow } from './figure7.js';
@@ -134,5 +135,20 @@ export function mergeSeeds(perSeed: ReproductionResults[]): ReproductionResults 
   if (figure7) merged.figure7 = { rows: column(figure7.map((f) => f.rows), 'Figure 7 rows').map(mergeEpsRows) };
   const table4 = all('table4');
   if (table4) merged.table4 = { rows: column(table4.map((t) => t.rows), 'Table 4 rows').map(mergeGainRows) };
+  const attackCheck = all('attackCheck');
+  if (attackCheck) merged.attackCheck = { ...attackCheck[0]!, rows: column(attackCheck.map((a) => a.rows), 'attack-check rows').map(mergeCheckRows) };
   return merged;
+}
+
+/** One attack-check row over seeds: every cell's counts added up (the images of every seed pooled, as the intervals are). */
+function mergeCheckRows(rows: AttackCheckRow[]): AttackCheckRow {
+  const add = (cells: Array<CheckCell | undefined>): CheckCell | undefined =>
+    cells.every((cell) => cell !== undefined) ? { correct: cells.reduce((sum, cell) => sum + cell!.correct, 0), images: cells.reduce((sum, cell) => sum + cell!.images, 0) } : undefined;
+  const first = rows[0]!;
+  const cells: AttackCheckRow['cells'] = {};
+  for (const column of Object.keys(first.cells) as CheckColumn[]) {
+    const sum = add(rows.map((row) => row.cells[column]));
+    if (sum !== undefined) cells[column] = sum;
+  }
+  return { ...first, clean: add(rows.map((row) => row.clean))!, cells };
 }

@@ -21,11 +21,12 @@ export const EXPERIMENTS = {
   6: 'Figure 6: the power p',
   7: 'Figure 7: increasing ε',
   8: 'Table 4: adversarial training',
+  9: 'Attack check: statistics or a weaker attack?',
 } as const;
 
 /** An experiment's number in {@link EXPERIMENTS}. */
 export type ExperimentNumber = keyof typeof EXPERIMENTS;
-/** The experiments' numbers, 1 to 8. */
+/** The experiments' numbers, 1 to 9. */
 export const EXPERIMENT_NUMBERS = Object.keys(EXPERIMENTS).map(Number) as ExperimentNumber[];
 
 /** The strong Carlini–Wagner row's settings (see {@link ReproductionSettings.strongCw}). */
@@ -43,6 +44,23 @@ export interface StrongCwSettings {
  * the whole box, which the paper's 10 × ε/10 = 0.2 cannot.
  */
 export const STRONG_CW = { learningRate: 0.1, binarySearchSteps: 1, maxIterations: 100 };
+
+/**
+ * The size of experiment 9, "Statistics or a weaker attack?" (attack-check.ts):
+ * test images for every cell but one-in-batch; the stronger PGD runs beyond the
+ * paper's 20 steps (each at step 2.5·ε/steps) and their random restarts; how
+ * many images are attacked one at a time among a batch of clean ones (each
+ * costs a whole batch's passes); whether to run the half-batch attack and
+ * inference batch size 1.
+ */
+export interface AttackCheckSettings {
+  images: number;
+  steps: number[];
+  restarts: number;
+  oneInBatch: number;
+  halfBatch: boolean;
+  batchOne: boolean;
+}
 
 /** Every setting of a reproduction run (a preset, with flags laid over it). */
 export interface ReproductionSettings {
@@ -83,6 +101,8 @@ export interface ReproductionSettings {
   strongCw?: StrongCwSettings;
   attacks: AttackName[];
   experiments: ExperimentNumber[];
+  /** Experiment 9's size; unset: experiment 9 cannot run. */
+  attackCheck?: AttackCheckSettings;
   /** Figure 7's ε values, paper units. */
   epsSweep: number[];
   /** Figure 4's inference batch sizes. */
@@ -119,6 +139,17 @@ const fashionSweeps = { ...mnistSweeps, epsSweep: [0.02, 0.04, 0.06, 0.1, 0.15, 
 const shortTraining = { ...paperTraining, flip: false };
 
 /**
+ * Experiment 9 at three sizes. `quickCheck` fits `npm start`'s budget: the
+ * attack that matters most per second (PGD-100, its images transferred) on
+ * one batch, and the realistic one-image-in-a-batch attack on a few images
+ * (each costs a whole batch's passes). `fullCheck` for the longer presets
+ * adds PGD-500, half batches and batch size 1; `paperCheck` restarts too.
+ */
+const quickCheck: AttackCheckSettings = { images: 128, steps: [100], restarts: 1, oneInBatch: 4, halfBatch: false, batchOne: false };
+const fullCheck: AttackCheckSettings = { images: 256, steps: [100, 500], restarts: 1, oneInBatch: 32, halfBatch: true, batchOne: true };
+const paperCheck: AttackCheckSettings = { images: 1000, steps: [100, 500], restarts: 2, oneInBatch: 128, halfBatch: true, batchOne: true };
+
+/**
  * `quick`: `npm start`, the paper's model family on the embedded MNIST, Tables
  * 1 and Figure 3 (and Figure 2) on 512 test images; budget chosen by measurement,
  * the report repeats why.
@@ -133,7 +164,7 @@ const shortTraining = { ...paperTraining, flip: false };
 export const PRESETS: Record<string, ReproductionSettings> = {
   quick: {
     preset: 'quick', dataset: 'mnist', model: 'resnet8', epochs: 4, testLimit: 512, sweepLimit: 512,
-    ...shortTraining, milestones: [3], eps: 0.2, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 3, 4],
+    ...shortTraining, milestones: [3], eps: 0.2, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 3, 4, 9], attackCheck: quickCheck,
     ...mnistSweeps, advEps: 0.2, advIter: 10, seed: 0,
     strongCw: { ...STRONG_CW, images: 128 },
     note: 'resnet8 (the paper\'s ResNet family, with global average pooling, at its smallest depth) for 4 epochs on the 8,000 embedded digits, lr ÷10 for the 4th, no flips. ' +
@@ -145,34 +176,35 @@ export const PRESETS: Record<string, ReproductionSettings> = {
   },
   smoke: {
     preset: 'smoke', dataset: 'mnist', model: 'small-cnn', epochs: 1, trainLimit: 128, testLimit: 8, sweepLimit: 4,
-    ...paperTraining, batchSize: 8, eps: 0.2, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 2, 3, 4, 5, 6, 7, 8],
+    ...paperTraining, batchSize: 8, eps: 0.2, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    attackCheck: { images: 8, steps: [4], restarts: 2, oneInBatch: 2, halfBatch: true, batchOne: true },
     epsSweep: [0.1, 0.3], batchSizes: [1, 4], powers: [0.2, 1], advEps: 0.2, advIter: 1, seed: 0,
     strongCw: { ...STRONG_CW, images: 4, maxIterations: 3 },
   },
   mnist: {
     preset: 'mnist', dataset: 'mnist-full', model: 'resnet8', epochs: 3, trainLimit: 20000, testLimit: 1024, sweepLimit: 512,
-    ...shortTraining, milestones: [2], eps: 0.2, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 2, 3, 4, 7],
+    ...shortTraining, milestones: [2], eps: 0.2, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 2, 3, 4, 7, 9], attackCheck: fullCheck,
     ...mnistSweeps, advEps: 0.2, advIter: 10, seed: 0, seeds: [0, 1, 2],
     strongCw: { ...STRONG_CW, images: 256 },
     note: 'resnet8 on 20,000 of the 60,000 MNIST training digits for 3 epochs (lr ÷10 for the 3rd, no flips), three seeds, 1,024 test images (512 for the ε sweep).',
   },
   'fashion-mnist': {
     preset: 'fashion-mnist', dataset: 'fashion-mnist', model: 'resnet8', epochs: 3, trainLimit: 20000, testLimit: 1024, sweepLimit: 512,
-    ...shortTraining, milestones: [2], eps: 0.06, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 2, 3, 4, 7],
+    ...shortTraining, milestones: [2], eps: 0.06, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 2, 3, 4, 7, 9], attackCheck: fullCheck,
     ...fashionSweeps, advEps: 0.06, advIter: 10, seed: 0, seeds: [0, 1, 2],
     strongCw: { ...STRONG_CW, images: 256 },
     note: 'resnet8 on 20,000 of the 60,000 Fashion-MNIST training images for 3 epochs (lr ÷10 for the 3rd, no flips), three seeds, 1,024 test images (512 for the ε sweep).',
   },
   paper: {
     preset: 'paper', dataset: 'mnist-full', model: 'resnet20', epochs: 50, testLimit: 10000, sweepLimit: 10000,
-    ...paperTraining, eps: 0.2, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [...EXPERIMENT_NUMBERS],
+    ...paperTraining, eps: 0.2, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [...EXPERIMENT_NUMBERS], attackCheck: paperCheck,
     ...mnistSweeps, advEps: 0.2, advIter: 10, seed: 0,
     strongCw: { ...STRONG_CW, images: 1000 },
     note: 'The paper\'s own budget: ResNet20, 50 epochs of the 60,000 MNIST digits (lr ÷10 at epoch 30, random flips as its code did), every test image.',
   },
   'paper-fashion-mnist': {
     preset: 'paper-fashion-mnist', dataset: 'fashion-mnist', model: 'resnet20', epochs: 50, testLimit: 10000, sweepLimit: 10000,
-    ...paperTraining, eps: 0.06, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [...EXPERIMENT_NUMBERS],
+    ...paperTraining, eps: 0.06, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [...EXPERIMENT_NUMBERS], attackCheck: paperCheck,
     ...fashionSweeps, advEps: 0.06, advIter: 10, seed: 0,
     strongCw: { ...STRONG_CW, images: 1000 },
     note: 'The paper\'s own budget: ResNet20, 50 epochs of the 60,000 Fashion-MNIST images (lr ÷10 at epoch 30, random flips as its code did), every test image.',
