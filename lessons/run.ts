@@ -1,7 +1,7 @@
 /**
  * Runs the lessons.
  *
- *   npm run lesson -- 3              lesson 3 (lessons/03-*.ts)
+ *   npm run lesson -- 3              lesson 3 (lessons/03-*.ts); 6b is lessons/06b-*.ts
  *   npm run lesson -- 3 --check      the check of lesson 3's exercise, on your
  *                                    answer in lessons/exercises/03-*.ts
  *   npm run lesson -- 3 --solution   the same check on lessons/solutions/03-*.ts
@@ -18,7 +18,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 function usage(message?: string): never {
   if (message) console.error(message);
   console.error([
-    'usage: npm run lesson -- <1-10> [--check | --solution]',
+    'usage: npm run lesson -- <1-10 or 6b> [--check | --solution]',
     '       npm run lessons            (all lessons in fast mode, then all checks on the solutions)',
     '',
     'lessons:',
@@ -28,11 +28,12 @@ function usage(message?: string): never {
 }
 
 function lessonFiles(): string[] {
-  return readdirSync(here).filter((file) => /^\d\d-.*\.ts$/.test(file)).sort();
+  return readdirSync(here).filter((file) => /^\d\d[a-z]?-.*\.ts$/.test(file)).sort();
 }
 
-function fileFor(lesson: number): string {
-  const prefix = String(lesson).padStart(2, '0');
+/** A lesson's name as typed: `3`, `03` or `6b`. */
+function fileFor(lesson: string): string {
+  const prefix = lesson.padStart(lesson.match(/[a-z]$/) ? 3 : 2, '0');
   const file = lessonFiles().find((name) => name.startsWith(`${prefix}-`));
   if (file === undefined) usage(`there is no lesson ${lesson}`);
   return file;
@@ -45,7 +46,7 @@ function runFile(file: string, env: NodeJS.ProcessEnv): { status: number; second
   return { status: result.status ?? 1, seconds: (performance.now() - start) / 1000 };
 }
 
-function runOne(lesson: number, mode: 'lesson' | 'check' | 'solution'): number {
+function runOne(lesson: string, mode: 'lesson' | 'check' | 'solution'): number {
   const file = fileFor(lesson);
   if (mode === 'lesson') return runFile(join(here, file), process.env).status;
   const env = { ...process.env, ...(mode === 'solution' ? { LESSON_SOLUTIONS: '1' } : {}) };
@@ -72,8 +73,8 @@ function runAll(): number {
 
 const args = process.argv.slice(2);
 if (args[0] === 'all') process.exit(runAll());
-const lesson = Number(args[0]);
-if (args.length === 0 || !Number.isInteger(lesson)) usage(args.length === 0 ? undefined : `not a lesson number: ${args[0]}`);
+const lesson = args[0] ?? '';
+if (args.length === 0 || !/^\d{1,2}[a-z]?$/.test(lesson)) usage(args.length === 0 ? undefined : `not a lesson number: ${args[0]}`);
 const flags = args.slice(1);
 const unknown = flags.filter((flag) => flag !== '--check' && flag !== '--solution');
 if (unknown.length > 0) usage(`unknown option ${unknown.join(' ')}`);

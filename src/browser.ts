@@ -56,6 +56,8 @@ export { noProgress, type Progress, type StartProgress } from './training/progre
 export { fgsm } from './attacks/fgsm.js';
 export { bim } from './attacks/bim.js';
 export { pgd } from './attacks/pgd.js';
+export { pgdWithRestarts, predictions, type RestartsResult } from './attacks/restarts.js';
+export { pgdOnPartOfBatch } from './attacks/part-of-batch.js';
 export { mim, type MimSettings } from './attacks/mim.js';
 export { cw, type CwSettings } from './attacks/cw.js';
 export { withFrozenParameters, lossGradient, type AttackSettings } from './attacks/common.js';
