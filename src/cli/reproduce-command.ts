@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { runReproduction } from '../experiments/reproduce.js';
-import { experimentName, presetSettings, type ExperimentNumber, type ReproductionSettings } from '../experiments/settings.js';
+import { ATTACK_CHECK_SIZES, experimentName, presetSettings, type ExperimentNumber, type ReproductionSettings } from '../experiments/settings.js';
 import { formatDuration } from '../experiments/run-progress.js';
 import { startProgress } from './progress-bar.js';
 
@@ -20,6 +20,8 @@ export interface ReproduceCommandOptions {
   sweepLimit?: number;
   eps?: number;
   experiments?: ExperimentNumber[];
+  /** Experiment 9's size by name (settings.ts's ATTACK_CHECK_SIZES). */
+  attackCheck?: keyof typeof ATTACK_CHECK_SIZES;
   seed?: number;
   seeds?: number[];
 }
@@ -36,6 +38,7 @@ export function reproductionSettings(options: ReproduceCommandOptions): Reproduc
     ...(options.sweepLimit !== undefined ? { sweepLimit: options.sweepLimit } : {}),
     ...(options.eps !== undefined ? { eps: options.eps, advEps: options.eps } : {}),
     ...(options.experiments !== undefined ? { experiments: options.experiments } : {}),
+    ...(options.attackCheck !== undefined ? { attackCheck: structuredClone(ATTACK_CHECK_SIZES[options.attackCheck]) } : {}),
     ...(options.seed !== undefined ? { seed: options.seed, seeds: [options.seed] } : {}),
     ...(options.seeds !== undefined ? { seed: options.seeds[0] as number, seeds: options.seeds } : {}),
   };

@@ -149,6 +149,9 @@ const quickCheck: AttackCheckSettings = { images: 128, steps: [100], restarts: 1
 const fullCheck: AttackCheckSettings = { images: 256, steps: [100, 500], restarts: 1, oneInBatch: 32, halfBatch: true, batchOne: true };
 const paperCheck: AttackCheckSettings = { images: 1000, steps: [100, 500], restarts: 2, oneInBatch: 128, halfBatch: true, batchOne: true };
 
+/** Experiment 9's sizes by name, for `reproduce --attack-check <size>`. */
+export const ATTACK_CHECK_SIZES = { quick: quickCheck, full: fullCheck, paper: paperCheck } as const;
+
 /**
  * `quick`: `npm start`, the paper's model family on the embedded MNIST, Tables
  * 1 and Figure 3 (and Figure 2) on 512 test images; budget chosen by measurement,
