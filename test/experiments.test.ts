@@ -187,6 +187,30 @@ describe('report rendering', () => {
     expect(renderReport(fixture)).toContain('0.0% (P) and 26.2% (B) of the images survive, with mean perturbations ‖δ‖₂ of 0.52 and 0.55 pixels; at the paper\'s CW settings 79.0% and 79.5% do, against 87.2% and 87.8% of the clean images (Table 1).');
   });
 
+  it('calls Table 4\'s gap shrinking only when it gets smaller with the same sign', () => {
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/results-tiny.json', import.meta.url), 'utf8')) as ReproductionResults;
+    const [normal, adversarial] = fixture.table4!.rows;
+    const setGains = (before: number, after: number) => {
+      for (const attack of ATTACK_NAMES) {
+        normal!.gain[attack] = before;
+        adversarial!.gain[attack] = after;
+      }
+      return renderReport(fixture).split('\n').find((line) => line.startsWith('This run: mean gain'));
+    };
+    // a smoke run's numbers: the gap grew (and is on the other side of the paper's)
+    expect(setGains(-10, -55)).toBe('This run: mean gain -10.0% after normal training and -55.0% after adversarial training, so the gap grows: this run does **not** show the gap shrinking.');
+    // grows and flips sign
+    expect(setGains(10, -55)).toBe('This run: mean gain +10.0% after normal training and -55.0% after adversarial training, so the gap flips sign (batch statistics ahead after normal training, behind after adversarial training): this run does **not** show the paper\'s shrinking gap.');
+    // flips sign while getting smaller in size: still not the paper's shrinking
+    expect(setGains(10, -5)).not.toContain('as the paper says');
+    expect(setGains(-10, 5)).toContain('flips sign (batch statistics behind after normal training, ahead after adversarial training)');
+    // smaller, but negative both times: shrinks, unlike the paper's sign
+    expect(setGains(-55, -10)).toContain('the gap shrinks, but batch statistics are behind population statistics after both trainings');
+    // the paper's case
+    expect(setGains(87.9, 20.4)).toBe('This run: mean gain +87.9% after normal training and +20.4% after adversarial training, so adversarial training shrinks the gap, as the paper says.');
+    expect(setGains(20, 20)).toContain('the gap stays the same size');
+  });
+
   it('says plainly when a run does not show the effect', () => {
     const fixture = JSON.parse(readFileSync(new URL('./fixtures/results-tiny.json', import.meta.url), 'utf8')) as ReproductionResults;
     const [population, batch] = fixture.table1!.rows as [AccuracyRow, AccuracyRow];

@@ -339,6 +339,27 @@ This run: RobustNorm is clearly more accurate than BatchNorm at ${wins} of ${pai
 `;
 }
 
+/**
+ * Table 4's verdict from the mean gains (B − P)/P after normal and after
+ * adversarial training. The paper's claim is that batch statistics help
+ * (gain > 0) and that adversarial training makes the gap smaller. The gain is
+ * signed, so "smaller" means smaller in size with the same sign: −10% → −55%
+ * is a gap that grew, and +10% → −5% is one that flipped (batch statistics
+ * went from ahead to behind), neither of which is what the paper says.
+ */
+function table4Verdict(normal: number, adversarial: number): string {
+  if (normal > 0 && adversarial < 0 || normal < 0 && adversarial > 0) {
+    return `the gap flips sign (batch statistics ${normal > 0 ? 'ahead' : 'behind'} after normal training, ${adversarial > 0 ? 'ahead' : 'behind'} after adversarial training): this run does **not** show the paper's shrinking gap`;
+  }
+  if (Math.abs(adversarial) >= Math.abs(normal)) {
+    return `the gap ${Math.abs(adversarial) > Math.abs(normal) ? 'grows' : 'stays the same size'}: this run does **not** show the gap shrinking`;
+  }
+  if (normal < 0) {
+    return 'the gap shrinks, but batch statistics are behind population statistics after both trainings, unlike the paper, where they are ahead';
+  }
+  return 'adversarial training shrinks the gap, as the paper says';
+}
+
 function table4Section(results: ReproductionResults): string {
   const result = results.table4;
   if (!result) return '';
@@ -354,7 +375,7 @@ function table4Section(results: ReproductionResults): string {
   const adversarial = meanGain('adversarial');
   const finding = normal === null || adversarial === null
     ? 'the gain is undefined (population statistics scored 0% under every attack for at least one model), so this run cannot say whether the gap shrinks'
-    : `mean gain ${normal.toFixed(1)}% after normal training and ${adversarial.toFixed(1)}% after adversarial training, ${adversarial < normal ? 'so adversarial training shrinks the gap, as the paper says' : 'so this run does **not** show the gap shrinking'}`;
+    : `mean gain ${signed(normal)}% after normal training and ${signed(adversarial)}% after adversarial training, so ${table4Verdict(normal, adversarial)}`;
   return `## ${EXPERIMENTS[8]}
 
 Gain of batch over population statistics, (B − P)/P in %, for BatchNorm trained on clean images and on PGD examples.
