@@ -42,10 +42,13 @@
  * ε placement: PyTorch's √(v + ε). The paper's code divides by √(unbiased
  * variance) + ε; we follow PyTorch (and the issue), and say so in reports.
  *
- * A single value per channel (M = 1): in training this is an error (the
- * unbiased variance M/(M − 1)·σ²_B is undefined, as in PyTorch); in `batch`
- * inference σ²_B = 0, so every output is β — which is why BatchNorm with batch
- * statistics collapses at batch size 1 (the paper's Figure 4).
+ * A single value per channel (M = 1, a [1, C] input): in training this is an
+ * error (the unbiased variance M/(M − 1)·σ²_B is undefined, as in PyTorch); in
+ * `batch` inference σ²_B = 0, so every output is β. A conv layer's [1, C, H, W]
+ * input still has M = H·W > 1 values per channel, so σ²_B > 0 there and each
+ * image is standardized by its own spatial statistics: clean accuracy at batch
+ * size 1 stays close to that at larger batches, and what
+ * falls at small batches in the paper's Figure 4 is accuracy under attack.
  */
 import { formatShape } from '../tensor/shape.js';
 import { record } from '../tensor/autograd.js';
