@@ -123,7 +123,7 @@ function checkResult(baseline: [number, number], batch: { pgd20: number; pgd100:
   const cell = (correct: number): CheckCell => ({ correct, images: 128 });
   const row = (key: AttackCheckRow['key'], label: string, cells: AttackCheckRow['cells']): AttackCheckRow => ({ key, model: key.slice(0, 2), label, statistics: 'batch', clean: cell(125), cells });
   return {
-    eps: 0.2, epsPixel: 0.0616, batchSize: 128, check: { images: 128, steps: [100], restarts: 1, oneInBatch: 8, halfBatch: false, batchOne: false },
+    eps: 0.2, epsPixel: 0.0616, batchSize: 128, check: { rows: ['bn-b', 'rn', 'rn-p'], images: 128, steps: [100], restarts: 1, oneInBatch: 8, halfBatch: false, batchOne: false },
     rows: [
       row('bn-p', 'BN (P)', { 'pgd-20': cell(baseline[0]), 'pgd-100': cell(baseline[1]) }),
       row('bn-b', 'BN (B)', { 'pgd-20': cell(batch.pgd20), 'pgd-100': cell(batch.pgd100), 'transfer-bn': cell(batch.transfer), 'transfer-own': cell(batch.transfer), ...(batch.one ? { 'one-in-batch': batch.one } : {}) }),

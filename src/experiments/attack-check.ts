@@ -196,8 +196,9 @@ export function attackCheckPasses(check: AttackCheckSettings, batchSize: number)
   const attack = (steps: number) => steps + 1 / 3;
   const direct = check.images * (1 / 3 + attack(20) + check.restarts * check.steps.reduce((sum, steps) => sum + attack(steps), 0));
   const composition = check.oneInBatch * batchSize * attack(20) + (check.halfBatch ? 2 * check.images * attack(20) : 0) + (check.batchOne ? check.images * attack(20) : 0);
-  const transfers = (6 * check.images) / 3;
-  return CHECK_ROWS.length * direct + 3 * composition + transfers;
+  const batchModes = check.rows.filter((row) => row !== 'rn-p').length;
+  const transfers = (check.rows.length + (check.rows.includes('rn-p') ? batchModes : 0)) * (check.images / 3);
+  return (1 + check.rows.length) * direct + batchModes * composition + transfers;
 }
 
 /** Experiment 9: every row's direct, transferred and batch-composition accuracies. */
@@ -230,8 +231,9 @@ export function attackCheck(context: ExperimentContext): AttackCheckResult {
       const transfers = Object.fromEntries(targets.map((target) => [target, transferred(modelOf(rowOf(target).norm), rowOf(target).statistics, data, direct.strongest)]));
       return { clean: direct.clean, cells: direct.cells, transfers: transfers as Partial<Record<CheckRowKey, CheckCell>> };
     });
-  const fromBn = source('bn-p', ['bn-b', 'rn', 'rn-mu', 'rn-p'], 1);
-  const fromRn = source('rn-p', ['rn', 'rn-mu'], 2);
+  const wanted = (key: CheckRowKey) => key === 'bn-p' || (check.rows as readonly string[]).includes(key);
+  const fromBn = source('bn-p', (['bn-b', 'rn', 'rn-mu', 'rn-p'] as const).filter(wanted), 1);
+  const fromRn = wanted('rn-p') ? source('rn-p', (['rn', 'rn-mu'] as const).filter(wanted), 2) : undefined;
 
   const compositionSteps = check.oneInBatch + (check.halfBatch ? data.length : 0) + (check.batchOne ? 1 : 0);
   const compositionPasses = settings.batchSize * check.oneInBatch * 20 + (check.halfBatch ? 2 * check.images * 20 : 0) + (check.batchOne ? check.images * 20 : 0);
@@ -245,17 +247,22 @@ export function attackCheck(context: ExperimentContext): AttackCheckResult {
       stage.end();
       return { clean: direct.clean, cells: { ...direct.cells, ...composition } };
     });
-  const measured: Record<CheckRowKey, { clean: CheckCell; cells: Partial<Record<CheckColumn, CheckCell>> }> = {
-    'bn-p': fromBn, 'bn-b': batchMode('bn-b', 3), rn: batchMode('rn', 4), 'rn-mu': batchMode('rn-mu', 5), 'rn-p': fromRn,
+  const measured: Partial<Record<CheckRowKey, { clean: CheckCell; cells: Partial<Record<CheckColumn, CheckCell>> }>> = {
+    'bn-p': fromBn,
+    ...(wanted('bn-b') ? { 'bn-b': batchMode('bn-b', 3) } : {}),
+    ...(wanted('rn') ? { rn: batchMode('rn', 4) } : {}),
+    ...(wanted('rn-mu') ? { 'rn-mu': batchMode('rn-mu', 5) } : {}),
+    ...(fromRn !== undefined ? { 'rn-p': fromRn } : {}),
   };
 
-  const rows = CHECK_ROWS.map((row): AttackCheckRow => {
-    const cells = { ...measured[row.key].cells };
+  const rows = CHECK_ROWS.filter((row) => wanted(row.key)).map((row): AttackCheckRow => {
+    const own = measured[row.key] as { clean: CheckCell; cells: Partial<Record<CheckColumn, CheckCell>> };
+    const cells = { ...own.cells };
     const fromBatchNorm = fromBn.transfers[row.key];
     if (fromBatchNorm !== undefined) cells['transfer-bn'] = fromBatchNorm;
-    const fromOwnWeights = row.key === 'bn-b' ? fromBatchNorm : fromRn.transfers[row.key];
+    const fromOwnWeights = row.key === 'bn-b' ? fromBatchNorm : fromRn?.transfers[row.key];
     if (fromOwnWeights !== undefined) cells['transfer-own'] = fromOwnWeights;
-    return { key: row.key, model: row.norm, label: row.label, statistics: row.statistics, clean: measured[row.key].clean, cells };
+    return { key: row.key, model: row.norm, label: row.label, statistics: row.statistics, clean: own.clean, cells };
   });
   return { eps: settings.eps, epsPixel, batchSize: settings.batchSize, check: structuredClone(check), rows };
 }

@@ -54,6 +54,11 @@ export const STRONG_CW = { learningRate: 0.1, binarySearchSteps: 1, maxIteration
  * inference batch size 1.
  */
 export interface AttackCheckSettings {
+  /**
+   * The modes measured beside BN (P), which is always measured: `bn-b`, `rn`,
+   * `rn-mu` (RN w/ μ̂_P), `rn-p` (RobustNorm frozen: running mean and range).
+   */
+  rows: Array<'bn-b' | 'rn' | 'rn-mu' | 'rn-p'>;
   images: number;
   steps: number[];
   restarts: number;
@@ -139,15 +144,17 @@ const fashionSweeps = { ...mnistSweeps, epsSweep: [0.02, 0.04, 0.06, 0.1, 0.15, 
 const shortTraining = { ...paperTraining, flip: false };
 
 /**
- * Experiment 9 at three sizes. `quickCheck` fits `npm start`'s budget: the
- * attack that matters most per second (PGD-100, its images transferred) on
- * one batch, and the realistic one-image-in-a-batch attack on a few images
- * (each costs a whole batch's passes). `fullCheck` for the longer presets
- * adds PGD-500, half batches and batch size 1; `paperCheck` restarts too.
+ * Experiment 9 at three sizes. `quickCheck` fits `npm start`'s budget (about
+ * two minutes on a 2-core machine): BN (B) and RobustNorm beside BN (P) under
+ * PGD-100, transfer from BN (P), and the realistic one-image-in-a-batch attack
+ * on 4 images (each costs a whole batch's passes), on one batch of 128.
+ * `fullCheck` for the longer presets adds RN w/ μ̂_P and RobustNorm frozen,
+ * PGD-500, half batches and batch size 1; `paperCheck` restarts too.
  */
-const quickCheck: AttackCheckSettings = { images: 128, steps: [100], restarts: 1, oneInBatch: 4, halfBatch: false, batchOne: false };
-const fullCheck: AttackCheckSettings = { images: 256, steps: [100, 500], restarts: 1, oneInBatch: 32, halfBatch: true, batchOne: true };
-const paperCheck: AttackCheckSettings = { images: 1000, steps: [100, 500], restarts: 2, oneInBatch: 128, halfBatch: true, batchOne: true };
+const everyRow: AttackCheckSettings['rows'] = ['bn-b', 'rn', 'rn-mu', 'rn-p'];
+const quickCheck: AttackCheckSettings = { rows: ['bn-b', 'rn'], images: 128, steps: [100], restarts: 1, oneInBatch: 4, halfBatch: false, batchOne: false };
+const fullCheck: AttackCheckSettings = { rows: everyRow, images: 256, steps: [100, 500], restarts: 1, oneInBatch: 32, halfBatch: true, batchOne: true };
+const paperCheck: AttackCheckSettings = { rows: everyRow, images: 1000, steps: [100, 500], restarts: 2, oneInBatch: 128, halfBatch: true, batchOne: true };
 
 /** Experiment 9's sizes by name, for `reproduce --attack-check <size>`. */
 export const ATTACK_CHECK_SIZES = { quick: quickCheck, full: fullCheck, paper: paperCheck } as const;
@@ -169,18 +176,19 @@ export const PRESETS: Record<string, ReproductionSettings> = {
     preset: 'quick', dataset: 'mnist', model: 'resnet8', epochs: 4, testLimit: 512, sweepLimit: 512,
     ...shortTraining, milestones: [3], eps: 0.2, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 3, 4, 9], attackCheck: quickCheck,
     ...mnistSweeps, advEps: 0.2, advIter: 10, seed: 0,
-    strongCw: { ...STRONG_CW, images: 128 },
+    strongCw: { ...STRONG_CW, images: 64 },
     note: 'resnet8 (the paper\'s ResNet family, with global average pooling, at its smallest depth) for 4 epochs on the 8,000 embedded digits, lr ÷10 for the 4th, no flips. ' +
       'Measured on a 2-core machine (webasm, 2 threads): a training step of batch 128 takes ≈0.3 s (0.4 s before the kernel work of 2026-11-30), an epoch ≈17–21 s; BatchNorm reached 61%, 83%, 95% and, after the lr drop, 97.7% test accuracy (population statistics, 2,000 test digits) in its 4 epochs, ' +
       'against 93.8% with the paper\'s random flips, which make many digits ambiguous. Fewer epochs leave BatchNorm below the 97% that makes a gap under attack more than a gap in clean accuracy. ' +
-      '512 test images in batches of 128 give each accuracy a 95% interval of about ±4 points at 50%. The strong CW row costs 100 forward-backward passes per image, so it runs on the first 128. ' +
+      '512 test images in batches of 128 give each accuracy a 95% interval of about ±4 points at 50%. The strong CW row costs 100 forward-backward passes per image, so it runs on the first 64 (128 before experiment 9 took its time). ' +
       'The whole run takes about 10–11 minutes on a quiet 2-core machine (measured 10 min 17 s in a fresh clone on 2026-11-30, after a 3 min 12 s npm install; an attack\'s forward and backward pass of 128 digits takes ≈0.2 s, and each test digit gets 91 of them), so that npm install and npm start together stay within the 15 minutes the project aims for, and more when the machine is shared (16 min 30 s at an earlier version). ' +
-      'Figure 7 (the ε sweep) is left to the larger presets: it alone would double the run.',
+      'Figure 7 (the ε sweep) is left to the larger presets: it alone would double the run. ' +
+      'Experiment 9 (statistics or a weaker attack?) runs small here: BN (B) and RobustNorm under PGD-100 and transfer on one batch of 128, one-in-128 on 4 images (each of those costs a whole batch\'s 20 passes); RN w/ μ̂_P, RobustNorm frozen, PGD-500, half batches and batch size 1 are in the larger presets\' check, or `--attack-check full` on these models.',
   },
   smoke: {
     preset: 'smoke', dataset: 'mnist', model: 'small-cnn', epochs: 1, trainLimit: 128, testLimit: 8, sweepLimit: 4,
     ...paperTraining, batchSize: 8, eps: 0.2, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 2, 3, 4, 5, 6, 7, 8, 9],
-    attackCheck: { images: 8, steps: [4], restarts: 2, oneInBatch: 2, halfBatch: true, batchOne: true },
+    attackCheck: { rows: everyRow, images: 8, steps: [4], restarts: 2, oneInBatch: 2, halfBatch: true, batchOne: true },
     epsSweep: [0.1, 0.3], batchSizes: [1, 4], powers: [0.2, 1], advEps: 0.2, advIter: 1, seed: 0,
     strongCw: { ...STRONG_CW, images: 4, maxIterations: 3 },
   },
