@@ -22,8 +22,13 @@ export interface PlaygroundBuild {
   bundleGzipBytes: number;
 }
 
+/** Where `npm run playground` builds the page. */
+export function defaultOutDir(): string {
+  return join(webDir, 'dist');
+}
+
 /** Bundles the page into `outDir` and writes its data and static files. */
-export async function buildPlayground(outDir = join(webDir, 'dist')): Promise<PlaygroundBuild> {
+export async function buildPlayground(outDir = defaultOutDir()): Promise<PlaygroundBuild> {
   mkdirSync(join(outDir, 'source'), { recursive: true });
   await build({
     entryPoints: [join(webDir, 'main.ts')],

@@ -4,9 +4,10 @@
  *
  *   npm run playground -- [--port N] [--host H] [--build-only]
  */
+import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildPlayground } from './build.js';
-import { servePlayground } from './server.js';
+import { buildPlayground, defaultOutDir } from './build.js';
+import { servePlayground, type PlaygroundServer } from './server.js';
 
 const usage = 'usage: npm run playground -- [--port N] [--host H] [--build-only]';
 
@@ -24,11 +25,23 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const started = performance.now();
-  const built = await buildPlayground();
+  const outDir = defaultOutDir();
+  mkdirSync(outDir, { recursive: true });
+  // listen first (an empty folder until the build lands), so that a port in use or a bad host fails at once, in one line
+  let server: PlaygroundServer | undefined;
+  if (!values['build-only']) {
+    try {
+      server = await servePlayground(outDir, port, values.host ?? '127.0.0.1');
+    } catch (error) {
+      console.error(`playground: ${(error as Error).message}`);
+      process.exit(1);
+    }
+  }
+  const built = await buildPlayground(outDir);
   console.log(`built ${built.outDir} in ${((performance.now() - started) / 1000).toFixed(1)} s: main.js ${(built.bundleBytes / 1024).toFixed(0)} KiB (${(built.bundleGzipBytes / 1024).toFixed(0)} KiB gzipped)`);
-  if (values['build-only']) return;
-  const server = await servePlayground(built.outDir, port, values.host ?? '127.0.0.1');
-  console.log(`playground: ${server.url}   (Ctrl-C stops it)`);
+  if (server === undefined) return;
+  console.log(`playground: ${server.urls.join('  ')}   (Ctrl-C stops it)`);
+  if (server.warning !== undefined) console.warn(server.warning);
 }
 
 await main();
