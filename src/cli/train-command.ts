@@ -9,11 +9,26 @@ import { adversarialTraining, type AdversarialTrainingOptions } from '../attacks
 import type { Module } from '../nn/module.js';
 import { trainingRun, type EpochRecord, type TrainingRunOptions } from '../training/run.js';
 import { startProgress } from './progress-bar.js';
+import { resolvedSettings } from '../attacks/common.js';
+import { epsToPixel } from '../attacks/units.js';
+
+/** Throws, before any work, on a training attack no PGD accepts (its ε or step out of range). */
+function checkTrainingAttack(options: TrainCommandOptions): void {
+  if (options.adversarial !== 'pgd') return;
+  const units = options.epsUnits ?? 'paper';
+  const eps = epsToPixel(options.advEps ?? 0.03, units);
+  try {
+    resolvedSettings({ eps, epsIter: options.advEpsIter !== undefined ? epsToPixel(options.advEpsIter, units) : eps / 4, nbIter: options.advIter ?? 10 });
+  } catch (error) {
+    throw new Error(`--adv-eps ${options.advEps ?? 0.03}${options.advEpsIter !== undefined ? ` --adv-eps-iter ${options.advEpsIter}` : ''} (${units} units): ${(error as Error).message}`);
+  }
+}
 
 /** The `train` command's settings: a training run's, and adversarial training's. */
 export type TrainCommandOptions = Omit<TrainingRunOptions, 'perturbation'> & AdversarialTrainingOptions;
 
 export function runTrain(options: TrainCommandOptions): { model: Module; history: EpochRecord[] } {
+  checkTrainingAttack(options);
   const perturbation = adversarialTraining(options);
   return trainingRun({ ...options, ...(perturbation ? { perturbation } : {}) }, {
     startProgress,

@@ -107,6 +107,9 @@ function rowStore(file: string | undefined, settings: ReproductionSettings) {
     } catch (error) {
       throw new Error(`${file} is not readable JSON (${(error as Error).message}); delete it to recompute its rows`);
     }
+    if (typeof saved !== 'object' || saved === null || !Array.isArray(saved.rows) || !saved.rows.every((entry) => Array.isArray(entry) && typeof entry[0] === 'string')) {
+      throw new Error(`${file} is not a reproduction's rows.json (no "rows" list of [key, row] pairs); delete it to recompute its rows`);
+    }
     if (saved.settings === stamp) for (const [key, row] of saved.rows) rows.set(key, row);
   }
   return {

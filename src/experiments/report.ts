@@ -135,7 +135,7 @@ function settingsSection(results: ReproductionResults): string {
 |---|---|
 | preset | \`${s.preset}\` (\`${m.command}\`) |
 | data | ${m.dataset.name}: ${m.dataset.trainImages} training images, ${m.dataset.testImages} test images for the tables, ${m.dataset.sweepImages} for the sweeps |
-| model | ${s.model}, ${s.epochs} epoch(s), batch ${s.batchSize}, SGD lr ${s.lr} (no norm: ${s.noNormLr}), momentum ${s.momentum}, weight decay ${s.weightDecay}, lr ÷10 at epochs ${s.milestones.join(', ')}, random horizontal flips: ${s.flip ? 'yes' : 'no'} |
+| model | ${s.model}, ${epochsTrained(m)}, batch ${s.batchSize}, SGD lr ${s.lr} (no norm: ${s.noNormLr}), momentum ${s.momentum}, weight decay ${s.weightDecay}, lr ÷10 at epochs ${s.milestones.join(', ')}, random horizontal flips: ${s.flip ? 'yes' : 'no'} |
 | input | pixels in [0, 1], normalized by the model's first layer with mean 0.1307, std 0.3081 (the paper's code did this in its data loader) |
 | attacks | L∞, ε = ${s.eps} in the paper's normalized units = ${epsPixel} in pixels; step ε/10, 20 iterations; PGD from a uniform random start; MIM decay 1.0; CW-L2 with 3 binary-search steps × 10 Adam iterations, c = ${s.cwConst}, learning rate ε/10; summed cross-entropy; box [0, 1] |
 | inference | attacks run in inference mode with the statistics named in each row; with batch statistics the attack's gradient flows through them; inference batch ${s.batchSize} unless a figure varies it |
@@ -154,6 +154,16 @@ ${table(['model', 'epochs', 'test accuracy (inference mode)', 'final train loss'
     model.label, String(model.epochs), withInterval(model.testAccuracy, m.dataset.testImages, model.testAccuracySpread), model.trainLoss.toFixed(4), formatDuration(model.trainSeconds), `${(1000 * model.secondsPerStep).toFixed(0)} ms`,
   ]))}
 `;
+}
+
+/**
+ * The epochs the models were trained for: the run's setting, or, where a model
+ * reused from an earlier run in the folder holds other epochs, what they hold.
+ */
+function epochsTrained(m: RunMetadata): string {
+  const trained = [...new Set(m.models.map((model) => model.epochs))].sort((a, b) => a - b);
+  if (trained.every((epochs) => epochs === m.epochs)) return `${m.epochs} epoch(s)`;
+  return `${trained.join(' or ')} epoch(s) (models trained by an earlier run in this folder were reused; this run asked for ${m.epochs})`;
 }
 
 /** The run's wall time, saying what it sums: seeds (run one after another) and resumed runs. */
@@ -430,7 +440,7 @@ export function renderReport(results: ReproductionResults): string {
 
 This report was written by \`${m.command}\` on ${m.startedAt.slice(0, 10)} from \`results.json\` beside it. Every "this run" number is what
 the code computed on that run; the paper's numbers are in \`src/experiments/paper-results.ts\` with the table they come from.
-This run is small (${m.model}, ${m.epochs} epoch(s), ${m.dataset.testImages} test images) next to the paper's (ResNet20, 50 epochs, the full test set), so read it for the direction of each effect rather than its size.
+This run is small (${m.model}, ${epochsTrained(m)}, ${m.dataset.testImages} test images) next to the paper's (ResNet20, 50 epochs, the full test set), so read it for the direction of each effect rather than its size.
 `,
     summarySection(results),
     settingsSection(results),

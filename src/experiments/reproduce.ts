@@ -33,6 +33,8 @@ import { table1 } from './table1.js';
 import { table3 } from './table3.js';
 import { table4 } from './table4.js';
 import { lockFolder } from '../training/run-folder.js';
+import { resolvedSettings } from '../attacks/common.js';
+import { epsToPixel } from '../attacks/units.js';
 
 /** Where and how {@link runReproduction} writes its output. */
 export interface ReproduceOptions {
@@ -97,6 +99,8 @@ function earlierResults(file: string, settings: ReproductionSettings): { experim
   } catch (error) {
     throw new Error(`${file} is not readable JSON (${(error as Error).message}); move it away to start this output folder afresh`);
   }
+  const shapeProblem = resultsShapeProblem(earlier);
+  if (shapeProblem !== undefined) throw new Error(`${file} is not a reproduction's results.json (${shapeProblem}); move it away to start this output folder afresh`);
   const before = resultSettings(earlier.settings) as Record<string, unknown>;
   const now = resultSettings(settings) as Record<string, unknown>;
   const differing = [...new Set([...Object.keys(before), ...Object.keys(now)])].filter((key) => JSON.stringify(before[key]) !== JSON.stringify(now[key]));
@@ -108,6 +112,17 @@ function earlierResults(file: string, settings: ReproductionSettings): { experim
   }
   const { metadata, settings: _settings, ...experiments } = earlier;
   return { experiments, models: metadata.models, metadata };
+}
+
+/** What is wrong with the shape of a parsed results.json (the parts resuming reads), or undefined. */
+function resultsShapeProblem(value: unknown): string | undefined {
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isObject(value)) return `it holds ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not an object`;
+  if (!isObject(value.settings)) return 'no "settings" object';
+  if (!isObject(value.metadata)) return 'no "metadata" object';
+  const models = value.metadata.models;
+  if (!Array.isArray(models) || !models.every((model) => isObject(model) && typeof model.key === 'string')) return '"metadata.models" is not a list of model records';
+  return undefined;
 }
 
 function modelRecord(trained: TrainedModel): ModelRecord {
@@ -132,12 +147,25 @@ async function writeOutputs(results: ReproductionResults, out: string): Promise<
  * another, each into OUT/seed-<n>/ (with its own report), and writes the merged results (seeds.ts) into OUT.
  */
 export async function runReproduction(settings: ReproductionSettings, options: ReproduceOptions): Promise<ReproductionResults> {
+  checkAttackSizes(settings);
   // one run at a time per output folder (a second is refused while the first runs)
   const release = lockFolder(options.out);
   try {
     return await reproduceUnlocked(settings, options);
   } finally {
     release();
+  }
+}
+
+/** Throws, before any training, on an ε (paper units) that no attack of the run accepts. */
+function checkAttackSizes(settings: ReproductionSettings): void {
+  const sizes: Array<[string, number]> = [['eps', settings.eps], ['advEps', settings.advEps], ...settings.epsSweep.map((eps): [string, number] => ['epsSweep', eps])];
+  for (const [name, eps] of sizes) {
+    try {
+      resolvedSettings({ eps: epsToPixel(eps, 'paper') });
+    } catch (error) {
+      throw new Error(`${name} ${eps} (paper units) cannot be used: ${(error as Error).message}`);
+    }
   }
 }
 
