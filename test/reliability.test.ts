@@ -70,3 +70,15 @@ describe('issue 29, case 12: an ε out of range is refused before any work', () 
     expect(() => readFileSync(join(out, 'metrics.jsonl'))).toThrow(/ENOENT/);
   });
 });
+
+describe('issue 29, case 21: npm commands print no warning about the project config', () => {
+  it('npm pkg get name in the project prints nothing on stderr; CI sets npm_config_jobs for its build', () => {
+    const env = { ...process.env };
+    for (const key of Object.keys(env)) if (key.toLowerCase() === 'npm_config_jobs') delete env[key];
+    const result = spawnSync('npm', ['pkg', 'get', 'name'], { encoding: 'utf8', cwd: process.cwd(), env });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('"robustnorm"');
+    expect(result.stderr).not.toMatch(/Unknown project config/);
+    expect(readFileSync('.ci/run', 'utf8')).toMatch(/^npm_config_jobs=max npm ci /m);
+  });
+});
