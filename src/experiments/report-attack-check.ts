@@ -69,11 +69,11 @@ export function gapVerdict(result: AttackCheckResult, row: AttackCheckRow): stri
   const unsettled = pgdRuns(result, row).settled ? '' : ' PGD was still falling at its longest run, so a longer attack may shrink the gap further.';
   if (clearDifference(interval(mine.cell), interval(theirs.cell)) > 0) {
     if (strongGap >= paperGap / 2) {
-      return `The gap survives the stronger and the transferred attacks: ${signed(strongGap)} points (${against}), from ${signed(paperGap)} under the paper's PGD-20. Most of it is the model's, not the attack's.${unsettled}`;
+      return `Attacking whole batches, as the paper does, the gap survives the stronger and the transferred attacks: ${signed(strongGap)} points (${against}), from ${signed(paperGap)} under the paper's PGD-20. Most of it is the model's, not the attack's.${unsettled}`;
     }
-    return `The gap shrinks from ${signed(paperGap)} points under the paper's PGD-20 to ${signed(strongGap)} (${against}): most of it was the attack's, not the statistics', though some survives.${unsettled}`;
+    return `Attacking whole batches, as the paper does, the gap shrinks from ${signed(paperGap)} points under the paper's PGD-20 to ${signed(strongGap)} (${against}): most of it was the attack's, not the statistics', though some survives.${unsettled}`;
   }
-  return `The gap vanishes: ${against}, intervals overlapping, from ${signed(paperGap)} points under the paper's PGD-20. It was the attack's, not the statistics'.`;
+  return `Attacking whole batches, as the paper does, the gap vanishes: ${against}, intervals overlapping, from ${signed(paperGap)} points under the paper's PGD-20. It was the attack's, not the statistics'.`;
 }
 
 /** A row's PGD runs, the paper's first; and whether the last two are within each other's intervals. */
@@ -107,6 +107,23 @@ function composition(result: AttackCheckResult, row: AttackCheckRow): string {
   return `${parts.join('; ')}.`;
 }
 
+/**
+ * The realistic threat in one sentence: does the protection hold when the
+ * attacker owns one image of a batch of clean ones? Compared with BN (P)
+ * under the paper's PGD-20 (the same attack, on a model without coupling).
+ */
+export function oneImageVerdict(result: AttackCheckResult, row: AttackCheckRow): string {
+  const one = row.cells['one-in-batch'];
+  const baseline = rowOf(result, 'bn-p')?.cells['pgd-20'];
+  if (one === undefined || baseline === undefined) return '';
+  const side = clearDifference(interval(one), interval(baseline));
+  const few = one.images < 32 ? ` (only ${one.images} images, so the interval is wide; \`--attack-check full\` attacks more)` : '';
+  const owning = `An attacker who owns one image of a batch of ${result.batchSize} clean ones leaves ${one.correct} of ${one.images} correct, ${cellText(one)}${few}`;
+  if (side > 0) return `${owning}, still clearly above BN (P)'s ${cellText(baseline)}: the protection does not need the whole batch attacked.`;
+  if (side < 0) return `${owning}, clearly below BN (P)'s ${cellText(baseline)}: against a realistic attacker the batch statistics make it worse, not better.`;
+  return `${owning}, not clearly different from BN (P)'s ${cellText(baseline)}: whatever protection the statistics give shows only when most of the batch is attacked, which a real attacker need not do.`;
+}
+
 /** RobustNorm with batch statistics beside the same weights frozen (running mean and range). */
 export function weightsVerdict(result: AttackCheckResult): string {
   const frozen = rowOf(result, 'rn-p');
@@ -130,7 +147,7 @@ export function weightsVerdict(result: AttackCheckResult): string {
 export function attackCheckFindings(results: ReproductionResults): string[] {
   const result = results.attackCheck;
   if (!result) return [];
-  const verdicts = result.rows.filter((row) => row.key !== 'bn-p').map((row) => `${row.label}: ${gapVerdict(result, row)}`);
+  const verdicts = result.rows.filter((row) => row.key !== 'bn-p').map((row) => [`${row.label}: ${gapVerdict(result, row)}`, oneImageVerdict(result, row)].filter((part) => part !== '').join(' '));
   return [`**Statistics or a weaker attack? (experiment 9).** ${verdicts.join(' ')} ${weightsVerdict(result)}`];
 }
 
