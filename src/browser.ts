@@ -34,9 +34,10 @@ export { gradCheck, assertGradCheck, type GradCheckOptions, type GradCheckResult
 export { Module } from './nn/module.js';
 export { NORM_STATISTICS, parseNormStatistics, choosesStatistics, type NormStatistics, type ChoosesStatistics, type BatchStatisticsUsed } from './nn/norm-statistics.js';
 export type { ChannelValues } from './nn/channel-norm.js';
-export { BatchNorm2d, batchNorm2d, batchNormComposed, type BatchNormOptions, type BatchNormState, type BatchNormSettings } from './nn/batch-norm.js';
-export { RobustNorm2d, robustNorm2d, robustNormComposed, type RobustNormState, type RobustNormSettings, rangeNormalizeForward, rangeNormalize, rangeNormalizeBackward, type RangeNormalizeOptions, type RobustNormOptions, type RangeStatistics } from './nn/robust-norm.js';
-export { LayerNorm, layerNorm, layerNormComposed, type LayerNormOptions } from './nn/layer-norm.js';
+export { batchNormComposed, robustNormComposed, layerNormComposed } from './nn/composed-norms.js';
+export { BatchNorm2d, batchNorm2d, type BatchNormOptions, type BatchNormState, type BatchNormSettings } from './nn/batch-norm.js';
+export { RobustNorm2d, robustNorm2d, type RobustNormState, type RobustNormSettings, rangeNormalizeForward, rangeNormalize, rangeNormalizeBackward, type RangeNormalizeOptions, type RobustNormOptions, type RangeStatistics } from './nn/robust-norm.js';
+export { LayerNorm, layerNorm, type LayerNormOptions } from './nn/layer-norm.js';
 export { Identity } from './nn/identity.js';
 export { normRelu, type FusesRelu } from './nn/fused-relu.js';
 export { standardizeForward, standardize, standardizeBackward, meanAndVariance, type StandardizeStatistics, type StandardizeOptions } from './nn/batch-norm.js';

@@ -12,7 +12,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['random.ts', 'environment.ts', 'platform.ts', 'buffer-pool.ts'],
   ['kernels'],
   ['tensor', 'ops'],
-  ['nn', 'testing'],
+  ['nn', 'fast', 'testing'],
   ['optim'],
   ['models'],
   ['data'],

@@ -8,6 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BatchNorm2d, batchNorm2d, normRelu, RobustNorm2d, robustNorm2d, Tensor, type NormStatistics } from '../src/index.js';
+import { batchNorm2dFused } from '../src/fast/batch-norm-fused.js';
+import { robustNorm2dFused } from '../src/fast/robust-norm-fused.js';
 import { randomTensor } from './helpers.js';
 
 const shapes: Array<[string, number[]]> = [
@@ -62,7 +64,7 @@ describe.each([false, true])('ReLU folded in: %s', (relu) => {
         compare((x, w, b, fused) => {
           const C = shape[1] as number;
           const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningVar: randomTensor([C], 6).abs().add(0.5).to('float32') };
-          return { y: batchNorm2d(x, w, b, state, { training, statistics, eps: 1e-5, momentum: 0.1, fused, relu }), running: [state.runningMean, state.runningVar] };
+          return { y: (fused ? batchNorm2dFused : batchNorm2d)(x, w, b, state, { training, statistics, eps: 1e-5, momentum: 0.1, relu }), running: [state.runningMean, state.runningVar] };
         }, shape);
       });
 
@@ -70,7 +72,7 @@ describe.each([false, true])('ReLU folded in: %s', (relu) => {
         compare((x, w, b, fused) => {
           const C = shape[1] as number;
           const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningRange: randomTensor([C], 7).abs().add(1.5).to('float32') };
-          return { y: robustNorm2d(x, w, b, state, { training, statistics, power: 0.2, eps: 1e-5, momentum: 0.1, fused, relu }), running: [state.runningMean, state.runningRange] };
+          return { y: (fused ? robustNorm2dFused : robustNorm2d)(x, w, b, state, { training, statistics, power: 0.2, eps: 1e-5, momentum: 0.1, relu }), running: [state.runningMean, state.runningRange] };
         }, shape);
       });
     });
@@ -81,7 +83,7 @@ describe.each([false, true])('ReLU folded in: %s', (relu) => {
       compare((x, w, b, fused) => {
         const C = shape[1] as number;
         const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningVar: randomTensor([C], 6).abs().add(0.5).to('float32') };
-        return { y: batchNorm2d(x, w, b, state, { training: false, statistics, eps: 1e-5, momentum: 0.1, fused, relu }), running: [state.runningMean, state.runningVar] };
+        return { y: (fused ? batchNorm2dFused : batchNorm2d)(x, w, b, state, { training: false, statistics, eps: 1e-5, momentum: 0.1, relu }), running: [state.runningMean, state.runningVar] };
       }, shape, true);
     });
 
@@ -89,7 +91,7 @@ describe.each([false, true])('ReLU folded in: %s', (relu) => {
       compare((x, w, b, fused) => {
         const C = shape[1] as number;
         const state = { runningMean: randomTensor([C], 5, { scale: 0.5 }).to('float32'), runningRange: randomTensor([C], 7).abs().add(1.5).to('float32') };
-        return { y: robustNorm2d(x, w, b, state, { training: false, statistics, power: 0.2, eps: 1e-5, momentum: 0.1, fused, relu }), running: [state.runningMean, state.runningRange] };
+        return { y: (fused ? robustNorm2dFused : robustNorm2d)(x, w, b, state, { training: false, statistics, power: 0.2, eps: 1e-5, momentum: 0.1, relu }), running: [state.runningMean, state.runningRange] };
       }, shape, true);
     });
   });

@@ -4,7 +4,8 @@
  *   webgl      gpu.js on WebGL (headless-gl in Node, WebGL2 in a browser)
  *   webasm     gpu.js's WebAssembly mode
  *   cpu        gpu.js's plain-JavaScript mode
- *   reference  the TypeScript twins in this folder (also used for float64)
+ *   reference  the TypeScript twins in this folder (also used for float64), and
+ *              the readable path for every op and layer (`fastPathFor` below)
  *
  * Everything else (element-wise ops, reductions, normalization) is plain
  * TypeScript in src/ops and src/nn.
@@ -123,6 +124,19 @@ export function kernelsFor(dtype: 'float64'): KernelBackend<Float64Array>;
 export function kernelsFor(dtype: 'float32' | 'float64'): KernelBackend<FloatArray>;
 export function kernelsFor(dtype: 'float32' | 'float64'): KernelBackend<FloatArray> {
   return (dtype === 'float64' ? reference64 : getBackend()) as KernelBackend<FloatArray>;
+}
+
+/**
+ * The one switch between the fast path and the readable one. float32 ops and
+ * layers run their fused twins (the norms in src/fast/, relu's and add+relu's
+ * loops on the float's bits) on every backend but `reference`; with
+ * `setBackend('reference')` (or `ROBUSTNORM_BACKEND=reference`, or
+ * `--backend reference` on the CLI) every op and layer runs the code its file
+ * shows: the kernels' TypeScript twins, `batchNorm2d`, `robustNorm2d`, relu's
+ * comparisons. float64 tensors (gradient checks) always take the readable path.
+ */
+export function fastPathFor(dtype: 'float32' | 'float64'): boolean {
+  return dtype === 'float32' && getBackend().name !== 'reference';
 }
 
 /** Destroys every compiled kernel and GPU context, so nothing keeps the process alive. */

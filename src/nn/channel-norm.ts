@@ -101,24 +101,3 @@ export function channelNorm<Saved>(op: string, x: Tensor, weight: Tensor, bias: 
     ];
   });
 }
-
-/**
- * What a fused norm layer's backward pass returns (batchNorm2dFused,
- * robustNorm2dFused): ∂L/∂x, and ∂L/∂γ, ∂L/∂β from the per-channel sums its
- * channel loop left in `parameterGradients` (∂L/∂β at 2c, ∂L/∂γ at 2c + 1);
- * null for an input that needs none.
- */
-export function fusedNormGradients(x: Tensor, weight: Tensor, bias: Tensor, needs: readonly boolean[], gradX: Float32Array, parameterGradients: Float64Array): Array<Tensor | null> {
-  const channels = weight.size;
-  const gradWeight = allocate(x.dtype, channels);
-  const gradBias = allocate(x.dtype, channels);
-  for (let c = 0; c < channels; c++) {
-    gradBias[c] = parameterGradients[2 * c] as number;
-    gradWeight[c] = parameterGradients[2 * c + 1] as number;
-  }
-  return [
-    needs[0] ? new Tensor(gradX, x.shape) : null,
-    needs[1] ? new Tensor(gradWeight, weight.shape) : null,
-    needs[2] ? new Tensor(gradBias, bias.shape) : null,
-  ];
-}

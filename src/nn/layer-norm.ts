@@ -96,14 +96,3 @@ export class LayerNorm extends Module {
     return layerNorm(x, this.weight, this.bias, this.eps);
   }
 }
-
-/** LayerNorm with autograd ops only, for tests. */
-export function layerNormComposed(x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor {
-  const [, C] = nchw(x.shape, 'layerNormComposed');
-  const perChannel = x.rank === 4 ? [1, C, 1, 1] : [1, C];
-  const axes = x.rank === 4 ? [1, 2, 3] : [1];
-  const mean = x.mean(axes, true);
-  const variance = x.sub(mean).pow(2).mean(axes, true);
-  const normalized = x.sub(mean).div(variance.add(eps).sqrt());
-  return normalized.mul(weight.reshape(perChannel)).add(bias.reshape(perChannel));
-}

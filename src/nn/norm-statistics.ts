@@ -1,3 +1,5 @@
+import type { DType, Tensor } from '../tensor/tensor.js';
+
 /**
  * Which statistics a normalization layer uses at inference (in `eval()` mode).
  * In training mode every layer uses the batch's own statistics and updates its
@@ -51,4 +53,57 @@ export function usesBatchStatistics(training: boolean, mode: NormStatistics): Ba
   if (training || mode === 'batch') return { meanFromBatch: true, scaleFromBatch: true };
   if (mode === 'population-mean') return { meanFromBatch: false, scaleFromBatch: true };
   return { meanFromBatch: false, scaleFromBatch: false };
+}
+
+/** The running averages a BatchNorm layer keeps (updated in place during training). */
+export interface BatchNormState {
+  runningMean: Tensor;
+  runningVar: Tensor;
+}
+
+/** Mode and constants of one `batchNorm2d` call (and of its fused twin, `batchNorm2dFused`). */
+export interface BatchNormSettings {
+  training: boolean;
+  statistics: NormStatistics;
+  eps: number;
+  momentum: number;
+  /** Apply a ReLU to the output: relu(BatchNorm(x)) (the fused twin folds it into its loops). */
+  relu?: boolean;
+}
+
+/** The running averages a RobustNorm layer keeps (updated in place during training). */
+export interface RobustNormState {
+  runningMean: Tensor;
+  runningRange: Tensor;
+}
+
+/** Mode and constants of one `robustNorm2d` call (and of its fused twin, `robustNorm2dFused`). */
+export interface RobustNormSettings {
+  training: boolean;
+  statistics: NormStatistics;
+  power: number;
+  eps: number;
+  momentum: number;
+  /** Apply a ReLU to the output: relu(RobustNorm(x)) (the fused twin folds it into its loops). */
+  relu?: boolean;
+}
+
+/** Options of `BatchNorm2d`: ε (default 1e-5), momentum τ (default 0.1), dtype. */
+export interface BatchNormOptions {
+  eps?: number;
+  /** τ in μ̂ ← (1 − τ) μ̂ + τ μ_B. */
+  momentum?: number;
+  /** float64 for gradient checks. */
+  dtype?: DType;
+}
+
+/** Options of `RobustNorm2d`: power p (default 0.2), ε, momentum τ, dtype. */
+export interface RobustNormOptions {
+  /** p in r^p (default 0.2, the paper's choice). */
+  power?: number;
+  eps?: number;
+  /** τ in the running averages. */
+  momentum?: number;
+  /** float64 for gradient checks. */
+  dtype?: DType;
 }

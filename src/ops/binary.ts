@@ -12,6 +12,7 @@ import { allocateToOverwrite, scalar, Tensor, type TypedArray } from '../tensor/
 import { broadcastIndex, sumToShape } from './strided.js';
 import { bitsOf, maskRun } from './unary.js';
 import { splitLoop } from '../kernels/split-loop.js';
+import { fastPathFor } from '../kernels/backend.js';
 
 /** Numbers become rank-0 tensors of the other operand's dtype. */
 export function asTensor(value: Tensor | number, like: Tensor): Tensor {
@@ -108,10 +109,10 @@ export function add(left: Tensor, right: Tensor | number): Tensor {
  *   y = max(a + b, 0)  ⇒  ∂L/∂a = ∂L/∂b = ∂L/∂y where y > 0, else 0
  * The same numbers as a.add(b).relu(): the sum is rounded to float32, then
  * relu's own rule applies (clampRun, maskRun in unary.ts). Other dtypes and
- * shapes run add, then relu.
+ * shapes, and the readable path (`setBackend('reference')`), run add, then relu.
  */
 export function addRelu(a: Tensor, b: Tensor): Tensor {
-  if (!(a.data instanceof Float32Array && b.data instanceof Float32Array && sameShape(a.shape, b.shape))) return add(a, b).relu();
+  if (!(a.data instanceof Float32Array && b.data instanceof Float32Array && sameShape(a.shape, b.shape) && fastPathFor('float32'))) return add(a, b).relu();
   const out = float32BufferToOverwrite(a.size);
   splitLoop(addThenClamp, { x: a.data, y: b.data, out }, out.length, out.length);
   return record('addRelu', new Tensor(out, a.shape), [a, b], (gradOut) => {

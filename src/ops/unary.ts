@@ -5,6 +5,7 @@
 import { record } from '../tensor/autograd.js';
 import { allocateToOverwrite, Tensor, type TypedArray } from '../tensor/tensor.js';
 import { splitLoop } from '../kernels/split-loop.js';
+import { fastPathFor } from '../kernels/backend.js';
 
 /** out[i] = f(x[i]). */
 function map(x: Tensor, f: (value: number) => number): Tensor {
@@ -99,10 +100,11 @@ export function relu(x: Tensor): Tensor {
  *   backward  gradBits & −[bits > 0]      keeps ∂L/∂y where x > 0, +0 elsewhere
  * (the bits of a float, read as an integer, are > 0 exactly when the float is;
  * a NaN input stays NaN forward and passes the gradient, as in PyTorch).
- * float64 (gradient checks) keeps the plain comparisons.
+ * float64 (gradient checks) and the readable path (`setBackend('reference')`,
+ * fastPathFor in kernels/backend.ts) keep the plain comparisons.
  */
 function reluForward(input: TypedArray, out: TypedArray): void {
-  if (input instanceof Float32Array && out instanceof Float32Array) {
+  if (input instanceof Float32Array && out instanceof Float32Array && fastPathFor('float32')) {
     splitLoop(clampRun, { fromBits: bitsOf(input), toBits: bitsOf(out) }, out.length, out.length);
     return;
   }
@@ -160,7 +162,7 @@ export function maskRun(task: { outputBits: Int32Array; gradBits: Int32Array; in
 }
 
 function reluBackward(input: TypedArray, gradOut: TypedArray, gradInput: TypedArray): void {
-  if (input instanceof Float32Array && gradOut instanceof Float32Array && gradInput instanceof Float32Array) {
+  if (input instanceof Float32Array && gradOut instanceof Float32Array && gradInput instanceof Float32Array && fastPathFor('float32')) {
     // as integers, a float's bits are > 0 exactly when it is > 0 (or a positive NaN)
     const task = { outputBits: bitsOf(input), gradBits: bitsOf(gradOut), intoBits: bitsOf(gradInput) };
     splitLoop(maskRun, task, gradInput.length, gradInput.length);
