@@ -174,7 +174,7 @@ describe('the attack check\'s verdicts are computed from the counts', () => {
     expect(section).toContain('| BN (B) | 97.7% (93.3–99.2) | 56.3% (47.6–64.5) | 31.3% (23.9–39.7) | 70.3% (61.9–77.5) | 70.3% (61.9–77.5) | 12.5% (2.2–47.1) |');
     expect(section).toContain('PGD-20/100: 56.3% → 31.3%, still falling from PGD-20 to PGD-100 (not converged: a longer attack may find more).');
     expect(section).toContain('PGD-20/100: 7.8% → 4.7%, PGD-20 and PGD-100 within each other\'s intervals');
-    expect(section).toContain('Most of it is the model\'s, not the attack\'s. PGD was still falling at its longest run, so a longer attack may shrink the gap further.');
+    expect(section).toContain('Most of it is the statistics\', not a weaker attack\'s. PGD was still falling at its longest run, so a longer attack may shrink the gap further.');
     expect(section).toContain('Owning one image in a batch of 128 clean ones, the attacker leaves 12.5% (2.2–47.1) of 8 such images correct (PGD-20), not clearly different from BN (P)\'s 7.8%');
     expect(attackCheckFindings(results)[0]).toMatch(/^\*\*Statistics or a weaker attack\? \(experiment 9\)\.\*\* BN \(B\): Attacking whole batches, as the paper does, the gap survives .* An attacker who owns one image of a batch of 128 clean ones leaves 1 of 8 correct, 12\.5% \(2\.2–47\.1\) \(only 8 images, so the interval is wide; `--attack-check full` attacks more\), not clearly different from BN \(P\)'s 7\.8% .*: whatever protection the statistics give shows only when most of the batch is attacked/);
   });

@@ -69,7 +69,7 @@ export function gapVerdict(result: AttackCheckResult, row: AttackCheckRow): stri
   const unsettled = pgdRuns(result, row).settled ? '' : ' PGD was still falling at its longest run, so a longer attack may shrink the gap further.';
   if (clearDifference(interval(mine.cell), interval(theirs.cell)) > 0) {
     if (strongGap >= paperGap / 2) {
-      return `Attacking whole batches, as the paper does, the gap survives the stronger and the transferred attacks: ${signed(strongGap)} points (${against}), from ${signed(paperGap)} under the paper's PGD-20. Most of it is the model's, not the attack's.${unsettled}`;
+      return `Attacking whole batches, as the paper does, the gap survives the stronger and the transferred attacks: ${signed(strongGap)} points (${against}), from ${signed(paperGap)} under the paper's PGD-20. Most of it is the statistics', not a weaker attack's.${unsettled}`;
     }
     return `Attacking whole batches, as the paper does, the gap shrinks from ${signed(paperGap)} points under the paper's PGD-20 to ${signed(strongGap)} (${against}): most of it was the attack's, not the statistics', though some survives.${unsettled}`;
   }
@@ -147,7 +147,10 @@ export function weightsVerdict(result: AttackCheckResult): string {
 export function attackCheckFindings(results: ReproductionResults): string[] {
   const result = results.attackCheck;
   if (!result) return [];
-  const verdicts = result.rows.filter((row) => row.key !== 'bn-p').map((row) => [`${row.label}: ${gapVerdict(result, row)}`, oneImageVerdict(result, row)].filter((part) => part !== '').join(' '));
+  const baseline = rowOf(result, 'bn-p')?.cells['pgd-20'];
+  const hasGap = (row: AttackCheckRow) => baseline !== undefined && row.cells['pgd-20'] !== undefined && clearDifference(interval(row.cells['pgd-20']), interval(baseline)) > 0;
+  const verdicts = result.rows.filter((row) => row.key !== 'bn-p')
+    .map((row) => [`${row.label}: ${gapVerdict(result, row)}`, hasGap(row) ? oneImageVerdict(result, row) : ''].filter((part) => part !== '').join(' '));
   return [`**Statistics or a weaker attack? (experiment 9).** ${verdicts.join(' ')} ${weightsVerdict(result)}`];
 }
 
