@@ -46,7 +46,11 @@ for (const statistics of ['population', 'batch'] as const) {
 }
 console.log('  population statistics do not follow the shift; batch statistics do (lesson 6 is about exactly this).');
 bn.statistics = 'batch';
-console.log('  batch statistics on ONE 1×1 value per channel: σ²_B = 0, so every output is β:', bn.forward(randn([1, 2, 1, 1], { random })).toList());
+console.log('  batch statistics on ONE 1×1 value per channel (M = 1): σ²_B = 0, so every output is β:', bn.forward(randn([1, 2, 1, 1], { random })).toList());
+const oneImage = bn.forward(randn([1, 2, 3, 3], { random, mean: 5, std: 3 }));
+const [oneMean, oneVariance] = meanVar(perChannel(oneImage, 0));
+console.log(`  but ONE 3×3 image (M = 1·3·3 = 9 values per channel): σ²_B > 0, channel 0 output mean ${oneMean.toFixed(3)}, var ${oneVariance.toFixed(3)}`);
+console.log('  a conv layer at batch size 1 still normalizes each image by its own H·W values; lesson 6 measures what that does to accuracy.');
 
 heading('Backward: the hand-derived pass (batch-norm.ts) vs the same layer composed of autograd ops');
 const layer = new BatchNorm2d(3, { dtype: 'float64' });

@@ -18,7 +18,8 @@ const range = Math.max(...values) - Math.min(...values);
 
 heading('Eq. 5 and 6: divide by a power of the range instead of the standard deviation');
 console.log(`  values ${Array.from(values).join(', ')}: μ_B = ${mean.toFixed(3)}, σ_B = ${std.toFixed(3)}, r_B = max − min = ${range.toFixed(3)}`);
-console.log(`  Szőkefalvi-Nagy: r² ≤ 2Mσ²  →  ${(range ** 2).toFixed(2)} ≤ ${(2 * M * std ** 2).toFixed(2)}`);
+console.log(`  Popoviciu: σ² ≤ r²/4, so r ≥ 2σ  →  ${(std ** 2).toFixed(3)} ≤ ${(range ** 2 / 4).toFixed(3)}: r/σ = ${(range / std).toFixed(2)} (never below 2)`);
+console.log(`  Szőkefalvi-Nagy: r² ≤ 2Mσ², so r ≤ √(2M)·σ  →  ${(range ** 2).toFixed(2)} ≤ ${(2 * M * std ** 2).toFixed(2)} (an upper bound: r/σ ≤ ${Math.sqrt(2 * M).toFixed(2)} for M = ${M})`);
 for (const p of [1, 0.5, 0.2]) console.log(`  p = ${p}: divisor r^p = ${(range ** p).toFixed(3)}   (BatchNorm: σ_B = ${std.toFixed(3)})`);
 
 heading('The power p damps how the divisor reacts when activations grow');

@@ -4,7 +4,7 @@
  * Read along: lessons/08-attacks.md
  */
 import { join } from 'node:path';
-import { batches, bim, countCorrect, cw, fgsm, limitDataset, loadDataset, mim, noGrad, PAPER_INPUT_STD, pgd, Random, SGD, trainEpoch, type Tensor } from '../src/index.js';
+import { batches, bim, crossEntropy, cw, fgsm, limitDataset, loadDataset, mim, noGrad, PAPER_INPUT_STD, pgd, Random, SGD, trainEpoch, type Tensor } from '../src/index.js';
 import { writeExampleGrid } from '../src/cli/example-grid.js';
 import { FAST, heading, size, timed, tinyCnn } from './helpers.js';
 
@@ -24,7 +24,8 @@ timed('training', () => {
 model.eval(); // attacks run in inference mode, with population statistics (ordinary BatchNorm)
 model.setNormStatistics('population');
 
-const batch = batches(limitDataset(data.test, size(16, 8)), { batchSize: 16 }).next().value as { images: Tensor; labels: Uint8Array };
+const count = size(256, 64);
+const batch = batches(limitDataset(data.test, count), { batchSize: count }).next().value as { images: Tensor; labels: Uint8Array };
 const predict = (images: Tensor): number[] => noGrad(() => {
   const logits = model.forward(images);
   return Array.from({ length: images.shape[0] as number }, (_, n) => {
@@ -32,21 +33,27 @@ const predict = (images: Tensor): number[] => noGrad(() => {
     return row.indexOf(Math.max(...row));
   });
 });
+const lossOf = (images: Tensor): number => noGrad(() => crossEntropy(model.forward(images), batch.labels, 'mean').item());
 const cleanPredictions = predict(batch.images);
+const SHOWN = 16; // digits whose predictions are listed
 
-heading(`Five attacks on one batch of ${batch.labels.length} digits, ε = ${EPS}`);
+heading(`Five attacks on ${count} test digits, ε = ${EPS}`);
 const random = new Random(0);
+// CW-L2 as the reproduction runs it: c = 10, Adam's rate 0.02 (= the paper's ε/10), distances in the paper's units.
+const cwSettings = { initialConst: 10, learningRate: 0.02, distanceUnit: PAPER_INPUT_STD };
 const attacks: Array<[string, () => Tensor]> = [
   ['FGSM', () => fgsm(model, batch.images, batch.labels, { eps: EPS })], // one signed-gradient step of ε
   ['BIM', () => bim(model, batch.images, batch.labels, { eps: EPS, nbIter: size(20, 5) })], // steps of ε/10, clipped to the ε-ball
   ['PGD', () => pgd(model, batch.images, batch.labels, { eps: EPS, nbIter: size(20, 5) }, random)], // BIM from a random start
   ['MIM', () => mim(model, batch.images, batch.labels, { eps: EPS, nbIter: size(20, 5) })], // BIM with momentum on normalized gradients
-  // CW-L2 as the reproduction runs it: c = 10, Adam's rate 0.02 (= the paper's ε/10), distances in the paper's units.
-  ['CW', () => cw(model, batch.images, batch.labels, { initialConst: 10, learningRate: 0.02, distanceUnit: PAPER_INPUT_STD, maxIterations: size(10, 3), binarySearchSteps: size(3, 1) })],
+  ['CW', () => cw(model, batch.images, batch.labels, { ...cwSettings, maxIterations: size(10, 3), binarySearchSteps: size(3, 1) })], // the paper's budget
+  ['CW-100', () => cw(model, batch.images, batch.labels, { ...cwSettings, maxIterations: size(100, 6), binarySearchSteps: 1 })], // 100 Adam steps at c = 10, one round
 ];
-console.log('  attack   accuracy   mean L∞   mean L2    time   predictions (label → prediction, * = fooled)');
-console.log(`  clean    ${((100 * countCorrect(noGrad(() => model.forward(batch.images)), batch.labels)) / batch.labels.length).toFixed(1).padStart(6)}%` +
-  `                              ${Array.from(batch.labels, (label, n) => `${label}→${cleanPredictions[n]}${cleanPredictions[n] === label ? ' ' : '*'}`).join(' ')}`);
+const accuracyOf = (predictions: number[]) => (100 * predictions.filter((p, n) => p === batch.labels[n]).length) / batch.labels.length;
+const listed = (predictions: number[]) => Array.from(batch.labels.subarray(0, SHOWN), (label, n) => `${label}→${predictions[n]}${predictions[n] === label ? ' ' : '*'}`).join(' ');
+console.log('  attack   accuracy   mean loss   mean ‖δ‖∞   mean ‖δ‖₂    time');
+console.log(`  clean    ${accuracyOf(cleanPredictions).toFixed(1).padStart(6)}%   ${lossOf(batch.images).toFixed(3).padStart(9)}`);
+const predictionRows: string[] = [`  clean    ${listed(cleanPredictions)}`];
 for (const [name, run] of attacks) {
   const start = performance.now();
   const adversarial = run();
@@ -66,9 +73,9 @@ for (const [name, run] of attacks) {
     linf += max / batch.labels.length;
     l2 += Math.sqrt(squares) / batch.labels.length;
   }
-  const correct = predictions.filter((p, n) => p === batch.labels[n]).length;
-  console.log(`  ${name.padEnd(6)} ${((100 * correct) / batch.labels.length).toFixed(1).padStart(6)}%   ${linf.toFixed(3).padStart(7)}   ${l2.toFixed(3).padStart(7)}   ${seconds.toFixed(1).padStart(4)} s` +
-    `   ${Array.from(batch.labels, (label, n) => `${label}→${predictions[n]}${predictions[n] === label ? ' ' : '*'}`).join(' ')}`);
+  console.log(`  ${name.padEnd(6)} ${accuracyOf(predictions).toFixed(1).padStart(6)}%   ${lossOf(adversarial).toFixed(3).padStart(9)}   ${linf.toFixed(3).padStart(9)}   ${l2.toFixed(3).padStart(9)}   ${seconds.toFixed(1).padStart(5)} s`);
+  predictionRows.push(`  ${name.padEnd(6)}   ${listed(predictions)}`);
+  if (name === 'CW-100') continue;
   const file = join(OUT, `08-${name.toLowerCase()}.png`);
   writeExampleGrid(file, Array.from({ length: Math.min(8, batch.labels.length) }, (_, n) => ({
     clean: batch.images.data.slice(n * perImage, (n + 1) * perImage) as Float32Array,
@@ -78,5 +85,9 @@ for (const [name, run] of attacks) {
     adversarialPrediction: predictions[n] as number,
   })), name === 'CW' ? Math.max(linf, 1e-6) : EPS);
 }
+console.log('  (loss: the mean cross-entropy of the adversarial batch, what the L∞ attacks climb; ‖δ‖ in pixels)');
+
+heading(`The first ${SHOWN} digits: label → prediction (* = fooled)`);
+for (const row of predictionRows) console.log(row);
 console.log(`\n  PNGs in ${OUT}/08-<attack>.png: per image, the clean digit, the perturbation (grey = 0), and the adversarial digit,`);
 console.log('  each under its predicted label (green: correct, red: wrong).');

@@ -17,7 +17,7 @@ const out = mkdtempSync(join(tmpdir(), 'robustnorm-lesson10-'));
 const args = ['tsx', 'src/cli/main.ts', 'reproduce', '--preset', 'smoke', '--out', out, ...(FAST ? ['--experiments', '1'] : [])];
 
 heading(`npx ${args.join(' ')}`);
-console.log('(progress goes to stderr; the same command with --preset quick is the laptop-sized reproduction, about 15 minutes)');
+console.log('(progress goes to stderr; the same command with --preset quick is the laptop-sized reproduction: it prints its estimated time first, and README.md gives the measured one)');
 const start = performance.now();
 const result = spawnSync('npx', args, { stdio: 'inherit', shell: process.platform === 'win32' });
 const seconds = (performance.now() - start) / 1000;

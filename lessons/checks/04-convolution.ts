@@ -1,5 +1,5 @@
-/** Check for exercise 4: im2col + matmul equals the library's direct convolution. */
-import { conv2d, randn, Random } from '../../src/index.js';
+/** Check for exercise 4: im2col + matmul equals the library's direct convolution, and autograd differentiates it. */
+import { conv2d, gradCheck, randn, Random } from '../../src/index.js';
 import { expect, maxDifference } from '../helpers.js';
 import { loadExercise } from './exercise.js';
 
@@ -15,4 +15,12 @@ for (const padding of [0, 1]) {
   const error = maxDifference(got.data, expected.data);
   expect(error < 1e-10, `padding ${padding}: values differ from conv2d by up to ${error}`);
   console.log(`padding ${padding}: im2col + matmul = conv2d, shape [${got.shape}] ✓`);
+  // The gradients, for x as well as w, from autograd against float64 finite differences.
+  const check = gradCheck((input, weight) => conv2dIm2col(input, weight, padding), [
+    randn([2, 2, 5, 4], { dtype: 'float64', random }),
+    randn([3, 2, 3, 3], { dtype: 'float64', random }),
+  ]);
+  expect(check.ok, `padding ${padding}: autograd's gradients of your function disagree with finite differences (max |error| ${check.maxAbsError.toExponential(1)}); ` +
+    'is x copied out of its tensor by hand somewhere (x.data), cutting it from the graph?');
+  console.log(`padding ${padding}: gradCheck passes for x and w (max |error| ${check.maxAbsError.toExponential(1)}) ✓`);
 }

@@ -1,20 +1,20 @@
 /**
- * Exercise 5: BatchNorm's running-statistics update for one channel, as the
- * paper's eq. 3 with PyTorch's conventions:
+ * Exercise 5: BatchNorm's backward pass for one channel, in training mode
+ * (m = μ_B and v = σ²_B, the batch's mean and biased variance).
  *
- *   μ̂ ← (1 − τ)·μ̂ + τ·μ_B
- *   σ̂² ← (1 − τ)·σ̂² + τ·σ²_B · M/(M − 1)
+ * Given the channel's values x_1 … x_M and ∂L/∂x̂ for each of them, where
+ *   x̂_k = (x_k − m) · s,   s = 1/√(v + ε),
+ *   m = (1/M)·Σ_j x_j,     v = (1/M)·Σ_j (x_j − m)²,
+ * return ∂L/∂x_k for every k. Each x_k reaches the x̂'s along three paths:
+ * directly (through its own x̂_k), through m (every x̂_j uses m) and through v
+ * (every x̂_j uses s). Write ∂L/∂m and ∂L/∂v as sums over j, multiply each by
+ * ∂m/∂x_k and ∂v/∂x_k, and add the three. (The derivation is in the header of
+ * src/nn/batch-norm.ts, if you get stuck; don't call the library.)
  *
- * where μ_B and σ²_B are the mean and the BIASED variance of the channel's M
- * values in this batch (so σ²_B·M/(M − 1) is the unbiased one).
- *
- * Check: npm run lesson -- 5 --check  (compares with BatchNorm2d over several batches)
+ * Check: npm run lesson -- 5 --check  (compares with the library's
+ * standardizeBackward and with finite differences)
  */
-export function updateRunningStatistics(
-  running: { mean: number; variance: number },
-  values: readonly number[],
-  momentum: number,
-): { mean: number; variance: number } {
+export function batchNormBackward(values: readonly number[], gradNormalized: readonly number[], eps: number): number[] {
   // TODO
-  throw new Error(`updateRunningStatistics is not written yet (${values.length} values, τ = ${momentum}, μ̂ = ${running.mean})`);
+  throw new Error(`batchNormBackward is not written yet (${values.length} values, ${gradNormalized.length} gradients, ε = ${eps})`);
 }
