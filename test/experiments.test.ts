@@ -9,7 +9,7 @@ import { channelStatistics } from '../src/experiments/figure2.js';
 import { renderReport } from '../src/experiments/report.js';
 import type { ReproductionResults } from '../src/experiments/results.js';
 import { runReproduction } from '../src/experiments/reproduce.js';
-import { parseExperimentList, presetSettings, type ReproductionSettings } from '../src/experiments/settings.js';
+import { parseExperimentList, presetSettings, type ExperimentNumber, type ReproductionSettings } from '../src/experiments/settings.js';
 import { percentGain } from '../src/experiments/table4.js';
 import { fromArray } from '../src/tensor/tensor.js';
 
@@ -130,7 +130,7 @@ describe('one output folder, several runs', () => {
 describe('several seeds', () => {
   it('runs each seed into its own folder and reports means with their spread', async () => {
     const out = mkdtempSync(join(tmpdir(), 'robustnorm-seeds-'));
-    const settings = { ...tinySettings(), experiments: [1 as const], seeds: [3, 4] };
+    const settings = { ...tinySettings(), experiments: [1, 4, 9] as ExperimentNumber[], seeds: [3, 4] };
     const merged = await runReproduction(settings, { out, command: 'test' });
     expect(readdirSync(out)).toEqual(expect.arrayContaining(['seed-3', 'seed-4', 'results.json', 'report.md', 'table1.svg']));
     const perSeed = [3, 4].map((seed) => JSON.parse(readFileSync(join(out, `seed-${seed}`, 'results.json'), 'utf8')) as ReproductionResults);
@@ -142,6 +142,13 @@ describe('several seeds', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('3, 4 (initialization, shuffling, flips, PGD starts)');
     expect(merged.metadata.wallSeconds).toBeCloseTo(perSeed[0]!.metadata.wallSeconds + perSeed[1]!.metadata.wallSeconds, 9);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| wall time \| [^|]*, summed over its 2 seeds \|/);
+    // Figure 2 is one seed's matrices: the merged report says which, and gives every seed's shift
+    expect(merged.figure2!.merged!.shownSeed).toBe(3);
+    expect(merged.figure2!.merged!.perSeed.map((entry) => entry.meanAbsShift)).toEqual(perSeed.map((results) => results.figure2!.meanAbsShift));
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/This report merges 2 seeds: the table and figures show seed 3 .*seed 3: mean [0-9.]+×, variance [0-9.]+×; seed 4: mean/);
+    // experiment 9's counts add up over seeds
+    const cells = perSeed.map((results) => results.attackCheck!.rows[1]!.cells['pgd-20']!);
+    expect(merged.attackCheck!.rows[1]!.cells['pgd-20']).toEqual({ correct: cells[0]!.correct + cells[1]!.correct, images: cells[0]!.images + cells[1]!.images });
   }, 300_000);
 });
 

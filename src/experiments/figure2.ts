@@ -36,6 +36,12 @@ export interface Figure2Result {
   adversarial: ShiftMatrices;
   /** Mean over batches and channels of |Δμ| and |Δσ²|. */
   meanAbsShift: { clean: { mean: number; variance: number }; adversarial: { mean: number; variance: number } };
+  /**
+   * Set in a report merged over seeds (seeds.ts): the seed whose matrices
+   * this is, and every seed's mean shifts (a layer's statistics are not an
+   * accuracy to average).
+   */
+  merged?: { shownSeed: number; perSeed: Array<{ seed: number; meanAbsShift: Figure2Result['meanAbsShift'] }> };
 }
 
 function meanAbs(matrix: number[][]): number {

@@ -263,7 +263,9 @@ Layer \`${result.layer}\` (${result.channels} channels), ${result.clean.mean.len
 ${FIGURE_CLAIMS.figure2}
 
 This run: under PGD the batch mean is ${ratio(adversarial.mean, clean.mean)} and the batch variance ${ratio(adversarial.variance, clean.variance)} as far from the population statistics as on clean batches: ${shiftVerdict(adversarial.mean / clean.mean, adversarial.variance / clean.variance)}.
-`;
+${result.merged ? `
+This report merges ${result.merged.perSeed.length} seeds: the table and figures show seed ${result.merged.shownSeed} (each seed's own report, in \`seed-<n>/\`, shows its own). Every seed's shift under PGD, as a multiple of the clean batches': ${result.merged.perSeed.map(({ seed, meanAbsShift: shift }) => `seed ${seed}: mean ${ratio(shift.adversarial.mean, shift.clean.mean)}, variance ${ratio(shift.adversarial.variance, shift.clean.variance)}`).join('; ')}.
+` : ''}`;
 }
 
 function figure4Section(results: ReproductionResults): string {

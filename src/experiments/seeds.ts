@@ -101,7 +101,8 @@ function mergeGainRows(rows: GainRow[]): GainRow {
 /**
  * The results of the same settings under several seeds, merged: every
  * accuracy the mean over seeds with its spread; Figure 2 (one layer's
- * statistics, not an accuracy) from the first seed; wall time summed.
+ * statistics, not an accuracy) drawn from the first seed, with every seed's
+ * mean shifts beside it; wall time summed.
  */
 export function mergeSeeds(perSeed: ReproductionResults[]): ReproductionResults {
   const first = perSeed[0];
@@ -126,7 +127,13 @@ export function mergeSeeds(perSeed: ReproductionResults[]): ReproductionResults 
   if (table3) merged.table3 = { ...table3[0]!, rows: column(table3.map((t) => t.rows), 'Table 3 rows').map(mergeAccuracyRows) };
   const figure3 = all('figure3');
   if (figure3) merged.figure3 = { rows: column(figure3.map((f) => f.rows), 'Figure 3 rows').map(mergeAccuracyRows), ...mergeStrongCw(figure3) };
-  if (first.figure2) merged.figure2 = first.figure2;
+  const figure2 = all('figure2');
+  if (figure2) {
+    merged.figure2 = {
+      ...figure2[0]!,
+      merged: { shownSeed: first.metadata.seed, perSeed: figure2.map((result, i) => ({ seed: perSeed[i]!.metadata.seed, meanAbsShift: result.meanAbsShift })) },
+    };
+  }
   const figure4 = all('figure4');
   if (figure4) merged.figure4 = { rows: column(figure4.map((f) => f.rows), 'Figure 4 rows').map(mergeBatchSizeRows) };
   const figure6 = all('figure6');
