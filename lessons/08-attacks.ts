@@ -50,9 +50,9 @@ const attacks: Array<[string, () => Tensor]> = [
   ['CW-100', () => cw(model, batch.images, batch.labels, { ...cwSettings, maxIterations: size(100, 6), binarySearchSteps: 1 })], // 100 Adam steps at c = 10, one round
 ];
 const accuracyOf = (predictions: number[]) => (100 * predictions.filter((p, n) => p === batch.labels[n]).length) / batch.labels.length;
-const listed = (predictions: number[]) => Array.from(batch.labels.subarray(0, SHOWN), (label, n) => `${label}→${predictions[n]}${predictions[n] === label ? ' ' : '*'}`).join(' ');
-console.log('  attack   accuracy   mean loss   mean ‖δ‖∞   mean ‖δ‖₂    time');
-console.log(`  clean    ${accuracyOf(cleanPredictions).toFixed(1).padStart(6)}%   ${lossOf(batch.images).toFixed(3).padStart(9)}`);
+const listed = (predictions: number[]): string => Array.from(batch.labels.subarray(0, SHOWN), (label, n) => `${label}→${predictions[n]}${predictions[n] === label ? ' ' : '*'}`).join(' ');
+console.log(`  attack   accuracy   mean loss   mean ‖δ‖∞   mean ‖δ‖₂   ${'time'.padStart(7)}`);
+console.log(`  clean    ${accuracyOf(cleanPredictions).toFixed(1).padStart(7)}%   ${lossOf(batch.images).toFixed(3).padStart(9)}`);
 const predictionRows: string[] = [`  clean    ${listed(cleanPredictions)}`];
 for (const [name, run] of attacks) {
   const start = performance.now();
@@ -73,7 +73,7 @@ for (const [name, run] of attacks) {
     linf += max / batch.labels.length;
     l2 += Math.sqrt(squares) / batch.labels.length;
   }
-  console.log(`  ${name.padEnd(6)} ${accuracyOf(predictions).toFixed(1).padStart(6)}%   ${lossOf(adversarial).toFixed(3).padStart(9)}   ${linf.toFixed(3).padStart(9)}   ${l2.toFixed(3).padStart(9)}   ${seconds.toFixed(1).padStart(5)} s`);
+  console.log(`  ${name.padEnd(6)}   ${accuracyOf(predictions).toFixed(1).padStart(7)}%   ${lossOf(adversarial).toFixed(3).padStart(9)}   ${linf.toFixed(3).padStart(9)}   ${l2.toFixed(3).padStart(9)}   ${`${seconds.toFixed(1)} s`.padStart(7)}`);
   predictionRows.push(`  ${name.padEnd(6)}   ${listed(predictions)}`);
   if (name === 'CW-100') continue;
   const file = join(OUT, `08-${name.toLowerCase()}.png`);
