@@ -95,4 +95,17 @@ describe('the time estimate printed before a run', () => {
     expect(oneSeed).toBeCloseTo((estimatePasses(quick, 8000) * 0.95) / 192, 6);
     expect(estimateRunSeconds({ ...quick, seeds: [0, 1, 2] }, 8000, 0.95)).toBeCloseTo(3 * oneSeed, 6);
   });
+
+  it('a resumed run counts only what its seeds have left', async () => {
+    const { estimateLine, estimateRunSeconds } = await import('../src/experiments/estimate.js');
+    const { estimatePasses } = await import('../src/experiments/run-progress.js');
+    const { presetSettings } = await import('../src/experiments/settings.js');
+    const quick = { ...presetSettings('quick'), seeds: [0, 1, 2] };
+    // seed 0 finished, seed 1 has Figure 3 left, seed 2 everything
+    const left = [[], [3], quick.experiments] as Array<Array<1 | 3 | 4 | 9>>;
+    const expected = (estimatePasses({ ...quick, experiments: [3] }, 8000) + estimatePasses(quick, 8000)) * 0.95 / 192;
+    expect(estimateRunSeconds(quick, 8000, 0.95, left)).toBeCloseTo(expected, 6);
+    expect(estimateRunSeconds(quick, 8000, 0.95, left)).toBeLessThan(estimateRunSeconds(quick, 8000, 0.95) * 0.67);
+    expect(estimateLine(quick, 8000, [[], [], []])).toMatch(/^nothing left to compute/);
+  });
 });

@@ -14,7 +14,7 @@ import { SGD } from '../optim/sgd.js';
 import { Random } from '../random.js';
 import { rand } from '../tensor/tensor.js';
 import { estimatePasses, formatDuration } from './run-progress.js';
-import type { ReproductionSettings } from './settings.js';
+import type { ExperimentNumber, ReproductionSettings } from './settings.js';
 
 /**
  * Seconds of one training step (forward, backward, SGD) of `settings.model` at
@@ -43,20 +43,32 @@ export function measureStepSeconds(settings: ReproductionSettings): number {
   return Math.min(...times.slice(2));
 }
 
-/** The estimated wall time of the whole run (every seed), in seconds, from a measured step time. */
-export function estimateRunSeconds(settings: ReproductionSettings, trainImages: number, stepSeconds: number): number {
+/**
+ * The estimated wall time of the whole run, in seconds, from a measured step
+ * time: every seed's experiments, or where `left` is given (one list per
+ * seed), only the experiments each seed has not finished yet (a resumed run).
+ * A finished experiment's models are still counted where an unfinished one
+ * needs them, though they load from their checkpoints in seconds.
+ */
+export function estimateRunSeconds(settings: ReproductionSettings, trainImages: number, stepSeconds: number, left?: ExperimentNumber[][]): number {
   // a training image is 1.5 passes (run-progress.ts), so a pass of one image takes stepSeconds / (1.5 · batch)
   const secondsPerPass = stepSeconds / (1.5 * settings.batchSize);
-  const seeds = settings.seeds?.length ?? 1;
-  return seeds * estimatePasses(settings, trainImages) * secondsPerPass;
+  const perSeed = left ?? Array.from({ length: settings.seeds?.length ?? 1 }, () => settings.experiments);
+  const passes = perSeed.reduce((sum, experiments) => sum + (experiments.length === 0 ? 0 : estimatePasses({ ...settings, experiments }, trainImages)), 0);
+  return passes * secondsPerPass;
 }
 
-/** The line printed before a run starts. */
-export function estimateLine(settings: ReproductionSettings, trainImages: number): string {
-  const stepSeconds = measureStepSeconds(settings);
-  const seconds = estimateRunSeconds(settings, trainImages, stepSeconds);
+/** The line printed before a run starts; `left`: each seed's unfinished experiments (see {@link estimateRunSeconds}). */
+export function estimateLine(settings: ReproductionSettings, trainImages: number, left?: ExperimentNumber[][]): string {
   const seeds = settings.seeds?.length ?? 1;
+  const finishedSeeds = left?.filter((experiments) => experiments.length === 0).length ?? 0;
+  if (left !== undefined && finishedSeeds === left.length) return 'nothing left to compute: every experiment is in results.json already; the report is rewritten from it.';
+  const stepSeconds = measureStepSeconds(settings);
+  const seconds = estimateRunSeconds(settings, trainImages, stepSeconds, left);
   const hours = seconds >= 3600 ? ` (${(seconds / 3600).toFixed(1)} hours)` : '';
-  return `estimated time: about ${formatDuration(seconds)}${hours}${seeds > 1 ? ` for ${seeds} seeds` : ''}, from a ${settings.model} training step measured here at ${stepSeconds.toFixed(2)} s (batch ${settings.batchSize}); rough, RobustNorm runs slower than BatchNorm. ` +
+  const resumed = left !== undefined && left.some((experiments) => experiments.length < settings.experiments.length)
+    ? ` for what is left (${finishedSeeds > 0 ? `${finishedSeeds} of ${seeds} seeds finished, ` : ''}finished experiments not counted)`
+    : seeds > 1 ? ` for ${seeds} seeds` : '';
+  return `estimated time: about ${formatDuration(seconds)}${hours}${resumed}, from a ${settings.model} training step measured here at ${stepSeconds.toFixed(2)} s (batch ${settings.batchSize}); rough, RobustNorm runs slower than BatchNorm. ` +
     'Stop it at any time: the same command resumes from the last finished epoch, attack row or experiment.';
 }

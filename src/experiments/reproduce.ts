@@ -169,11 +169,28 @@ function checkAttackSizes(settings: ReproductionSettings): void {
   }
 }
 
+/**
+ * The experiments of `settings` that a seed's folder does not hold yet: a
+ * resumed run's estimate counts only those (a results.json that cannot be
+ * read counts as empty here; the run itself then says what is wrong with it).
+ */
+function experimentsLeft(settings: ReproductionSettings, folder: string): ExperimentNumber[] {
+  const file = join(folder, 'results.json');
+  if (!existsSync(file)) return settings.experiments;
+  try {
+    const held = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    return settings.experiments.filter((number) => held[RESULT_KEYS[number]] === undefined);
+  } catch {
+    return settings.experiments;
+  }
+}
+
 async function reproduceUnlocked(settings: ReproductionSettings, options: ReproduceOptions): Promise<ReproductionResults> {
   const seeds = settings.seeds ?? [settings.seed];
   if (options.log) {
     const data = loadDataset(settings.dataset, settings.dataDir !== undefined ? { dataDir: settings.dataDir } : {});
-    options.log(estimateLine(settings, limitDataset(data.train, settings.trainLimit).count));
+    const left = seeds.map((seed) => experimentsLeft(settings, seeds.length <= 1 ? options.out : join(options.out, `seed-${seed}`)));
+    options.log(estimateLine(settings, limitDataset(data.train, settings.trainLimit).count, left));
   }
   if (seeds.length <= 1) return runOneSeed({ ...settings, seed: seeds[0] ?? settings.seed }, options);
   const perSeed: ReproductionResults[] = [];
