@@ -2,11 +2,12 @@
  * Issue 29's bad-input and process cases, one test (or more) per case: each
  * failed on the code before its fix.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isRunning } from '../src/checkpoint/atomic-write.js';
 import { renderReport } from '../src/experiments/report.js';
 import type { ReproductionResults } from '../src/experiments/results.js';
 import { runReproduction } from '../src/experiments/reproduce.js';
@@ -81,4 +82,171 @@ describe('issue 29, case 21: npm commands print no warning about the project con
     expect(result.stderr).not.toMatch(/Unknown project config/);
     expect(readFileSync('.ci/run', 'utf8')).toMatch(/^npm_config_jobs=max npm ci /m);
   });
+});
+
+const smallTrain = (out: string, ...more: string[]) => ['train', '--limit', '32', '--test-limit', '8', '--batch-size', '16', '--epochs', '1', '--out', out, ...more];
+
+describe('issue 29, case 2: --resume with no checkpoint', () => {
+  it('is refused, naming the missing checkpoint, and metrics.jsonl is kept', () => {
+    const out = scratch('resume-none');
+    writeFileSync(join(out, 'metrics.jsonl'), '{"epoch":1}\n');
+    const result = cli(smallTrain(out, '--resume'));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/--resume: there is no checkpoint to resume from \(.*checkpoint\.safetensors does not exist\)/);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe('{"epoch":1}\n');
+    const empty = scratch('resume-empty');
+    expect(cli(smallTrain(empty, '--resume')).stderr).toMatch(/no checkpoint to resume from/);
+  });
+});
+
+describe('issue 29, case 14: a run that fails in its first batch', () => {
+  it('leaves no metrics.jsonl, and the corrected rerun is accepted', () => {
+    const out = scratch('diverge');
+    const failed = cli(smallTrain(out, '--lr', '1e30'));
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/training diverged.*start again/);
+    expect(() => readFileSync(join(out, 'metrics.jsonl'))).toThrow(/ENOENT/);
+    const again = cli(smallTrain(out));
+    expect(again.code, again.stderr).toBe(0);
+  });
+
+  it('an empty metrics.jsonl left by an earlier failed run does not block a fresh run', () => {
+    const out = scratch('empty-metrics');
+    writeFileSync(join(out, 'metrics.jsonl'), '');
+    const again = cli(smallTrain(out));
+    expect(again.code, again.stderr).toBe(0);
+  });
+});
+
+describe('issue 29, case 15: the orphan stop says what to run, and that command is accepted', () => {
+  // ROBUSTNORM_PARENT_PID names a parent that is not this process's: it stops at its first step as an orphan would
+  const orphan = { ROBUSTNORM_ALLOCATOR: 'default', ROBUSTNORM_PARENT_PID: '999999' };
+
+  it('stopped before anything was saved: the same command starts it', () => {
+    const out = scratch('orphan-fresh');
+    const stopped = cli(smallTrain(out), { env: orphan });
+    expect(stopped.code).not.toBe(0);
+    expect(stopped.stderr).toMatch(/stopping\. Nothing was saved yet: run the same command again to start\./);
+    const rerun = cli(smallTrain(out));
+    expect(rerun.code, rerun.stderr).toBe(0);
+  });
+
+  it('stopped with a checkpoint saved: the advice adds --resume, and that command continues', () => {
+    const out = scratch('orphan-saved');
+    expect(cli(smallTrain(out)).code).toBe(0);
+    const stopped = cli(smallTrain(out, '--epochs', '2', '--force'), { env: orphan });
+    expect(stopped.code).not.toBe(0);
+    expect(stopped.stderr).toMatch(/stopping\. Run the same command again with --resume added to continue from its last saved epoch\./);
+    const resumed = cli(smallTrain(out, '--epochs', '2', '--force', '--resume'));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).epoch)).toEqual([1, 2]);
+    const again = cli(smallTrain(out, '--epochs', '3', '--resume'), { env: orphan });
+    expect(again.stderr).toMatch(/stopping\. Run the same command again to resume\./);
+  });
+});
+
+describe('issue 29, case 13: the progress bar leaves line wrapping on', () => {
+  // `script` (util-linux) gives the command a terminal, so the bar is drawn as a user sees it
+  it.runIf(existsSync('/usr/bin/script'))('never sends ESC[?7l (Ctrl-C could not turn wrapping on again)', () => {
+    const dir = scratch('wrap');
+    const transcript = join(dir, 'terminal.txt');
+    const command = `${process.execPath} --import tsx src/cli/main.ts train --limit 64 --test-limit 32 --batch-size 32 --epochs 1 --out ${join(dir, 'run')}`;
+    const result = spawnSync('/usr/bin/script', ['-qefc', command, transcript], { encoding: 'utf8', env: { ...process.env, COLUMNS: '60' } });
+    expect(result.status, result.stderr).toBe(0);
+    const terminal = readFileSync(transcript, 'utf8');
+    expect(terminal).toContain('\x1b[1G'); // the bar was drawn in place
+    expect(terminal).not.toContain('\x1b[?7l');
+  });
+});
+
+describe('issue 29, case 16: stale .lock files', () => {
+  const options = (out: string) => ({
+    dataset: 'mnist' as const, model: 'small-cnn', norm: 'bn', power: 0.2, epochs: 1, batchSize: 16, lr: 0.05, momentum: 0.9, weightDecay: 0,
+    nesterov: false, milestones: [], gamma: 0.1, seed: 0, limit: 16, testLimit: 8, flip: false, out, saveEveryEpoch: false, resume: false,
+  });
+
+  it('takes over a lock whose pid now belongs to another process, and names .lock when refusing', async () => {
+    const { trainingRun } = await import('../src/training/run.js');
+    const { processStartTime } = await import('../src/training/run-folder.js');
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    await new Promise((resolve) => other.on('spawn', resolve));
+    try {
+      const pid = other.pid as number;
+      // the recorded start time is not this process's: the pid was reused
+      const reused = scratch('lock-reused');
+      writeFileSync(join(reused, '.lock'), `${pid} 1`);
+      expect(trainingRun(options(reused)).history).toHaveLength(1);
+      // a lock in the old form (pid alone), written before its pid's process started
+      const old = scratch('lock-old');
+      writeFileSync(join(old, '.lock'), String(pid));
+      utimesSync(join(old, '.lock'), new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+      expect(trainingRun(options(old)).history).toHaveLength(1);
+      // held by the running process it names: refused, naming the lock file
+      const held = scratch('lock-held');
+      writeFileSync(join(held, '.lock'), `${pid} ${processStartTime(pid)}`);
+      expect(() => trainingRun(options(held))).toThrow(new RegExp(`in use by another run \\(process ${pid}\\); its lock file ${join(held, '.lock').replace(/[.]/g, '\\.')} says so`));
+    } finally {
+      other.kill();
+    }
+  }, 120_000);
+});
+
+describe('issue 29, case 17: an output folder that cannot be used', () => {
+  it('--out \'\' and a folder under a file say what is wrong', () => {
+    const empty = cli(smallTrain(''));
+    expect(empty.code).not.toBe(0);
+    expect(empty.stderr).toMatch(/the output folder is an empty name/);
+    const dir = scratch('notdir');
+    writeFileSync(join(dir, 'file'), 'x');
+    const underFile = cli(smallTrain(join(dir, 'file', 'run')));
+    expect(underFile.code).not.toBe(0);
+    expect(underFile.stderr).toMatch(/cannot use the output folder .*file\/run: a part of the path is a file, not a folder \(ENOTDIR\); choose another --out/);
+  });
+
+  it.runIf(process.getuid?.() !== 0)('a read-only folder says permission denied', () => {
+    const dir = scratch('readonly');
+    chmodSync(dir, 0o555);
+    const result = cli(smallTrain(join(dir, 'run')));
+    expect(result.stderr).toMatch(/cannot use the output folder .*: permission denied/);
+  });
+});
+
+describe('issue 29, case 19: numeric flags take decimal numbers only', () => {
+  it.each([['--lr', '0x10'], ['--lr', 'Infinity'], ['--lr', ''], ['--lr', '1e'], ['--momentum', '0b1'], ['--epochs', '0x2'], ['--seed', ' 1']])('%s %j is a usage error', (flag, value) => {
+    const out = scratch('decimal');
+    const result = cli(smallTrain(out, flag, value));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(new RegExp(`${flag} <[a-z]+>' argument '${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' is invalid`));
+    expect(result.stderr).toMatch(/Usage: robustnorm train/);
+  });
+
+  it('takes plain and exponent decimals', () => {
+    const out = scratch('decimal-ok');
+    const result = cli(smallTrain(out, '--lr', '.05', '--weight-decay', '5e-4'));
+    expect(result.code, result.stderr).toBe(0);
+  });
+});
+
+describe('issue 29, case 18: kill -9 on npm run ends the training it started', () => {
+  it.runIf(process.platform === 'linux')('the training process stops when npm is killed', async () => {
+    const out = scratch('npm-kill');
+    const npm = spawn('npm', ['run', '--silent', 'robustnorm', '--', ...smallTrain(out, '--epochs', '10000')], { stdio: 'ignore', env: { ...process.env } });
+    let trainer = 0;
+    try {
+      for (let i = 0; i < 600 && trainer === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        if (existsSync(join(out, 'metrics.jsonl'))) trainer = Number(readFileSync(join(out, '.lock'), 'utf8').split(' ')[0]);
+      }
+      expect(trainer).toBeGreaterThan(0); // it is training (an epoch was written)
+      process.kill(npm.pid as number, 'SIGKILL');
+      let running = true;
+      for (let i = 0; i < 600 && running; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        running = isRunning(trainer);
+      }
+      expect(running).toBe(false);
+    } finally {
+      if (trainer > 0 && isRunning(trainer)) process.kill(trainer, 'SIGKILL');
+    }
+  }, 180_000);
 });

@@ -19,6 +19,7 @@
  * it off.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 
 /** glibc's largest dynamic mmap threshold on 64-bit, 32 MiB: blocks below it come from the heap. */
@@ -72,6 +73,60 @@ export async function relaunchWithAllocatorSettings(): Promise<void> {
 /** The id of the process that started this one by a relaunch (null when not a relaunched child). */
 let startedBy: number | null = null;
 
+/** A process that launched this one, with its start time (/proc/<pid>/stat's field 22). */
+interface Launcher {
+  pid: number;
+  start: string;
+}
+
+/** `npm run`'s chain of processes above this one (npm, its shell, tsx, the relaunching parent). */
+let launchers: Launcher[] = [];
+
+/** /proc/<pid>/stat's parent id (field 4) and start time (field 22), or undefined. */
+function statOf(pid: number): { parent: number; start: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { parent: Number(fields[1]), start: fields[19] as string };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The processes between this one and the `npm` that ran it (Linux; empty
+ * when npm did not start it): each ancestor whose environment holds
+ * npm_lifecycle_event (set by npm for its script), and npm itself above them.
+ * `kill -9` on npm ends none of them, so a process below watches them all.
+ */
+export function npmLaunchers(env: NodeJS.ProcessEnv = process.env): Launcher[] {
+  if (process.platform !== 'linux' || env.npm_lifecycle_event === undefined) return [];
+  const chain: Launcher[] = [];
+  let pid = process.ppid;
+  while (pid > 1 && chain.length < 16) {
+    const stat = statOf(pid);
+    if (stat === undefined) break;
+    chain.push({ pid, start: stat.start });
+    let environment = '';
+    try {
+      environment = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      break;
+    }
+    if (!environment.split('\0').some((entry) => entry.startsWith('npm_lifecycle_event='))) break; // npm itself
+    pid = stat.parent;
+  }
+  return chain;
+}
+
+/** When the launchers were last looked at (they are read from /proc at most once a second). */
+let launchersCheckedAt = 0;
+
+/** Whether a process of {@link npmLaunchers} has ended (its pid is gone or now another process's). */
+export function launcherHasEnded(chain: readonly Launcher[] = launchers): boolean {
+  return chain.some((launcher) => statOf(launcher.pid)?.start !== launcher.start);
+}
+
 /**
  * In a relaunched child: remembers which process started it, and takes the
  * variable that says so out of the environment (a program this one starts
@@ -81,15 +136,20 @@ export function rememberParent(env: NodeJS.ProcessEnv = process.env): void {
   const pid = Number(env.ROBUSTNORM_PARENT_PID);
   delete env.ROBUSTNORM_PARENT_PID;
   if (Number.isInteger(pid) && pid > 0) startedBy = pid;
+  launchers = npmLaunchers(env);
 }
 
 /**
  * Whether the process that started this one has ended (killed with
- * `kill -9`, which it cannot forward). A child is then re-parented, so its
+ * `kill -9`, which it cannot forward), or, under `npm run`, npm or a process
+ * between it and this one has (npm's `kill -9` reaches none of them). A child is then re-parented, so its
  * parent id changes. Its work is synchronous, so it cannot wait for an
  * event saying so: the progress display asks this at every step
  * (cli/progress-bar.ts), and the child stops instead of training on as an orphan.
  */
 export function parentHasEnded(started: number | null = startedBy, parent: number = process.ppid): boolean {
-  return started !== null && parent !== started;
+  if (started !== null && parent !== started) return true;
+  if (launchers.length === 0 || Date.now() - launchersCheckedAt < 1000) return false;
+  launchersCheckedAt = Date.now();
+  return launcherHasEnded();
 }

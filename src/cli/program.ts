@@ -34,27 +34,35 @@ function parseStatisticsList(value: string): NormStatistics[] {
   }
 }
 
+/**
+ * A number written in decimal ("0.1", "-2", "5e-4"), or NaN: `Number()` alone
+ * would also take "0x10" (16), "0b1", "Infinity", " 3 " and "" (0).
+ */
+function decimal(value: string): number {
+  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value) ? Number(value) : Number.NaN;
+}
+
 function positiveInteger(value: string): number {
-  const parsed = value.trim() === '' ? Number.NaN : Number(value);
+  const parsed = decimal(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive integer');
   return parsed;
 }
 
 function nonNegativeInteger(value: string): number {
-  const parsed = value.trim() === '' ? Number.NaN : Number(value);
+  const parsed = decimal(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a non-negative integer');
   return parsed;
 }
 
 function nonNegativeNumber(value: string): number {
-  const parsed = value.trim() === '' ? Number.NaN : Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError('expected a non-negative number');
+  const parsed = decimal(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError('expected a non-negative number (decimal, such as 0.1 or 5e-4)');
   return parsed;
 }
 
 function positiveNumber(value: string): number {
-  const parsed = value.trim() === '' ? Number.NaN : Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number');
+  const parsed = decimal(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive number (decimal, such as 0.2)');
   return parsed;
 }
 

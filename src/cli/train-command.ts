@@ -8,7 +8,9 @@
 import { adversarialTraining, type AdversarialTrainingOptions } from '../attacks/adversarial-training.js';
 import type { Module } from '../nn/module.js';
 import { trainingRun, type EpochRecord, type TrainingRunOptions } from '../training/run.js';
-import { startProgress } from './progress-bar.js';
+import { setStopAdvice, startProgress } from './progress-bar.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolvedSettings } from '../attacks/common.js';
 import { epsToPixel } from '../attacks/units.js';
 
@@ -29,6 +31,14 @@ export type TrainCommandOptions = Omit<TrainingRunOptions, 'perturbation'> & Adv
 
 export function runTrain(options: TrainCommandOptions): { model: Module; history: EpochRecord[] } {
   checkTrainingAttack(options);
+  const checkpoint = join(options.out, 'checkpoint.safetensors');
+  if (options.resume && !existsSync(checkpoint)) {
+    throw new Error(`--resume: there is no checkpoint to resume from (${checkpoint} does not exist); run without --resume to start a new run`);
+  }
+  setStopAdvice(() => {
+    if (!existsSync(checkpoint)) return 'Nothing was saved yet: run the same command again to start.';
+    return options.resume ? 'Run the same command again to resume.' : 'Run the same command again with --resume added to continue from its last saved epoch.';
+  });
   const perturbation = adversarialTraining(options);
   return trainingRun({ ...options, ...(perturbation ? { perturbation } : {}) }, {
     startProgress,

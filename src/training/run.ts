@@ -11,7 +11,7 @@
  * command line (cli/train-command.ts) and the experiments
  * (experiments/trained-models.ts) each say where it goes.
  */
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { restoreMomentum } from '../checkpoint/checkpoint.js';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint/checkpoint-file.js';
@@ -127,6 +127,10 @@ function trainLocked(options: TrainingRunOptions, reporting: TrainingReporting):
   let config: ModelConfig = modelConfig(options.model, options.norm, options.power);
   let history: EpochRecord[] = [];
   let momentum = new Map();
+  if (options.resume && !existsSync(checkpointFile) && existsSync(metricsFile) && statSync(metricsFile).size > 0) {
+    // starting over would replace the metrics of epochs whose checkpoint is gone
+    throw new Error(`--resume: ${checkpointFile} is missing, so there is nothing to resume from, and starting over would replace ${metricsFile}; restore the checkpoint, or pass --force without --resume to start over`);
+  }
   if (options.resume && existsSync(checkpointFile)) {
     const loaded = loadCheckpoint(checkpointFile);
     if (loaded.metadata.model.architecture !== config.architecture || loaded.metadata.model.norm.kind !== config.norm.kind) {
@@ -149,8 +153,10 @@ function trainLocked(options: TrainingRunOptions, reporting: TrainingReporting):
   } else {
     model = buildModel(config, options.seed);
   }
-  // metrics.jsonl says what the checkpoint holds: its epochs, then this run's
-  writeFileAtomic(metricsFile, history.map((record) => `${JSON.stringify(record)}\n`).join(''));
+  // metrics.jsonl says what the checkpoint holds: its epochs, then this run's (a fresh run
+  // writes it with its first epoch, so a run that fails before then leaves none)
+  if (history.length > 0) writeFileAtomic(metricsFile, history.map((record) => `${JSON.stringify(record)}\n`).join(''));
+  else if (existsSync(metricsFile)) unlinkSync(metricsFile);
   const optimizer = new SGD(model.parameters(), { lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay, nesterov: options.nesterov });
   restoreMomentum(optimizer, model, momentum);
   const schedule = multiStepLR(options.lr, options.milestones, options.gamma);
@@ -173,7 +179,6 @@ function trainLocked(options: TrainingRunOptions, reporting: TrainingReporting):
     };
     history.push(record);
     reporting.onEpoch?.(record);
-    appendFileSync(metricsFile, `${JSON.stringify(record)}\n`);
     const metadata = {
       model: config, seed: options.seed,
       training: {
@@ -182,6 +187,8 @@ function trainLocked(options: TrainingRunOptions, reporting: TrainingReporting):
       },
     };
     saveCheckpoint(checkpointFile, model, metadata, optimizer);
+    // after the checkpoint: a run stopped between the two resumes from the checkpoint, which rewrites metrics.jsonl
+    appendFileSync(metricsFile, `${JSON.stringify(record)}\n`);
     if (options.saveEveryEpoch) saveCheckpoint(join(options.out, `epoch-${epoch + 1}.safetensors`), model, metadata, optimizer);
   }
   return { model, history };
