@@ -2,7 +2,8 @@
  * Lesson 5: BatchNorm forward and backward, and its running statistics.  Run: npm run lesson -- 5
  * Read along: lessons/05-batchnorm.md
  */
-import { BatchNorm2d, batchNorm2d, batchNormComposed, gradCheck, ones, randn, Random, zeros, type Tensor } from '../src/index.js';
+import { BatchNorm2d, batchNorm2d, gradCheck, ones, randn, Random, zeros, type Tensor } from '../src/index.js';
+import { batchNormComposed } from '../src/nn/composed-norms.js';
 import { heading, maxDifference } from './helpers.js';
 
 const random = new Random(0);

@@ -3,10 +3,9 @@
  * hand-derived backward pass, checked numerically.  Run: npm run lesson -- 7
  * Read along: lessons/07-robustnorm.md
  */
-import {
-  assertGradCheck, fromArray, ones, randn, Random, rangeNormalizeBackward, rangeNormalizeForward, RobustNorm2d, robustNorm2d,
-  robustNormComposed, zeros, type Tensor,
-} from '../src/index.js';
+import { assertGradCheck, fromArray, ones, randn, Random, RobustNorm2d, robustNorm2d, zeros, type Tensor } from '../src/index.js';
+import { rangeNormalizeBackward, rangeNormalizeForward } from '../src/nn/robust-norm.js';
+import { robustNormComposed } from '../src/nn/composed-norms.js';
 import { heading, maxDifference } from './helpers.js';
 
 const random = new Random(0);

@@ -6,15 +6,15 @@
  * backends, layers (BatchNorm, RobustNorm, LayerNorm and the rest), models,
  * optimizers, data, checkpoints, training and the attacks. The paper's
  * experiments (tables, figures, the report, `runReproduction`) are a second
- * entry point, `robustnorm/experiments`.
+ * entry point, `robustnorm/experiments`; what the library uses inside is a
+ * third, `robustnorm/internals`.
  *
  * @packageDocumentation
  */
 export * from './browser.js';
 
 // Node only: files (datasets, checkpoints, a training run's folder)
-export { readIdx, parseIdx, type IdxArray } from './data/idx.js';
-export { loadDataset, limitDataset, parseDatasetName, DATASET_NAMES, FASHION_MNIST_CLASSES, type Dataset, type DatasetSplit, type DatasetName } from './data/datasets.js';
+export { loadDataset, limitDataset, DATASET_NAMES, FASHION_MNIST_CLASSES, type Dataset, type DatasetSplit, type DatasetName } from './data/datasets.js';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint/checkpoint-file.js';
 export { saveSafetensors, loadSafetensors } from './checkpoint/safetensors-file.js';
-export { trainingRun, type TrainingRunOptions, type TrainingReporting, type TrainingPerturbation, type EpochRecord } from './training/run.js';
+export { trainingRun, type TrainingRunOptions, type EpochRecord } from './training/run.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromArray, noGrad, ones, relu, setDetectAnomaly, Tensor, zeros } from '../src/index.js';
+import { fromArray, noGrad, ones, setDetectAnomaly, Tensor, zeros } from '../src/index.js';
+import { relu } from '../src/ops/index.js';
 import { record } from '../src/tensor/autograd.js';
 import { randomTensor } from './helpers.js';
 

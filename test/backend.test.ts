@@ -4,9 +4,8 @@
  * names that cannot run are errors, and `auto` never picks a software rasterizer.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  conv2d, disposeBackends, getBackend, isBackendAvailable, lastKernelRun, matmul, ones, randn, Random, resolveAuto, setBackend, glRenderer,
-} from '../src/index.js';
+import { conv2d, disposeBackends, getBackend, isBackendAvailable, lastKernelRun, matmul, ones, randn, Random, resolveAuto, setBackend } from '../src/index.js';
+import { glRenderer } from '../src/internals.js';
 import { isSoftwareRenderer } from '../src/kernels/backend.js';
 import { relativeError } from './helpers.js';
 

@@ -7,7 +7,8 @@
  * what the relu op computes after the readable path.
  */
 import { describe, expect, it } from 'vitest';
-import { BatchNorm2d, batchNorm2d, normRelu, RobustNorm2d, robustNorm2d, Tensor, type NormStatistics } from '../src/index.js';
+import { BatchNorm2d, batchNorm2d, RobustNorm2d, robustNorm2d, Tensor, type NormStatistics } from '../src/index.js';
+import { normRelu } from '../src/internals.js';
 import { batchNorm2dFused } from '../src/fast/batch-norm-fused.js';
 import { robustNorm2dFused } from '../src/fast/robust-norm-fused.js';
 import { randomTensor } from './helpers.js';

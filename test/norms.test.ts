@@ -4,10 +4,8 @@
  * inference, on N = 1 and N > 1, H·W = 1, and constant channels.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  BatchNorm2d, batchNorm2d, batchNormComposed, fromArray, gradCheck, Identity, LayerNorm, layerNorm, layerNormComposed, Module,
-  RobustNorm2d, robustNorm2d, robustNormComposed, Tensor, type NormStatistics,
-} from '../src/index.js';
+import { BatchNorm2d, batchNorm2d, fromArray, gradCheck, Identity, LayerNorm, layerNorm, Module, RobustNorm2d, robustNorm2d, Tensor, type NormStatistics } from '../src/index.js';
+import { batchNormComposed, layerNormComposed, robustNormComposed } from '../src/internals.js';
 import { usesBatchStatistics } from '../src/nn/norm-statistics.js';
 import { randomTensor, relativeError } from './helpers.js';
 

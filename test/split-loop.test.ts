@@ -6,7 +6,8 @@
  * this way) give the same numbers bit for bit as in one piece.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addRelu, BatchNorm2d, conv2d, disposeBackends, normRelu, reuseBuffers, RobustNorm2d, setBackend, Tensor, type Module, type NormStatistics } from '../src/index.js';
+import { BatchNorm2d, conv2d, disposeBackends, reuseBuffers, RobustNorm2d, setBackend, Tensor, type Module, type NormStatistics } from '../src/index.js';
+import { addRelu, normRelu } from '../src/internals.js';
 import { loopsStartedOnHelper } from '../src/kernels/helper-thread.js';
 import { sharedFloat64, splitLoop } from '../src/kernels/split-loop.js';
 import { randomTensor } from './helpers.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import ndarray from 'ndarray';
-import { argmaxRows, formatTensor, fromArray, full, manualSeed, ones, rand, randn, Random, scalar, Tensor, zeros } from '../src/index.js';
+import { formatTensor, fromArray, full, manualSeed, ones, rand, randn, Random, scalar, Tensor, zeros } from '../src/index.js';
+import { argmaxRows } from '../src/ops/index.js';
 
 describe('Tensor', () => {
   it('stores values flat and row-major', () => {

@@ -1,5 +1,6 @@
 /** Check for exercise 5: your BatchNorm backward against the library's and against finite differences. */
-import { noGrad, Random, standardizeBackward, standardizeForward } from '../../src/index.js';
+import { noGrad, Random } from '../../src/index.js';
+import { standardizeBackward, standardizeForward } from '../../src/nn/batch-norm.js';
 import { expect, maxDifference } from '../helpers.js';
 import { loadExercise } from './exercise.js';
 

@@ -1,5 +1,6 @@
 /** Check for exercise 7: your RobustNorm backward against the library's and against finite differences. */
-import { noGrad, rangeNormalizeBackward, rangeNormalizeForward, Random } from '../../src/index.js';
+import { noGrad, Random } from '../../src/index.js';
+import { rangeNormalizeBackward, rangeNormalizeForward } from '../../src/nn/robust-norm.js';
 import { expect, maxDifference } from '../helpers.js';
 import { loadExercise } from './exercise.js';
 
