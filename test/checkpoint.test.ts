@@ -23,7 +23,7 @@ describe('checkpoints (safetensors + JSON metadata)', () => {
     const model = buildModel(config, 3);
     // Make the buffers non-trivial.
     // (num_batches_tracked is a count, stored as int64)
-    for (const [name, buffer] of model.namedBuffers()) buffer.data.forEach((_, i, data) => (data[i] = name.endsWith('num_batches_tracked') ? 7 + i : Math.sin(i + 1)));
+    for (const [name, buffer] of model.namedBuffers()) buffer.data.forEach((_, i, data) => (data[i] = name.endsWith('num_batches_tracked') ? 7 + i : name.endsWith('running_range') ? 1 + Math.sin(i + 1) : Math.sin(i + 1)));
     const file = join(folder(), 'model.safetensors');
     saveCheckpoint(file, model, { model: config, seed: 3, training: { epochsDone: 2 } });
     const loaded = loadCheckpoint(file);

@@ -250,3 +250,80 @@ describe('issue 29, case 18: kill -9 on npm run ends the training it started', (
     }
   }, 180_000);
 });
+
+describe('issue 29, cases 4, 7, 8, 9: checkpoints that are not what they claim', () => {
+  const load = async () => {
+    const { buildModel, modelConfig } = await import('../src/models/build.js');
+    const checkpoint = await import('../src/checkpoint/checkpoint.js');
+    const safetensors = await import('../src/checkpoint/safetensors.js');
+    const { Tensor } = await import('../src/tensor/tensor.js');
+    const model = () => buildModel(modelConfig('small-cnn', 'bn'), 0);
+    const metadata = { model: modelConfig('small-cnn', 'bn'), seed: 0, training: { dataset: 'mnist', history: [{ epoch: 1 }] } };
+    /** A checkpoint whose robustnorm metadata is `meta` as given (any JSON). */
+    const withMetadata = (meta: unknown) => {
+      const tensors = model().stateDict();
+      return safetensors.encodeSafetensors(tensors, { robustnorm: typeof meta === 'string' ? meta : JSON.stringify({ format: checkpoint.CHECKPOINT_FORMAT, ...(meta as object) }) });
+    };
+    return { model, metadata, withMetadata, checkpoint, safetensors, Tensor };
+  };
+
+  it('case 4: a negative running_var or running_range is refused when read', async () => {
+    const { checkpoint, model, metadata } = await load();
+    const bn = model();
+    const [name, runningVar] = [...bn.stateDict()].find(([key]) => key.endsWith('running_var'))!;
+    runningVar.data[2] = -0.5;
+    expect(() => checkpoint.decodeCheckpoint(checkpoint.encodeCheckpoint(bn, metadata), 'neg.safetensors')).toThrow(`neg.safetensors: "${name}" holds -0.5 at index 2; a running variance cannot be negative`);
+    const { buildModel, modelConfig } = await import('../src/models/build.js');
+    const rn = buildModel(modelConfig('small-cnn', 'rn'), 0);
+    const [, range] = [...rn.stateDict()].find(([key]) => key.endsWith('running_range'))!;
+    range.data[0] = -1;
+    expect(() => checkpoint.decodeCheckpoint(checkpoint.encodeCheckpoint(rn, { ...metadata, model: modelConfig('small-cnn', 'rn') }), 'rn.safetensors')).toThrow(/a running range cannot be negative/);
+  });
+
+  it('case 7: /dev/zero and a folder are refused as not regular files, at once', () => {
+    const result = cli(['eval', '--checkpoint', '/dev/zero'], { timeout: 30_000 });
+    expect(result.signal).toBeNull(); // it ended by itself
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/\/dev\/zero: not a valid checkpoint: not a regular file \(a character device\)/);
+    const folder = cli(['eval', '--checkpoint', tmpdir()], { timeout: 30_000 });
+    expect(folder.stderr).toMatch(/not a regular file \(a folder\)/);
+  });
+
+  it('case 8: metadata of the wrong types, deep nesting and huge strings are named, briefly', async () => {
+    const { checkpoint, metadata, withMetadata } = await load();
+    const decode = (bytes: Uint8Array) => () => checkpoint.decodeCheckpoint(bytes, 'm.safetensors');
+    expect(decode(withMetadata({ ...metadata, training: null }))).toThrow('m.safetensors: the training state is not an object (null)');
+    expect(decode(withMetadata({ ...metadata, training: { history: 'abc' } }))).toThrow('m.safetensors: the training history is "abc", not a list of epoch records');
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(decode(withMetadata(`{"format":"${checkpoint.CHECKPOINT_FORMAT}","deep":${deep}}`))).toThrow(/robustnorm metadata nests deeper than 32 levels/);
+    let error: Error | undefined;
+    try {
+      checkpoint.decodeCheckpoint(withMetadata({ ...metadata, model: { ...metadata.model, architecture: 'x'.repeat(20_000_000) } }), 'm.safetensors');
+    } catch (caught) {
+      error = caught as Error;
+    }
+    expect(error?.message).toMatch(/the model's architecture is "x+… \(20000002 characters\), not a model name/);
+    expect(error!.message.length).toBeLessThan(300);
+  });
+
+  it('case 8: a safetensors header nested deeply is refused by name', async () => {
+    const { safetensors } = await load();
+    const json = new TextEncoder().encode(`{"a":${'['.repeat(200_000)}${']'.repeat(200_000)}}`);
+    const bytes = new Uint8Array(8 + json.length);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+    bytes.set(json, 8);
+    expect(() => safetensors.decodeSafetensors(bytes, 'deep.safetensors')).toThrow('deep.safetensors: not a valid checkpoint: header nests deeper than 32 levels');
+  });
+
+  it('case 9: momentum of another shape, or under an unknown name, is refused on resume', async () => {
+    const { checkpoint, model, Tensor } = await load();
+    const { SGD } = await import('../src/optim/sgd.js');
+    const net = model();
+    const [name, parameter] = net.namedParameters().find(([, tensor]) => tensor.shape.length === 4)!;
+    const optimizer = () => new SGD(net.parameters(), { lr: 0.1, momentum: 0.9, weightDecay: 0, nesterov: false });
+    const flat = new Map([[name, new Tensor(new Float32Array(parameter.size), [parameter.size])]]);
+    expect(() => checkpoint.restoreMomentum(optimizer(), net, flat)).toThrow(`the momentum of ${name} has shape [${parameter.size}], its parameter [${parameter.shape.join(', ')}]`);
+    const stray = new Map([['conv9.weight', new Tensor(new Float32Array(4), [4])]]);
+    expect(() => checkpoint.restoreMomentum(optimizer(), net, stray)).toThrow('checkpoint: momentum saved for "conv9.weight", which the model has no parameter of');
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointMetadata, type LoadedCheckpoint } from './checkpoint.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { readFileSync } from 'node:fs';
+import { readCheckpointBytes } from './safetensors-file.js';
 import type { Module } from '../nn/module.js';
 import type { SGD } from '../optim/sgd.js';
 
@@ -15,11 +15,5 @@ export function saveCheckpoint(file: string, model: Module, metadata: Omit<Check
 
 /** Reads a checkpoint file: rebuilds the model from the saved config and loads every tensor, checking names and shapes. */
 export function loadCheckpoint(file: string): LoadedCheckpoint {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    throw new Error(`${file}: cannot read checkpoint: ${(error as Error).message}`);
-  }
-  return decodeCheckpoint(bytes, file);
+  return decodeCheckpoint(readCheckpointBytes(file), file);
 }

@@ -88,6 +88,8 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: M
   if (headerLength > MAX_HEADER_BYTES) fail(`header length ${headerLength} is over the format's ${MAX_HEADER_BYTES}-byte cap`);
   if (8 + headerLength > bytes.length) fail(`header length ${headerLength} runs past the end of the ${bytes.length}-byte file (truncated?)`);
   let header: unknown;
+  const headerText = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(8, 8 + headerLength));
+  if (jsonDepth(headerText) > MAX_JSON_DEPTH) fail(`header nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
   } catch (error) {
@@ -140,6 +142,26 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: M
     tensors.set(name, new Tensor(data, entry.shape));
   }
   return { tensors, metadata: (header.__metadata__ as Record<string, string> | undefined) ?? {} };
+}
+
+/** The deepest nesting a checkpoint's JSON (header, metadata) may have; the format's own needs 3, robustnorm's metadata about 6. */
+export const MAX_JSON_DEPTH = 32;
+
+/** How deeply `text`'s arrays and objects nest (brackets inside strings do not count); a scan, so deep text cannot overflow the stack. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) deepest = Math.max(deepest, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return deepest;
 }
 
 /** I64 counts as the float32 values this project's tensors hold; refuses counts beyond ±2⁵³. */
