@@ -12,7 +12,10 @@ import { paperAttackSettings } from '../src/attacks/registry.js';
 import { wilsonInterval } from '../src/experiments/intervals.js';
 import { PAPER_TABLE1 } from '../src/experiments/paper-results.js';
 import { drawChart } from './charts.js';
-import { digits, drawDigit, el, firstImageProbabilities, modelIn, nextFrame, type Slot } from './state.js';
+import { ACCURACY_DIGITS, digits, drawDigit, el, firstImageProbabilities, modelIn, nextFrame, testAccuracy, UNTRAINED_BELOW, type Slot } from './state.js';
+
+/** The last attack's results (for the browser tests and the console). */
+export const attackLog: { last: SettingResult[] | null } = { last: null };
 
 /** The paper's inference batch. */
 export const ATTACK_BATCH = 128;
@@ -36,11 +39,20 @@ export interface SettingResult {
   clean: number[];
   adversarial: number[];
   adversarialImage: Float32Array;
+  /** The label the attack pushed away from (the true label, the one the visitor gave a drawing, or the clean prediction). */
+  attackedAs: number;
 }
 
-/** Attacks the batch that starts at test digit `index` (or holds `drawn` in its place) against each setting. */
-export function attackDigit(index: number, attack: AttackName, epsPaper: number, drawn: Float32Array | null = null, seed = 0): SettingResult[] {
+/**
+ * Attacks the batch that starts at test digit `index` (or holds `drawn` in its
+ * place) against each setting. A test digit is attacked against its true
+ * label; a drawing against `drawnLabel`, the digit the visitor says it is, or,
+ * when they did not say, against each setting's clean prediction.
+ */
+export function attackDigit(index: number, attack: AttackName, epsPaper: number, drawn: Float32Array | null = null, seed = 0, drawnLabel: number | null = null): SettingResult[] {
   const test = digits().test;
+  if (!Number.isInteger(index) || index < 0 || index >= test.count) throw new Error(`the test digit index must be a whole number from 0 to ${test.count - 1}, got ${index}`);
+  if (!(epsPaper > 0)) throw new Error(`ε must be above 0 to attack, got ${epsPaper}`);
   const indices = Array.from({ length: ATTACK_BATCH }, (_, i) => (index + i) % test.count);
   const { images, labels } = batchOf(test, indices);
   if (drawn !== null) (images.data as Float32Array).set(drawn, 0);
@@ -48,25 +60,42 @@ export function attackDigit(index: number, attack: AttackName, epsPaper: number,
   return SETTINGS.map((setting) => {
     const { model } = modelIn(setting.slot);
     const clean = firstImageProbabilities(model, images, setting.statistics); // leaves the model in eval mode with these statistics
-    const adversarial: Tensor = runAttack(attack, model, images, labels, config, new Random(seed));
+    const attackedAs = drawn === null ? (labels[0] as number) : (drawnLabel ?? argmaxOf(clean, 0, 10));
+    const targets = Uint8Array.from(labels);
+    targets[0] = attackedAs;
+    const adversarial: Tensor = runAttack(attack, model, images, targets, config, new Random(seed));
     const attacked = firstImageProbabilities(model, adversarial, setting.statistics);
-    return { label: setting.label, clean, adversarial: attacked, adversarialImage: Float32Array.from((adversarial.data as Float32Array).subarray(0, 784)) };
+    return { label: setting.label, clean, adversarial: attacked, adversarialImage: Float32Array.from((adversarial.data as Float32Array).subarray(0, 784)), attackedAs };
   });
 }
 
-export function mountAttackPanel(root: HTMLElement): void {
-  const index = el('input', { id: 'attack-index', type: 'number', min: '0', value: '0' });
-  const randomDigit = el('button', {}, 'random digit');
-  const attack = el('select', { id: 'attack-name' }, ...ATTACK_NAMES.map((name) => el('option', { value: name }, name.toUpperCase())));
+/** The verdict on one setting, read against the true label when there is one ("correct → fooled"), else against the clean prediction. */
+export function verdict(before: number, after: number, truth: number | null): { text: string; good: boolean } {
+  if (truth === null) return after === before ? { text: 'prediction kept (no true label: read against the clean prediction)', good: true } : { text: `prediction changed (no true label: read against the clean prediction)`, good: false };
+  if (before !== truth) return { text: `wrong already (a ${truth}, read as ${before} before the attack)`, good: false };
+  return after === truth ? { text: 'correct → still correct', good: true } : { text: `correct → fooled (now ${after})`, good: false };
+}
+
+/** The attack panel's handle: open it on a test digit and run the attack at once (the first screen). */
+export interface AttackPanel {
+  openOn(index: number, attack: AttackName, epsPaper: number): void;
+}
+
+export function mountAttackPanel(root: HTMLElement): AttackPanel {
+  const index = el('input', { id: 'attack-index', type: 'number', min: '0', max: '1999', step: '1', value: '0', 'aria-label': 'test digit index' });
+  const randomDigit = el('button', { id: 'attack-random' }, 'random digit');
+  const attack = el('select', { id: 'attack-name', 'aria-label': 'attack' }, ...ATTACK_NAMES.map((name) => el('option', { value: name }, name.toUpperCase())));
   attack.value = 'pgd';
-  const eps = el('input', { id: 'attack-eps', type: 'range', min: '0', max: '1', step: '0.01', value: '0.2' });
+  const eps = el('input', { id: 'attack-eps', type: 'range', min: '0', max: '1', step: '0.01', value: '0.2', 'aria-label': 'ε, the attack budget in the paper\'s units' });
   const epsLabel = el('span', { id: 'attack-eps-label' });
   const run = el('button', { id: 'attack-run' }, 'Attack');
-  const status = el('p', { id: 'attack-status', class: 'status' });
-  const clean = el('canvas', { class: 'digit', id: 'attack-clean' });
-  const draw = el('canvas', { class: 'draw', width: '140', height: '140' });
+  const status = el('p', { id: 'attack-status', class: 'status', 'aria-live': 'polite' });
+  const clean = el('canvas', { class: 'digit', id: 'attack-clean', role: 'img', 'aria-label': 'the chosen test digit' });
+  const draw = el('canvas', { class: 'draw', width: '140', height: '140', role: 'img', 'aria-label': 'drawing pad: draw a digit with the mouse or a finger' });
   const useDrawn = el('input', { type: 'checkbox', id: 'attack-use-drawn' });
-  const clear = el('button', {}, 'clear');
+  const drawnLabel = el('select', { id: 'attack-drawn-label', 'aria-label': 'which digit the drawing is' },
+    el('option', { value: '' }, 'not saying: use each model\'s clean prediction'), ...Array.from({ length: 10 }, (_, d) => el('option', { value: String(d) }, `it is a ${d}`)));
+  const clear = el('button', { id: 'attack-clear' }, 'clear');
   const results = el('div', { id: 'attack-results', class: 'panel-grid' });
   const chartBox = el('div', { id: 'attack-chart' });
   const tableRun = el('button', { id: 'table1-run' }, 'Table 1 on 256 test digits (all five attacks)');
@@ -75,7 +104,7 @@ export function mountAttackPanel(root: HTMLElement): void {
     el('div', { class: 'row' }, 'test digit ', index, randomDigit, ' attack ', attack, ' ε ', eps, epsLabel, run),
     el('div', { class: 'panel-grid' },
       el('figure', {}, clean, el('figcaption', {}, 'clean digit')),
-      el('figure', {}, draw, el('figcaption', {}, el('label', {}, useDrawn, ' attack my drawing '), clear))),
+      el('figure', {}, draw, el('figcaption', {}, el('label', {}, useDrawn, ' attack my drawing '), clear, el('br'), drawnLabel))),
     status, results, chartBox,
     el('div', { class: 'row' }, tableRun), tableBox,
   );
@@ -84,10 +113,25 @@ export function mountAttackPanel(root: HTMLElement): void {
     const paper = Number(eps.value);
     epsLabel.textContent = `${paper.toFixed(2)} (paper units) = ${epsToPixel(paper, 'paper').toFixed(3)} in pixels, ${(255 * epsToPixel(paper, 'paper')).toFixed(1)}/255`;
   };
+  /** The index box's digit, or a message saying why it is not one. */
+  const chosenIndex = (): number | string => {
+    const count = digits().test.count;
+    const value = Number(index.value);
+    if (index.value.trim() === '' || !Number.isInteger(value) || value < 0 || value >= count) return `the test digit index must be a whole number from 0 to ${count - 1}, got "${index.value}"`;
+    return value;
+  };
   const showDigit = (): void => {
+    const i = chosenIndex();
+    if (typeof i === 'string') {
+      status.textContent = i;
+      status.dataset.error = 'index';
+      clean.getContext('2d')?.clearRect(0, 0, clean.width, clean.height);
+      return;
+    }
+    delete status.dataset.error;
     const test = digits().test;
-    const i = Math.max(0, Math.min(test.count - 1, Math.floor(Number(index.value))));
     drawDigit(clean, test.images.subarray(i * 784, (i + 1) * 784));
+    clean.setAttribute('aria-label', `test digit ${i}, a ${test.labels[i]}`);
   };
   eps.addEventListener('input', showEps);
   index.addEventListener('change', showDigit);
@@ -141,14 +185,27 @@ export function mountAttackPanel(root: HTMLElement): void {
   };
 
   run.addEventListener('click', async () => {
+    const i = useDrawn.checked ? 0 : chosenIndex();
+    const refuse = (message: string, kind: string): void => {
+      results.replaceChildren();
+      chartBox.replaceChildren();
+      status.textContent = message;
+      status.dataset.error = kind;
+    };
+    if (typeof i === 'string') return refuse(i, 'index');
+    if (!(Number(eps.value) > 0)) return refuse('ε is 0: an attack with no budget cannot change a pixel, so there is nothing to show; move the ε slider above 0 (the paper uses 0.2 on MNIST).', 'eps');
+    delete status.dataset.error;
+    delete status.dataset.done;
     status.textContent = `running ${attack.value.toUpperCase()} against three settings (a batch of ${ATTACK_BATCH} each)…`;
     await nextFrame();
     const started = performance.now();
     try {
-      const i = Math.floor(Number(index.value));
       const drawn = useDrawn.checked ? drawnDigit() : null;
-      const outcome = attackDigit(i, attack.value as AttackName, Number(eps.value), drawn);
-      const label = drawn === null ? (digits().test.labels[i] as number) : null;
+      const stated = drawnLabel.value === '' ? null : Number(drawnLabel.value);
+      const outcome = attackDigit(i, attack.value as AttackName, Number(eps.value), drawn, 0, stated);
+      attackLog.last = outcome;
+      const label = drawn === null ? (digits().test.labels[i] as number) : stated;
+      const flags = SETTINGS.map((setting) => testAccuracy(modelIn(setting.slot), setting.statistics));
       const original = drawn ?? digits().test.images.subarray(i * 784, (i + 1) * 784);
       results.replaceChildren(...outcome.map((result, k) => {
         const adversarialCanvas = el('canvas', { class: 'digit' });
@@ -158,13 +215,24 @@ export function mountAttackPanel(root: HTMLElement): void {
         drawDigit(perturbation, result.adversarialImage.map((value, p) => value - (original[p] as number)), -epsPixel, epsPixel);
         const before = argmaxOf(result.clean, 0, 10);
         const after = argmaxOf(result.adversarial, 0, 10);
-        const verdict = el('span', { class: after === before ? 'right' : 'wrong' }, after === before ? 'prediction kept' : 'prediction changed');
-        return el('figure', { 'data-setting': String(k), 'data-clean': String(before), 'data-adversarial': String(after) },
+        const judged = verdict(before, after, label);
+        const accuracy = flags[k] as number;
+        const untrained = accuracy < UNTRAINED_BELOW
+          ? el('span', { class: 'wrong untrained' }, el('br'), `⚠ untrained: ${(100 * accuracy).toFixed(0)}% of the first ${ACCURACY_DIGITS} test digits right; its verdict means little (train it or load a checkpoint)`)
+          : el('span', {}, el('br'), `${(100 * accuracy).toFixed(0)}% of the first ${ACCURACY_DIGITS} test digits right`);
+        adversarialCanvas.setAttribute('role', 'img');
+        adversarialCanvas.setAttribute('aria-label', `adversarial digit for ${result.label}, read as ${after}`);
+        perturbation.setAttribute('role', 'img');
+        perturbation.setAttribute('aria-label', `the perturbation ${attack.value.toUpperCase()} added for ${result.label}`);
+        return el('figure', { 'data-setting': String(k), 'data-clean': String(before), 'data-adversarial': String(after), 'data-attacked-as': String(result.attackedAs), 'data-verdict': judged.text, 'data-accuracy': accuracy.toFixed(3) },
           el('div', { class: 'row' }, perturbation, adversarialCanvas),
-          el('figcaption', {}, el('strong', {}, result.label), el('br'), `clean → ${before} (${(100 * (result.clean[before] as number)).toFixed(1)}%), attacked → ${after} (${(100 * (result.adversarial[after] as number)).toFixed(1)}%) `, verdict,
+          el('figcaption', {}, el('strong', {}, result.label), el('br'), `clean → ${before} (${(100 * (result.clean[before] as number)).toFixed(1)}%), attacked → ${after} (${(100 * (result.adversarial[after] as number)).toFixed(1)}%) `, el('span', { class: judged.good ? 'right' : 'wrong' }, judged.text), untrained,
             el('br'), 'perturbation (×', String(Math.round(1 / epsPixel)), ', gray = 0) · adversarial digit'));
       }));
-      status.textContent = `${attack.value.toUpperCase()} at ε = ${Number(eps.value).toFixed(2)}${label === null ? ' on your drawing' : ` on test digit ${i} (a ${label})`}: ${((performance.now() - started) / 1000).toFixed(1)} s`;
+      const subject = drawn === null ? ` on test digit ${i} (a ${label}), attacked as a ${label}`
+        : stated === null ? ' on your drawing, attacked against each model\'s clean prediction (say which digit it is for verdicts against the truth)'
+          : ` on your drawing, attacked as the ${stated} you said it is`;
+      status.textContent = `${attack.value.toUpperCase()} at ε = ${Number(eps.value).toFixed(2)}${subject}: ${((performance.now() - started) / 1000).toFixed(1)} s`;
       status.dataset.done = String(Date.now());
       await drawChart(chartBox, {
         width: 150, height: 120,
@@ -180,15 +248,21 @@ export function mountAttackPanel(root: HTMLElement): void {
       });
     } catch (error) {
       status.textContent = `the attack failed: ${(error as Error).message}`;
+      status.dataset.error = 'attack';
       console.error(error);
     }
   });
 
   tableRun.addEventListener('click', async () => {
+    if (!(Number(eps.value) > 0)) {
+      tableBox.textContent = 'ε is 0: no attack to tabulate; move the ε slider above 0.';
+      return;
+    }
     const test = digits().test;
     const count = 256;
     const data = { name: 'mnist/test', images: test.images.subarray(0, count * 784), labels: test.labels.subarray(0, count), count, channels: 1, height: 28, width: 28 };
-    const config = paperAttackSettings(Number(eps.value));
+    const epsPaper = Number(eps.value); // the table's ε, kept if the slider moves while it runs
+    const config = paperAttackSettings(epsPaper);
     const rows: Array<{ label: string; clean: number; attacks: Map<string, number> }> = [];
     for (const setting of SETTINGS) {
       const row = { label: setting.label, clean: 0, attacks: new Map<string, number>() };
@@ -208,10 +282,20 @@ export function mountAttackPanel(root: HTMLElement): void {
     };
     const paper = PAPER_TABLE1.mnist;
     tableBox.replaceChildren(el('table', {},
-      el('tr', {}, el('th', { class: 'left' }, `accuracy %, ${count} test digits, ε = ${Number(eps.value).toFixed(2)} (95% Wilson interval)`), el('th', {}, 'clean'), ...ATTACK_NAMES.map((name) => el('th', {}, name.toUpperCase()))),
+      el('tr', {}, el('th', { class: 'left' }, `accuracy %, ${count} test digits, ε = ${epsPaper.toFixed(2)} (95% Wilson interval)`), el('th', {}, 'clean'), ...ATTACK_NAMES.map((name) => el('th', {}, name.toUpperCase()))),
       ...rows.map((row) => el('tr', {}, el('td', { class: 'left' }, row.label), el('td', {}, cell(row.clean)), ...ATTACK_NAMES.map((name) => el('td', {}, cell(row.attacks.get(name) as number))))),
       ...paper.rows.map((row) => el('tr', {}, el('td', { class: 'left' }, `the paper: BatchNorm ${row.row}`), el('td', {}, row.clean.toFixed(1)), ...ATTACK_NAMES.map((name) => el('td', {}, row[name].toFixed(1))))),
       el('tr', {}, el('td', { class: 'left', colspan: String(2 + ATTACK_NAMES.length) }, `The paper's rows: ${paper.source}, ${paper.settings}. This page's models are small and briefly trained; compare the pattern (B above P), not the values.`)),
     ));
   });
+  return {
+    openOn(i: number, name: AttackName, epsPaper: number): void {
+      index.value = String(i);
+      attack.value = name;
+      eps.value = String(epsPaper);
+      showEps();
+      showDigit();
+      run.click();
+    },
+  };
 }

@@ -37,8 +37,8 @@ export function robustNormPaths(values: number[], gradNormalized: number[], powe
 
 export function mountBackwardPanel(root: HTMLElement): void {
   const random = new Random(7);
-  const inputs = Array.from({ length: M }, () => el('input', { type: 'number', step: '0.1', value: (2 * random.normal()).toFixed(2) }));
-  const grads = Array.from({ length: M }, () => el('input', { type: 'number', step: '0.1', value: random.normal().toFixed(2) }));
+  const inputs = Array.from({ length: M }, (_, k) => el('input', { type: 'number', step: '0.1', value: (2 * random.normal()).toFixed(2), 'aria-label': `x${k + 1}, value ${k + 1} of the channel` }));
+  const grads = Array.from({ length: M }, (_, k) => el('input', { type: 'number', step: '0.1', value: random.normal().toFixed(2), 'aria-label': `∂L/∂x̂${k + 1}, the gradient arriving at value ${k + 1}` }));
   const table = el('div', { id: 'backward-table' });
   const summary = el('p', { class: 'status' });
   root.append(

@@ -4,6 +4,7 @@
  *   index.html    the page, style.css its look
  *   digits.bin    the embedded MNIST split (the same 8,000 / 2,000 digits as Node's `mnist`)
  *   source/       the annotated RobustNorm source the backward-pass panel links to
+ *   pretrained/   the BatchNorm and RobustNorm checkpoints the page opens with (web/pretrained/)
  */
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
@@ -43,6 +44,9 @@ export async function buildPlayground(outDir = defaultOutDir()): Promise<Playgro
   });
   for (const file of ['index.html', 'style.css']) copyFileSync(join(webDir, file), join(outDir, file));
   copyFileSync(join(webDir, '..', 'src', 'nn', 'robust-norm.ts'), join(outDir, 'source', 'robust-norm.ts.txt'));
+  // the pretrained models the page opens with (web/pretrained/manifest.json says how they were made)
+  mkdirSync(join(outDir, 'pretrained'), { recursive: true });
+  for (const file of ['manifest.json', 'bn.safetensors', 'rn.safetensors']) copyFileSync(join(webDir, 'pretrained', file), join(outDir, 'pretrained', file));
   const { train, test } = loadDataset('mnist');
   writeFileSync(join(outDir, 'digits.bin'), encodeDigits(train, test));
   const bundle = readFileSync(join(outDir, 'main.js'));

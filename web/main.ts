@@ -4,16 +4,16 @@
  * which runs on what, loads the digits and mounts the panels. `window.playground`
  * exposes the panels' functions to the browser tests and to the console.
  */
-import { batchOf, getBackend, glRenderer, resolveAuto, setBackend, type BackendName } from '../src/browser.js';
-import { attackDigit, mountAttackPanel } from './attack-panel.js';
+import { batchOf, decodeCheckpoint, getBackend, glRenderer, resolveAuto, setBackend, type AttackName, type BackendName } from '../src/browser.js';
+import { attackDigit, attackLog, mountAttackPanel } from './attack-panel.js';
 import { mountBackwardPanel, robustNormPaths } from './backward-panel.js';
 import { kernelCheck, kernelSpeed, mountBenchPanel } from './bench-panel.js';
 import { decodeDigits } from './digits.js';
 import { measureShift, mountShiftPanel } from './shift-panel.js';
-import { digits, logitsOf, modelIn, state } from './state.js';
+import { adopt, digits, logitsOf, modelIn, state, type Slot } from './state.js';
 import { mountTrainPanel, trainingLog, stepModel } from './train-panel.js';
 
-const api = { attackDigit, kernelCheck, kernelSpeed, measureShift, robustNormPaths, stepModel, trainingLog, state, backend: () => getBackend().name,
+const api = { get lastAttack() { return attackLog.last; }, attackDigit, kernelCheck, kernelSpeed, measureShift, robustNormPaths, stepModel, trainingLog, state, backend: () => getBackend().name,
   /** Logits of test digits `indices` from the model in `slot`, in inference mode with population statistics. */
   logits: (slot: 'bn' | 'rn', indices: number[]) => Array.from(logitsOf(modelIn(slot).model, batchOf(digits().test, indices).images, 'population')) };
 declare global {
@@ -35,6 +35,20 @@ function chooseBackend(): string {
   return `${name}: ${reason}${renderer && name !== 'webgl' ? `; WebGL2 renderer: ${renderer}` : ''}`;
 }
 
+/** Loads the shipped pretrained models (web/pretrained/) into both slots; returns the first screen's digit, or null if they are missing. */
+async function loadPretrained(): Promise<{ index: number; attack: AttackName; eps: number } | null> {
+  const manifest = await fetch('pretrained/manifest.json');
+  if (!manifest.ok) return null;
+  const { firstScreen, files } = (await manifest.json()) as { firstScreen: { index: number; attack: AttackName; eps: number }; files: Record<Slot, { file: string }> };
+  for (const slot of ['bn', 'rn'] as const) {
+    const response = await fetch(`pretrained/${files[slot].file}`);
+    if (!response.ok) throw new Error(`pretrained/${files[slot].file}: HTTP ${response.status}`);
+    const { model, metadata } = decodeCheckpoint(await response.arrayBuffer(), files[slot].file);
+    state.models.set(slot, { ...adopt(model, metadata.model, `pretrained (${files[slot].file}, 2 epochs on 4096 digits by the CLI)`), pretrained: true });
+  }
+  return firstScreen;
+}
+
 async function start(): Promise<void> {
   const status = document.getElementById('backend') as HTMLElement;
   const section = (id: string): HTMLElement => document.querySelector(`#${id} .body`) as HTMLElement;
@@ -44,8 +58,9 @@ async function start(): Promise<void> {
     const response = await fetch('digits.bin');
     if (!response.ok) throw new Error(`digits.bin: HTTP ${response.status}`);
     state.digits = decodeDigits(await response.arrayBuffer());
+    const firstScreen = await loadPretrained();
+    const attackPanel = mountAttackPanel(section('attack'));
     mountTrainPanel(section('train'), () => undefined);
-    mountAttackPanel(section('attack'));
     mountShiftPanel(section('shift'));
     mountBackwardPanel(section('backward'));
     mountBenchPanel(section('bench'));
@@ -53,6 +68,7 @@ async function start(): Promise<void> {
     status.textContent = `backend ${backend} · ${state.digits.train.count} training and ${state.digits.test.count} test digits`;
     status.dataset.backend = getBackend().name;
     status.dataset.ready = String(performance.now());
+    if (firstScreen !== null) attackPanel.openOn(firstScreen.index, firstScreen.attack, firstScreen.eps);
   } catch (error) {
     status.textContent = `the playground could not start: ${(error as Error).message}`;
     console.error(error);

@@ -3,7 +3,7 @@
  * with RobustNorm) and small helpers to turn digits into tensors and logits
  * into probabilities.
  */
-import { batches, buildModel, exp, logSoftmax, modelConfig, noGrad, reuseBuffers, SGD, type Module, type ModelConfig, type Batch, type NormStatistics, type Tensor } from '../src/browser.js';
+import { batchOf, batches, buildModel, exp, logSoftmax, modelConfig, noGrad, reuseBuffers, SGD, type Module, type ModelConfig, type Batch, type NormStatistics, type Tensor } from '../src/browser.js';
 import type { Dataset } from '../src/data/datasets.js';
 
 /** Which model: the BatchNorm one or the RobustNorm one. */
@@ -18,8 +18,45 @@ export interface ModelEntry {
   /** The training epoch it is in (from 0), and what is left of that epoch's batches. */
   epoch: number;
   batches: Iterator<Batch>;
-  /** "trained here, N steps" or the checkpoint's file name. */
+  /** Where it came from: "untrained", "pretrained (…)" or a checkpoint's file name; `describe` adds the steps trained here. */
   origin: string;
+  /** True for the shipped pretrained model, which Train replaces (visibly) by a fresh one. */
+  pretrained?: boolean;
+}
+
+/** "small-cnn, mnist-bn.safetensors, +120 steps here". */
+export function describeEntry(entry: ModelEntry): string {
+  if (entry.origin === 'untrained') return `${entry.config.architecture}, ${entry.steps === 0 ? 'untrained' : `trained here, ${entry.steps} steps`}`;
+  return `${entry.config.architecture}, ${entry.origin}${entry.steps === 0 ? '' : `, +${entry.steps} steps here`}`;
+}
+
+/** Below this share of test digits right, a model is flagged as untrained. */
+export const UNTRAINED_BELOW = 0.5;
+/** How many test digits (the first ones) measure a model's accuracy for that flag. */
+export const ACCURACY_DIGITS = 500;
+const accuracies = new WeakMap<ModelEntry, Map<string, number>>();
+
+/** The share of the first ACCURACY_DIGITS test digits `entry` classifies right with `statistics` (batches of 128, cached until it trains). */
+export function testAccuracy(entry: ModelEntry, statistics: NormStatistics): number {
+  const key = `${statistics} ${entry.steps}`;
+  let cache = accuracies.get(entry);
+  if (cache === undefined) accuracies.set(entry, (cache = new Map()));
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  const test = digits().test;
+  const count = Math.min(ACCURACY_DIGITS, test.count);
+  let correct = 0;
+  for (let first = 0; first < count; first += 128) {
+    const indices = Array.from({ length: Math.min(128, count - first) }, (_, i) => first + i);
+    const logits = logitsOf(entry.model, batchOf(test, indices).images, statistics);
+    indices.forEach((index, row) => {
+      let best = 0;
+      for (let c = 1; c < 10; c++) if ((logits[10 * row + c] as number) > (logits[10 * row + best] as number)) best = c;
+      if (best === test.labels[index]) correct++;
+    });
+  }
+  cache.set(key, correct / count);
+  return correct / count;
 }
 
 /** The page's settings for SGD (as the CLI's defaults, with a smaller batch for a responsive page). */

@@ -8,7 +8,7 @@ import { batches, decodeCheckpoint, encodeCheckpoint, trainStep, type Batch } fr
 import { epochGenerators } from '../src/training/train.js';
 import type { View } from 'vega';
 import { appendRows, drawChart } from './charts.js';
-import { adopt, digits, el, freshModel, modelIn, nextFrame, state, TRAINING, type ModelEntry, type Slot } from './state.js';
+import { adopt, describeEntry, digits, el, freshModel, modelIn, nextFrame, state, TRAINING, type ModelEntry, type Slot } from './state.js';
 
 /** One training step's numbers. */
 export interface StepRecord {
@@ -37,23 +37,34 @@ export function stepModel(slot: Slot): StepRecord {
   const { images, labels } = nextBatch(entry);
   const { loss, correct } = trainStep(entry.model, entry.optimizer, images, labels, { epoch: entry.epoch, step: entry.steps + 1 });
   entry.steps++;
-  entry.origin = `trained here, ${entry.steps} steps`;
   const record = { slot, step: entry.steps, loss, accuracy: correct / labels.length };
   trainingLog.push(record);
   return record;
 }
 
+/**
+ * Throws "not a checkpoint" unless `bytes` start as a safetensors file does: a
+ * little-endian 8-byte header length that fits in the file, then a JSON object.
+ */
+export function notACheckpoint(bytes: ArrayBuffer, file: string): void {
+  const view = new DataView(bytes);
+  const length = bytes.byteLength >= 8 ? Number(view.getBigUint64(0, true)) : -1;
+  if (length < 2 || 8 + length > bytes.byteLength || view.getUint8(8) !== 0x7b /* { */) {
+    throw new Error(`${file} is not a checkpoint: a .safetensors file (what \`robustnorm train\` and this page's Download write) starts with the length of a JSON header and then the header; this file's ${bytes.byteLength} bytes do not`);
+  }
+}
+
 export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void): void {
-  const architecture = el('select', { id: 'train-arch' }, el('option', { value: 'small-cnn' }, 'small-cnn'), el('option', { value: 'resnet8' }, 'resnet8'));
-  const norm = el('select', { id: 'train-norm' }, el('option', { value: 'bn' }, 'BatchNorm'), el('option', { value: 'rn' }, 'RobustNorm'));
+  const architecture = el('select', { id: 'train-arch', 'aria-label': 'architecture' }, el('option', { value: 'small-cnn' }, 'small-cnn'), el('option', { value: 'resnet8' }, 'resnet8'));
+  const norm = el('select', { id: 'train-norm', 'aria-label': 'normalization' }, el('option', { value: 'bn' }, 'BatchNorm'), el('option', { value: 'rn' }, 'RobustNorm'));
   const start = el('button', { id: 'train-start' }, 'Train');
   const pause = el('button', { id: 'train-pause' }, 'Pause');
   const reset = el('button', { id: 'train-reset' }, 'Reset');
   const download = el('button', { id: 'train-download' }, 'Download checkpoint (.safetensors)');
-  const status = el('p', { id: 'train-status', class: 'status' }, 'not started');
-  const fileInput = el('input', { id: 'checkpoint-file', type: 'file', accept: '.safetensors' });
+  const status = el('p', { id: 'train-status', class: 'status', 'aria-live': 'polite' }, 'not started');
+  const fileInput = el('input', { id: 'checkpoint-file', type: 'file', accept: '.safetensors', 'aria-label': 'checkpoint file (.safetensors)' });
   const drop = el('div', { class: 'drop', id: 'checkpoint-drop' }, 'Drop a checkpoint the CLI wrote (runs/…/checkpoint.safetensors) here, or pick one: ', fileInput);
-  const models = el('p', { id: 'train-models', class: 'status' });
+  const models = el('p', { id: 'train-models', class: 'status', 'aria-live': 'polite' });
   const chartBox = el('div', { id: 'train-chart' });
   root.append(
     el('div', { class: 'row' }, 'model ', architecture, ' norm ', norm, start, pause, reset, download),
@@ -64,7 +75,7 @@ export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void):
   const describeModels = (): void => {
     models.textContent = (['bn', 'rn'] as Slot[]).map((key) => {
       const entry = state.models.get(key);
-      return `${key === 'bn' ? 'BatchNorm' : 'RobustNorm'}: ${entry ? `${entry.config.architecture}, ${entry.origin}` : 'none yet (small-cnn, untrained, when first used)'}`;
+      return `${key === 'bn' ? 'BatchNorm' : 'RobustNorm'}: ${entry ? describeEntry(entry) : 'none yet (small-cnn, untrained, when first used)'}`;
     }).join('  ·  ');
     onModelsChanged();
   };
@@ -93,6 +104,8 @@ export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void):
   };
   describeModels();
 
+  /** Said while the replacing model trains: "replaced small-cnn, pretrained (…) by a fresh small-cnn; ". */
+  let replaced = '';
   const loop = async (): Promise<void> => {
     const began = performance.now();
     let done = 0;
@@ -104,7 +117,7 @@ export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void):
       if (performance.now() - lastDraw > 250 || !running) {
         const last = pending[pending.length - 1] as StepRecord;
         const rate = done / ((performance.now() - began) / 1000);
-        status.textContent = `step ${last.step}: loss ${last.loss.toFixed(3)}, batch accuracy ${(100 * last.accuracy).toFixed(1)}%, ${rate.toFixed(2)} steps/s (batch ${TRAINING.batchSize})`;
+        status.textContent = `${replaced}${slot() === 'bn' ? 'BatchNorm' : 'RobustNorm'} ${describeEntry(modelIn(slot()))} · step ${last.step}: loss ${last.loss.toFixed(3)}, batch accuracy ${(100 * last.accuracy).toFixed(1)}%, ${rate.toFixed(2)} steps/s (batch ${TRAINING.batchSize})`;
         status.dataset.steps = String(last.step);
         status.dataset.stepsPerSecond = rate.toFixed(3);
         await plot(pending);
@@ -120,10 +133,19 @@ export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void):
 
   start.addEventListener('click', () => {
     if (running) return;
+    // The model in the slot is trained on, whatever its architecture (a loaded resnet20 stays a resnet20).
+    // It is replaced, and the page says so, only when the visitor picked another architecture, or it is the pretrained one.
     const existing = state.models.get(slot());
-    if (existing === undefined || existing.config.architecture !== architecture.value) state.models.set(slot(), freshModel(architecture.value, slot(), 0));
+    replaced = '';
+    if (existing === undefined || existing.config.architecture !== architecture.value || existing.pretrained === true) {
+      if (existing !== undefined) replaced = `replaced ${describeEntry(existing)} by a fresh ${architecture.value}; `;
+      state.models.set(slot(), freshModel(architecture.value, slot(), 0));
+      if (existing !== undefined && existing.config.architecture !== architecture.value) resetChart();
+    }
     running = true;
-    status.textContent = 'training…';
+    status.textContent = `${replaced}training ${describeEntry(modelIn(slot()))}…`;
+    status.dataset.training = modelIn(slot()).config.architecture;
+    describeModels();
     loop().catch((error: unknown) => {
       running = false;
       status.textContent = `stopped: ${(error as Error).message}`;
@@ -151,16 +173,23 @@ export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void):
 
   const load = async (file: File): Promise<void> => {
     try {
-      const { model, metadata } = decodeCheckpoint(await file.arrayBuffer(), file.name);
+      const bytes = await file.arrayBuffer();
+      notACheckpoint(bytes, file.name);
+      const { model, metadata } = decodeCheckpoint(bytes, file.name);
       const kind = metadata.model.norm.kind;
       if (kind !== 'bn' && kind !== 'rn') throw new Error(`${file.name}: a ${kind} model; the playground compares BatchNorm (bn) and RobustNorm (rn)`);
+      running = false;
       state.models.set(kind, adopt(model, metadata.model, file.name));
       norm.value = kind;
-      architecture.value = metadata.model.architecture === 'resnet8' ? 'resnet8' : 'small-cnn';
+      // Train goes on training this architecture: it becomes the selected one (an option is added for, e.g., resnet20)
+      const name = metadata.model.architecture;
+      if (!Array.from(architecture.options).some((option) => option.value === name)) architecture.append(el('option', { value: name }, name));
+      architecture.value = name;
       status.textContent = `loaded ${file.name}: ${metadata.model.architecture} with ${kind === 'bn' ? 'BatchNorm' : 'RobustNorm'}`;
       status.dataset.loaded = file.name;
     } catch (error) {
       status.textContent = `could not load ${file.name}: ${(error as Error).message}`;
+      status.dataset.loadError = file.name;
     }
     describeModels();
   };

@@ -1,0 +1,161 @@
+/**
+ * The playground as a first-time visitor meets it (issue 32) and what it does
+ * with bad input and loaded models (issue 29, case 3): headless Chromium on
+ * WebAssembly, the pretrained models shipped in web/pretrained/.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildModel, encodeCheckpoint, modelConfig } from '../../src/index.js';
+import { buildPlayground, type PlaygroundBuild } from '../../web/build.js';
+import { readManifest } from '../../web/pretrained/first-digit.js';
+import { servePlayground, type PlaygroundServer } from '../../web/server.js';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const output = join('test-results', 'playground');
+const scratch = mkdtempSync(join(tmpdir(), 'robustnorm-first-screen-'));
+let built: PlaygroundBuild;
+let server: PlaygroundServer;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: install Debian's chromium or set CHROMIUM_PATH`);
+  mkdirSync(output, { recursive: true });
+  built = await buildPlayground(join(scratch, 'site'));
+  server = await servePlayground(built.outDir);
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'] });
+  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Sets the attack panel's ε slider and says so to the page. */
+async function setEps(target: Page, value: string): Promise<void> {
+  await target.$eval('#attack-eps', (input, v) => {
+    (input as HTMLInputElement).value = v;
+    input.dispatchEvent(new Event('input'));
+  }, value);
+}
+
+describe('the first screen', () => {
+  it('shows the pretrained models\' verdicts on the picked digit at load, with no training', async () => {
+    const { firstScreen } = readManifest();
+    const started = Date.now();
+    await page.goto(server.url + '?backend=webasm');
+    await page.waitForSelector('#attack-status[data-done]', { timeout: 60_000 });
+    const seconds = (Date.now() - started) / 1000;
+    // the time is recorded, not asserted (the project's tests never assert a duration); the issue asks for under 3 s
+    writeFileSync(join(output, 'first-screen-seconds.txt'), `${seconds}\n`);
+    console.log(`first screen's verdicts ${seconds.toFixed(1)} s after navigation`);
+    expect(await page.inputValue('#attack-index')).toBe(String(firstScreen.index));
+    const verdicts = await page.$$eval('#attack-results figure', (figures) => figures.map((figure) => (figure as HTMLElement).dataset.verdict));
+    expect(verdicts[0]).toMatch(/^correct → fooled/);
+    expect(verdicts.slice(1)).toEqual(['correct → still correct', 'correct → still correct']);
+    expect(await page.locator('.untrained').count()).toBe(0);
+    expect(await page.textContent('#train-models')).toMatch(/BatchNorm: small-cnn, pretrained.*RobustNorm: small-cnn, pretrained/);
+    await page.screenshot({ path: join(output, 'first-screen.png') });
+    expect(problems).toEqual([]);
+  });
+
+  it('attacks a drawing as the digit the visitor says it is, never towards it', async () => {
+    // a 7 drawn with the mouse, while the index box holds test digit 0 (a 6)
+    await page.fill('#attack-index', '0');
+    await page.dispatchEvent('#attack-index', 'change');
+    const pad = (await page.locator('canvas.draw').boundingBox())!;
+    await page.mouse.move(pad.x + 35, pad.y + 32);
+    await page.mouse.down();
+    for (const [x, y] of [[105, 32], [90, 70], [75, 110]] as const) await page.mouse.move(pad.x + x, pad.y + y, { steps: 10 });
+    await page.mouse.up();
+    await page.selectOption('#attack-drawn-label', '7');
+    await page.selectOption('#attack-name', 'pgd');
+    await setEps(page, '0.2');
+    await page.$eval('#attack-status', (status) => delete (status as HTMLElement).dataset.done);
+    await page.click('#attack-run');
+    await page.waitForSelector('#attack-status[data-done]', { timeout: 120_000 });
+    expect(await page.textContent('#attack-status')).toMatch(/your drawing, attacked as the 7 you said it is/);
+    const settings = await page.$$eval('#attack-results figure', (figures) => figures.map((figure) => ({ ...(figure as HTMLElement).dataset })));
+    for (const setting of settings) expect(setting.attackedAs).toBe('7');
+    // BatchNorm (P) reads the drawing as a 7 and PGD turns it; no setting ends up more sure it is a 7 than before
+    expect(settings[0]!.clean).toBe('7');
+    expect(settings[0]!.adversarial).not.toBe('7');
+    const probabilities = await page.evaluate(() => window.playground.lastAttack?.map((result) => [result.clean[7], result.adversarial[7]]));
+    for (const [before, after] of probabilities!) expect(after!).toBeLessThanOrEqual(before! + 1e-6);
+    await page.locator('#attack').screenshot({ path: join(output, 'attack-drawn.png') });
+    await page.click('#attack-clear');
+  });
+
+  it('gives a clear message for index −5, ε = 0 and a file of random bytes', async () => {
+    await page.fill('#attack-index', '-5');
+    await page.dispatchEvent('#attack-index', 'change');
+    expect(await page.textContent('#attack-status')).toMatch(/index must be a whole number from 0 to 1999, got "-5"/);
+    await page.click('#attack-run');
+    expect(await page.textContent('#attack-status')).toMatch(/index must be a whole number/);
+    expect(await page.locator('#attack-results figure').count()).toBe(0);
+    await page.fill('#attack-index', '3');
+    await page.dispatchEvent('#attack-index', 'change');
+    await setEps(page, '0');
+    await page.click('#attack-run');
+    expect(await page.textContent('#attack-status')).toMatch(/ε is 0: an attack with no budget/);
+    expect(await page.locator('#attack-results figure').count()).toBe(0);
+    const noise = join(scratch, 'noise.safetensors');
+    writeFileSync(noise, randomBytes(4096));
+    await page.setInputFiles('#checkpoint-file', noise);
+    await page.waitForSelector('#train-status[data-load-error]');
+    expect(await page.textContent('#train-status')).toMatch(/noise\.safetensors is not a checkpoint/);
+    expect(problems).toEqual([]);
+  });
+
+  it('trains a loaded resnet20 as a resnet20 (issue 29, case 3), and says when Train replaces the pretrained model', async () => {
+    const file = join(scratch, 'resnet20-bn.safetensors');
+    const config = modelConfig('resnet20', 'bn');
+    writeFileSync(file, encodeCheckpoint(buildModel(config, 3), { model: config, seed: 3, training: {} }));
+    await page.setInputFiles('#checkpoint-file', file);
+    await page.waitForSelector('#train-status[data-loaded]');
+    await page.click('#train-start');
+    await page.waitForFunction(() => Number(document.getElementById('train-status')?.dataset.steps ?? 0) >= 1, undefined, { timeout: 120_000 });
+    await page.click('#train-pause');
+    const entry = await page.evaluate(() => { const e = window.playground.state.models.get('bn')!; return { architecture: e.config.architecture, origin: e.origin }; });
+    expect(entry).toEqual({ architecture: 'resnet20', origin: 'resnet20-bn.safetensors' });
+    expect(await page.textContent('#train-models')).toMatch(/BatchNorm: resnet20, resnet20-bn\.safetensors, \+\d+ steps here/);
+    // the RobustNorm slot still holds the pretrained model: Train replaces it, and says so
+    await page.selectOption('#train-norm', 'rn');
+    await page.selectOption('#train-arch', 'small-cnn');
+    await page.click('#train-start');
+    expect(await page.textContent('#train-status')).toMatch(/replaced small-cnn, pretrained .* by a fresh small-cnn/);
+    await page.click('#train-pause');
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('layout and accessibility', () => {
+  it('every form control has an accessible name', async () => {
+    const unnamed = await page.$$eval('input, select, button, textarea', (controls) => controls.filter((control) => {
+      const labelled = control.getAttribute('aria-label') || control.getAttribute('aria-labelledby') || (control as HTMLInputElement).labels?.length || (control.tagName === 'BUTTON' && control.textContent?.trim());
+      return !labelled;
+    }).map((control) => control.outerHTML.slice(0, 120)));
+    expect(unnamed).toEqual([]);
+  });
+
+  it('has no horizontal scroll at 390 px', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.goto(server.url + '?backend=webasm');
+    await phone.waitForSelector('#attack-status[data-done]', { timeout: 60_000 });
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    await phone.screenshot({ path: join(output, 'phone.png'), fullPage: true });
+    await phone.close();
+    expect(width).toBeLessThanOrEqual(390);
+  });
+});
