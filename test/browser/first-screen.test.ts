@@ -119,6 +119,11 @@ describe('the first screen', () => {
   });
 
   it('trains a loaded resnet20 as a resnet20 (issue 29, case 3), and says when Train replaces the pretrained model', async () => {
+    if (!page.url().startsWith(server.url)) {
+      // run on its own (vitest -t): open the page first
+      await page.goto(server.url + '?backend=webasm');
+      await page.waitForSelector('#backend[data-ready]', { timeout: 60_000 });
+    }
     const file = join(scratch, 'resnet20-bn.safetensors');
     const config = modelConfig('resnet20', 'bn');
     writeFileSync(file, encodeCheckpoint(buildModel(config, 3), { model: config, seed: 3, training: {} }));
