@@ -19,7 +19,7 @@
  * `auto` picks webgl when a GL context exists on real graphics hardware, and
  * webasm otherwise. It never picks a software rasterizer (Mesa llvmpipe,
  * SwiftShader): measured, they ran matmul at 0.2–1.3 GFLOP/s against ≈2.5–3
- * for the webasm kernels (README "Performance"). Set the choice with `ROBUSTNORM_BACKEND` or `setBackend()`;
+ * for the webasm kernels (docs/performance.md). Set the choice with `ROBUSTNORM_BACKEND` or `setBackend()`;
  * a backend asked for by name that cannot run here is an error, never a
  * silent fallback.
  */

@@ -6,7 +6,8 @@
  * its TypeScript twin and the steps around a run: packing the inputs,
  * splitting the batch, unpacking the result. Those steps call the backend
  * through this interface only, so a reader finds a kernel's whole story in
- * its file, and gpujs-backend.ts keeps the short compile/cache/run core.
+ * its file. gpujs-backend.ts implements it, beside its other jobs (renderer
+ * detection, gpu.js patches, kernel memory, the helper thread's scheduling).
  */
 import type { BackendName, RangeLoop } from './kernel-backend.js';
 import type { Conv2dShape } from './shapes.js';

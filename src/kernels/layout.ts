@@ -2,17 +2,19 @@
  * Data layouts shared by the gpu.js convolution and matmul kernels, and the
  * plain-TypeScript packing/unpacking around them.
  *
- * Why these layouts (measured, see README "Performance"):
+ * Why these layouts (measured, see docs/performance.md):
  *
  *  - gpu.js runs one thread per output cell. On webasm it vectorizes four
  *    consecutive `thread.x` cells into one f32x4 quad; a value that is the
  *    same for all four lanes ("uniform": it does not depend on thread.x) is
- *    one scalar load plus a splat, while a lane-varying load is a gather of
- *    four scalar loads. So every kernel here puts the big, contiguous index
- *    (batch × output position) on thread.x and reads the weights uniformly.
+ *    one splatting load (`v128.load32_splat`), and a lane-varying read of
+ *    four consecutive floats is one `v128.load` (both from this project's
+ *    code generator, wasm-codegen.ts; stock gpu.js gathers four scalar loads).
+ *    So every kernel here puts the big, contiguous index (batch × output
+ *    position) on thread.x and reads the weights uniformly.
  *  - Each thread returns Array(4): four outputs that share the lane-varying
- *    load (four output channels, or four rows of a matrix). One gather then
- *    feeds four multiply-adds instead of one. That is the "several outputs
+ *    load (four output channels, or four rows of a matrix). One vector load
+ *    then feeds four multiply-adds instead of one. That is the "several outputs
  *    per thread" of the kernels below; the four values come back interleaved
  *    ([cell][4]) and `unpackQuads` puts them where they belong.
  *  - The input is zero-padded on the CPU first (`padInput`), so the kernels

@@ -3,7 +3,7 @@
  * over gpu.js 2.24.1 (pinned exactly in package.json). Written as a patch that
  * could go upstream: it changes what gpu.js emits, never what a kernel means.
  *
- * Why (measured on the project's conv forward kernel; README "Performance"):
+ * Why (measured on the project's conv forward kernel; docs/performance.md):
  * gpu.js declares every `const` and every loop counter as f32. Each array
  * read then does float index arithmetic, a saturating float→int conversion,
  * a clamp and four scalar loads with lane inserts, even when the four lanes
