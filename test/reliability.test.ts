@@ -327,3 +327,72 @@ describe('issue 29, cases 4, 7, 8, 9: checkpoints that are not what they claim',
     expect(() => checkpoint.restoreMomentum(optimizer(), net, stray)).toThrow('checkpoint: momentum saved for "conv9.weight", which the model has no parameter of');
   });
 });
+
+describe('issue 29, case 5: which dataset folder is read', () => {
+  /** A tiny Fashion-MNIST-shaped IDX folder: `count` images of one gray level, labels i mod 10. */
+  function idxFolder(count: number, gray: number): string {
+    const dir = scratch('idx');
+    const idx = (dims: number[], fill: (i: number) => number, size: number) => {
+      const bytes = Buffer.alloc(4 + 4 * dims.length + size);
+      bytes[2] = 0x08;
+      bytes[3] = dims.length;
+      dims.forEach((dim, i) => bytes.writeUInt32BE(dim, 4 + 4 * i));
+      for (let i = 0; i < size; i++) bytes[4 + 4 * dims.length + i] = fill(i);
+      return bytes;
+    };
+    for (const prefix of ['train', 't10k']) {
+      writeFileSync(join(dir, `${prefix}-images-idx3-ubyte`), idx([count, 28, 28], (i) => (Math.floor(i / 784) % 10) * gray, count * 784));
+      writeFileSync(join(dir, `${prefix}-labels-idx1-ubyte`), idx([count], (i) => i % 10, count));
+    }
+    return dir;
+  }
+
+  it('FASHION_MNIST_DIR naming a missing folder is an error, not a fall-back to another copy', async () => {
+    const { fashionMnistDir } = await import('../src/data/datasets.js');
+    const saved = process.env.FASHION_MNIST_DIR;
+    process.env.FASHION_MNIST_DIR = '/nonexistent';
+    try {
+      expect(() => fashionMnistDir()).toThrow('FASHION_MNIST_DIR=/nonexistent: no such folder');
+    } finally {
+      if (saved === undefined) delete process.env.FASHION_MNIST_DIR;
+      else process.env.FASHION_MNIST_DIR = saved;
+    }
+  });
+
+  it('a missing --data-dir for mnist-full is an error naming it', async () => {
+    const { loadDataset } = await import('../src/data/datasets.js');
+    expect(() => loadDataset('mnist-full', { dataDir: '/nonexistent/idx' })).toThrow('--data-dir /nonexistent/idx: no such folder');
+  });
+
+  it('eval of a checkpoint trained with --data-dir reads that folder, and says so', () => {
+    const dir = idxFolder(40, 20);
+    const out = scratch('idx-run');
+    const trained = cli(['train', '--dataset', 'fashion-mnist', '--data-dir', dir, '--limit', '32', '--test-limit', '8', '--batch-size', '16', '--epochs', '1', '--out', out]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr).toContain(`fashion-mnist images from ${dir}`);
+    const evaluated = cli(['eval', '--checkpoint', join(out, 'checkpoint.safetensors'), '--json'], { env: { FASHION_MNIST_DIR: '' } });
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const result = JSON.parse(evaluated.stdout);
+    expect(result.source).toBe(dir);
+    expect(result.images).toBe(40);
+    const text = cli(['eval', '--checkpoint', join(out, 'checkpoint.safetensors')]);
+    expect(text.stdout).toContain(`40 fashion-mnist test images from ${dir}`);
+  });
+});
+
+describe('issue 29, case 11: --save-examples keeps an existing .png', () => {
+  it('refuses to replace it without --force, before any attack; replaces it with --force', () => {
+    const out = scratch('examples');
+    expect(cli(smallTrain(out)).code).toBe(0);
+    const png = join(out, 'mine.png');
+    writeFileSync(png, 'my picture');
+    const attack = ['attack', '--checkpoint', join(out, 'checkpoint.safetensors'), '--attack', 'fgsm', '--stats', 'population', '--limit', '4', '--batch-size', '4', '--save-examples', png];
+    const refused = cli(attack);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`--save-examples ${png}: the file exists; pass --force to replace it`);
+    expect(readFileSync(png, 'utf8')).toBe('my picture');
+    const forced = cli([...attack, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+  });
+});

@@ -10,7 +10,7 @@ import { evaluateRobustness, type RobustnessResult } from '../attacks/evaluate.j
 import { runAttack, type AttackConfig, type AttackName } from '../attacks/registry.js';
 import { epsToPaper, epsToPixel, type EpsUnits } from '../attacks/units.js';
 import { batches } from '../data/loader.js';
-import { limitDataset, loadDataset, parseDatasetName, type Dataset } from '../data/datasets.js';
+import { checkpointDataset, limitDataset, loadDataset, type Dataset } from '../data/datasets.js';
 import type { Module } from '../nn/module.js';
 import type { NormStatistics } from '../nn/norm-statistics.js';
 import { Random } from '../random.js';
@@ -34,6 +34,8 @@ export interface AttackCommandOptions {
   cwConst: number;
   json: boolean;
   saveExamples?: string;
+  /** Replace an existing `saveExamples` file. */
+  force?: boolean;
 }
 
 /** How many examples the PNG shows. */
@@ -56,9 +58,10 @@ function evaluateAll(model: Module, test: Dataset, options: AttackCommandOptions
 
 /** Attacks the first batch (PGD if asked for, else the first attack) and draws clean / perturbation / adversarial columns. */
 /** Throws before any work if `--save-examples` cannot be written as a PNG: not `.png`, a folder, or in a missing folder. */
-function checkExamplesPath(file: string): void {
-  if (!file.toLowerCase().endsWith('.png')) throw new Error(`--save-examples ${file}: give a file name ending in .png (an existing .png is replaced)`);
+function checkExamplesPath(file: string, force: boolean): void {
+  if (!file.toLowerCase().endsWith('.png')) throw new Error(`--save-examples ${file}: give a file name ending in .png`);
   if (existsSync(file) && statSync(file).isDirectory()) throw new Error(`--save-examples ${file}: is a folder`);
+  if (existsSync(file) && !force) throw new Error(`--save-examples ${file}: the file exists; pass --force to replace it, or give another name`);
   if (!existsSync(dirname(resolve(file)))) throw new Error(`--save-examples ${file}: the folder ${dirname(resolve(file))} does not exist`);
 }
 
@@ -94,15 +97,16 @@ function printTable(results: readonly RobustnessResult[], attacks: readonly Atta
 }
 
 export function runAttackCommand(options: AttackCommandOptions): RobustnessResult[] {
-  if (options.saveExamples) checkExamplesPath(options.saveExamples);
+  if (options.saveExamples) checkExamplesPath(options.saveExamples, options.force === true);
   const { model, metadata } = loadCheckpoint(options.checkpoint);
-  const datasetName = parseDatasetName(options.dataset ?? String(metadata.training.dataset ?? 'mnist'));
-  const test = limitDataset(loadDataset(datasetName, options.dataDir ? { dataDir: options.dataDir } : {}).test, options.limit);
+  const chosen = checkpointDataset(metadata.training, options);
+  const datasetName = chosen.name;
+  const test = limitDataset(loadDataset(datasetName, chosen.dataDir !== undefined ? { dataDir: chosen.dataDir } : {}).test, options.limit);
   // Both units, always: ε_pixel = 0.3081 · ε_paper.
   const epsPixel = epsToPixel(options.eps, options.epsUnits);
   const epsPaper = options.epsUnits === 'paper' ? options.eps : epsToPaper(options.eps);
   const config: AttackConfig = { eps: epsPixel, cw: { initialConst: options.cwConst } };
-  process.stderr.write(`attacking ${metadata.model.architecture} (${metadata.model.norm.kind}) on ${test.count} ${datasetName} test images: ε = ${epsPaper.toFixed(4)} (paper units) = ${epsPixel.toFixed(4)} (pixels)\n`);
+  process.stderr.write(`attacking ${metadata.model.architecture} (${metadata.model.norm.kind}) on ${test.count} ${datasetName} test images from ${test.source}: ε = ${epsPaper.toFixed(4)} (paper units) = ${epsPixel.toFixed(4)} (pixels)\n`);
 
   const results = evaluateAll(model, test, options, config);
   // the results first: a failing write must not lose them

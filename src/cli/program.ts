@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadCheckpoint } from '../checkpoint/checkpoint-file.js';
-import { DATASET_NAMES, limitDataset, loadDataset, parseDatasetName, type DatasetName } from '../data/datasets.js';
+import { checkpointDataset, DATASET_NAMES, limitDataset, loadDataset, type DatasetName } from '../data/datasets.js';
 import { BACKEND_NAMES, disposeBackends, setBackend } from '../kernels/backend.js';
 import { MODEL_NAMES_HELP } from '../models/build.js';
 import { NORM_KINDS } from '../nn/norm-factory.js';
@@ -155,12 +155,13 @@ program
   .action((options) => {
     applyBackend(program.opts().backend);
     const { model, metadata } = loadCheckpoint(options.checkpoint);
-    const datasetName = parseDatasetName(options.dataset ?? String(metadata.training.dataset ?? 'mnist'));
-    const test = limitDataset(loadDataset(datasetName, options.dataDir ? { dataDir: options.dataDir } : {}).test, options.limit);
+    const chosen = checkpointDataset(metadata.training, options);
+    const datasetName = chosen.name;
+    const test = limitDataset(loadDataset(datasetName, chosen.dataDir !== undefined ? { dataDir: chosen.dataDir } : {}).test, options.limit);
     const statistics = parseNormStatistics(options.stats);
     const accuracy = evaluate(model, test, { batchSize: options.batchSize, statistics });
-    const result = { checkpoint: options.checkpoint, dataset: datasetName, images: test.count, statistics, batchSize: options.batchSize, accuracy };
-    console.log(options.json ? JSON.stringify(result) : `${(100 * accuracy).toFixed(2)}% clean accuracy on ${test.count} ${datasetName} test images (${statistics} statistics, batch ${options.batchSize})`);
+    const result = { checkpoint: options.checkpoint, dataset: datasetName, source: test.source, images: test.count, statistics, batchSize: options.batchSize, accuracy };
+    console.log(options.json ? JSON.stringify(result) : `${(100 * accuracy).toFixed(2)}% clean accuracy on ${test.count} ${datasetName} test images from ${test.source} (${statistics} statistics, batch ${options.batchSize})`);
   });
 
 program
@@ -179,6 +180,7 @@ program
   .option('--cw-const <c>', "Carlini–Wagner's initial c (the paper: 10 for MNIST/Fashion-MNIST)", positiveNumber, 10)
   .option('--json', 'print JSON', false)
   .option('--save-examples <file.png>', 'write a PNG grid of clean images, perturbations and adversarial images')
+  .option('--force', 'replace an existing --save-examples file', false)
   .action((options) => {
     applyBackend(program.opts().backend);
     runAttackCommand({ ...options, attacks: options.attack, statistics: options.stats });

@@ -23,6 +23,8 @@ export interface Dataset {
   channels: number;
   height: number;
   width: number;
+  /** Where the images were read from: a folder of IDX files, or the embedded `mnist` package. */
+  source?: string;
 }
 
 /** A dataset's training and test parts. */
@@ -41,8 +43,8 @@ export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dre
 
 const require = createRequire(import.meta.url);
 
-function dataset(name: string, images: Float32Array, labels: Uint8Array): Dataset {
-  return { name, images, labels, count: labels.length, channels: 1, height: 28, width: 28 };
+function dataset(name: string, images: Float32Array, labels: Uint8Array, source?: string): Dataset {
+  return { name, images, labels, count: labels.length, channels: 1, height: 28, width: 28, ...(source !== undefined ? { source } : {}) };
 }
 
 /** The seed of the embedded data's train/test split; fixed so every run sees the same split. */
@@ -63,12 +65,12 @@ function loadEmbeddedMnist(): DatasetSplit {
   const take = (indices: number[], name: string) => {
     const images = new Float32Array(indices.length * 784);
     indices.forEach((source, i) => images.set(pixels[source] as number[], i * 784));
-    return dataset(name, images, Uint8Array.from(indices.map((source) => labels[source] as number)));
+    return dataset(name, images, Uint8Array.from(indices.map((source) => labels[source] as number)), 'the embedded mnist package');
   };
   return { train: take(order.slice(0, EMBEDDED_TRAIN_COUNT), 'mnist/train'), test: take(order.slice(EMBEDDED_TRAIN_COUNT), 'mnist/test') };
 }
 
-function loadIdxPair(name: string, imagesFile: string, labelsFile: string): Dataset {
+function loadIdxPair(name: string, imagesFile: string, labelsFile: string, source: string): Dataset {
   const images = readIdx(imagesFile);
   const labels = readIdx(labelsFile);
   if (images.dims.length !== 3 || images.dims[1] !== 28 || images.dims[2] !== 28) {
@@ -82,7 +84,7 @@ function loadIdxPair(name: string, imagesFile: string, labelsFile: string): Data
   }
   const pixels = new Float32Array(images.data.length);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (images.data[i] as number) / 255;
-  return dataset(name, pixels, Uint8Array.from(labels.data));
+  return dataset(name, pixels, Uint8Array.from(labels.data), source);
 }
 
 /** Finds `<prefix>-images-idx3-ubyte[.gz]` and its labels in `dir`. */
@@ -95,9 +97,10 @@ function idxFiles(dir: string, prefix: 'train' | 't10k'): [string, string] {
 }
 
 function loadIdxDirectory(name: string, dir: string): DatasetSplit {
+  if (!existsSync(dir)) throw new Error(`--data-dir ${dir}: no such folder`);
   const [trainImages, trainLabels] = idxFiles(dir, 'train');
   const [testImages, testLabels] = idxFiles(dir, 't10k');
-  return { train: loadIdxPair(`${name}/train`, trainImages, trainLabels), test: loadIdxPair(`${name}/test`, testImages, testLabels) };
+  return { train: loadIdxPair(`${name}/train`, trainImages, trainLabels, dir), test: loadIdxPair(`${name}/test`, testImages, testLabels, dir) };
 }
 
 export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -106,7 +109,11 @@ export const DEBIAN_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 export function fashionMnistDir(dataDir?: string): string {
   // a folder asked for by name is used or is an error, never passed over for another
   if (dataDir !== undefined && dataDir !== '' && !existsSync(dataDir)) throw new Error(`--data-dir ${dataDir}: no such folder`);
-  const candidates = [dataDir, process.env.FASHION_MNIST_DIR, DEBIAN_FASHION_MNIST_DIR].filter((dir): dir is string => dir !== undefined && dir !== '');
+  const fromEnvironment = process.env.FASHION_MNIST_DIR;
+  if ((dataDir === undefined || dataDir === '') && fromEnvironment !== undefined && fromEnvironment !== '' && !existsSync(fromEnvironment)) {
+    throw new Error(`FASHION_MNIST_DIR=${fromEnvironment}: no such folder (unset it to read ${DEBIAN_FASHION_MNIST_DIR})`);
+  }
+  const candidates = [dataDir, fromEnvironment, DEBIAN_FASHION_MNIST_DIR].filter((dir): dir is string => dir !== undefined && dir !== '');
   for (const dir of candidates) if (existsSync(dir)) return dir;
   throw new Error(
     `Fashion-MNIST not found (looked in ${candidates.join(', ')}). Get it with \`sudo apt-get install dataset-fashion-mnist\` (Debian), ` +
@@ -138,5 +145,20 @@ export function loadDataset(name: DatasetName, options: { dataDir?: string } = {
 export function limitDataset(data: Dataset, limit: number | undefined): Dataset {
   if (limit === undefined || limit >= data.count) return data;
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`limit must be a positive integer, got ${limit}`);
-  return dataset(data.name, data.images.slice(0, limit * 784), data.labels.slice(0, limit));
+  return dataset(data.name, data.images.slice(0, limit * 784), data.labels.slice(0, limit), data.source);
+}
+
+/**
+ * The dataset a checkpoint is evaluated or attacked on: the one named, else the
+ * one it was trained on; read from the folder named (`dataDir`), else, for the
+ * dataset it was trained on, from the folder it was trained from (its
+ * recorded settings), else from the dataset's default place.
+ */
+export function checkpointDataset(training: Record<string, unknown>, options: { dataset?: string; dataDir?: string }): { name: DatasetName; dataDir?: string } {
+  const trainedOn = typeof training.dataset === 'string' ? training.dataset : 'mnist';
+  const name = parseDatasetName(options.dataset ?? trainedOn);
+  if (options.dataDir !== undefined) return { name, dataDir: options.dataDir };
+  const settings = training.settings as { dataDir?: unknown } | undefined;
+  const trainedFrom = name === trainedOn && typeof settings?.dataDir === 'string' ? settings.dataDir : undefined;
+  return { name, ...(trainedFrom !== undefined ? { dataDir: trainedFrom } : {}) };
 }

@@ -161,7 +161,7 @@ function trainLocked(options: TrainingRunOptions, reporting: TrainingReporting):
   restoreMomentum(optimizer, model, momentum);
   const schedule = multiStepLR(options.lr, options.milestones, options.gamma);
   const perturbationNote = perturbation ? ` ${perturbation.description}` : '';
-  log(`training ${config.architecture} (${config.norm.kind}) on ${train.count} ${options.dataset} images${perturbationNote}, testing on ${test.count}, backend ${getBackend().name}`);
+  log(`training ${config.architecture} (${config.norm.kind}) on ${train.count} ${options.dataset} images from ${train.source}${perturbationNote}, testing on ${test.count}, backend ${getBackend().name}`);
 
   for (let epoch = history.length; epoch < options.epochs; epoch++) {
     optimizer.lr = schedule(epoch);
