@@ -21,7 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['attacks'],
   ['experiments'],
   ['cli'],
-  ['browser.ts', 'index.ts'],
+  ['browser.ts', 'index.ts', 'internals.ts'],
 ];
 
 const SRC = resolve(__dirname, '../src');

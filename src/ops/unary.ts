@@ -5,6 +5,7 @@
 import { record } from '../tensor/autograd.js';
 import { allocateToOverwrite, Tensor, type TypedArray } from '../tensor/tensor.js';
 import { splitLoop } from '../kernels/split-loop.js';
+import { bitsOf, clampRun, maskRun } from '../kernels/elementwise-loops.js';
 import { fastPathFor } from '../kernels/backend.js';
 
 /** out[i] = f(x[i]). */
@@ -92,16 +93,10 @@ export function relu(x: Tensor): Tensor {
 
 /*
  * relu is the hottest element-wise op of a training step, so it has its own
- * loops (map/mapWith's shared call of `f` cannot be inlined), and for float32
- * they have no branch: on activations whose signs look random,
- * `x > 0 ? x : 0` is mispredicted on every other value (measured 13 → 4 ms on
- * 1.6M values). They work on the float's bits instead:
- *   forward   bits & ~(bits >> 31)        the sign bit set (x < 0, −0, −∞) gives +0
- *   backward  gradBits & −[bits > 0]      keeps ∂L/∂y where x > 0, +0 elsewhere
- * (the bits of a float, read as an integer, are > 0 exactly when the float is;
- * a NaN input stays NaN forward and passes the gradient, as in PyTorch).
- * float64 (gradient checks) and the readable path (`setBackend('reference')`,
- * fastPathFor in kernels/backend.ts) keep the plain comparisons.
+ * loops (map/mapWith's shared call of `f` cannot be inlined). On the fast
+ * path float32 runs branch-free loops on the float's bits, with the same
+ * results (kernels/elementwise-loops.ts); float64 (gradient checks) and the
+ * readable path (`setBackend('reference')`) run the comparisons below.
  */
 function reluForward(input: TypedArray, out: TypedArray): void {
   if (input instanceof Float32Array && out instanceof Float32Array && fastPathFor('float32')) {
@@ -109,56 +104,6 @@ function reluForward(input: TypedArray, out: TypedArray): void {
     return;
   }
   for (let i = 0; i < out.length; i++) out[i] = (input[i] as number) > 0 ? (input[i] as number) : 0;
-}
-
-/** The float32 values' bits, as integers (a view, no copy). */
-export function bitsOf(values: Float32Array): Int32Array {
-  return new Int32Array(values.buffer, values.byteOffset, values.length);
-}
-
-/**
- * relu's forward rule on the bits of float32 values [first, end):
- * to = max(from, 0); `fromBits` and `toBits` may be the same array (in
- * place). Used by `relu` and addRelu; a RangeLoop, so a long run is split over
- * the webasm backend's two threads (kernels/split-loop.ts).
- */
-export function clampRun(task: { fromBits: Int32Array; toBits: Int32Array }, first: number, end: number): void {
-  const { fromBits, toBits } = task;
-  // four values a step, then the rest: measured ≈1.5× faster (V8 checks the loop and the arrays once a step)
-  let i = first;
-  for (; i + 3 < end; i += 4) {
-    const b0 = fromBits[i] as number;
-    const b1 = fromBits[i + 1] as number;
-    const b2 = fromBits[i + 2] as number;
-    const b3 = fromBits[i + 3] as number;
-    toBits[i] = b0 & ~(b0 >> 31);
-    toBits[i + 1] = b1 & ~(b1 >> 31);
-    toBits[i + 2] = b2 & ~(b2 >> 31);
-    toBits[i + 3] = b3 & ~(b3 >> 31);
-  }
-  for (; i < end; i++) {
-    const b = fromBits[i] as number;
-    toBits[i] = b & ~(b >> 31);
-  }
-}
-
-/**
- * relu's backward rule on bits, for [first, end): into = ∂L/∂y where the
- * values in `outputBits` are > 0, else +0 (the ReLU's input or its output:
- * one is > 0 exactly where the other is). Used by `relu` and addRelu; a
- * RangeLoop, as clampRun.
- */
-export function maskRun(task: { outputBits: Int32Array; gradBits: Int32Array; intoBits: Int32Array }, first: number, end: number): void {
-  const { outputBits, gradBits, intoBits } = task;
-  // four values a step, then the rest (as clampRun)
-  let i = first;
-  for (; i + 3 < end; i += 4) {
-    intoBits[i] = (gradBits[i] as number) & -Number((outputBits[i] as number) > 0);
-    intoBits[i + 1] = (gradBits[i + 1] as number) & -Number((outputBits[i + 1] as number) > 0);
-    intoBits[i + 2] = (gradBits[i + 2] as number) & -Number((outputBits[i + 2] as number) > 0);
-    intoBits[i + 3] = (gradBits[i + 3] as number) & -Number((outputBits[i + 3] as number) > 0);
-  }
-  for (; i < end; i++) intoBits[i] = (gradBits[i] as number) & -Number((outputBits[i] as number) > 0);
 }
 
 function reluBackward(input: TypedArray, gradOut: TypedArray, gradInput: TypedArray): void {
