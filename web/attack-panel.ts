@@ -7,74 +7,78 @@
  * white-box with its own statistics. A batch mode draws Table 1 for the
  * loaded models on 256 test digits.
  */
-import { argmaxOf, ATTACK_NAMES, batchOf, epsToPixel, evaluateRobustness, Random, runAttack, type AttackName, type NormStatistics, type Tensor } from '../src/browser.js';
+import { argmaxOf, ATTACK_NAMES, encodeCheckpoint, epsToPixel, evaluateRobustness, type AttackName } from '../src/browser.js';
 import { paperAttackSettings } from '../src/attacks/registry.js';
+import { ATTACK_BATCH, attackDigit, SETTINGS, verdict, type SettingResult } from './attack-core.js';
+import type { WorkerAnswer } from './attack-worker.js';
 import { wilsonInterval } from '../src/experiments/intervals.js';
 import { PAPER_TABLE1 } from '../src/experiments/paper-results.js';
 import { drawChart } from './charts.js';
-import { ACCURACY_DIGITS, digits, drawDigit, el, firstImageProbabilities, modelIn, nextFrame, testAccuracy, UNTRAINED_BELOW, type Slot } from './state.js';
+import { ACCURACY_DIGITS, digits, drawDigit, el, modelIn, nextFrame, testAccuracy, UNTRAINED_BELOW, type Slot } from './state.js';
+
+let worker: Worker | null = null;
+let pending: { id: number; resolve(answer: { results: SettingResult[]; accuracies: number[] } | null): void; reject(error: Error): void; progress(done: number, total: number): void } | null = null;
+let nextId = 0;
+
+/** Stops the running attack (the worker is ended and a fresh one starts with the next attack). */
+function cancelAttack(): void {
+  worker?.terminate();
+  worker = null;
+  pending?.resolve(null);
+  pending = null;
+}
+
+/** The page's current models as checkpoint bytes, keyed so the worker rebuilds a model only when it changed. */
+function modelBytes(slot: Slot): { bytes: Uint8Array; key: string } {
+  const entry = modelIn(slot);
+  return { bytes: encodeCheckpoint(entry.model, { model: entry.config, seed: 0, training: {} }), key: `${slot} ${entry.origin} ${entry.config.architecture} ${entry.steps} ${modelGeneration(entry)}` };
+}
+const generations = new WeakMap<object, number>();
+let generation = 0;
+function modelGeneration(entry: object): number {
+  if (!generations.has(entry)) generations.set(entry, ++generation);
+  return generations.get(entry) as number;
+}
+
+/**
+ * Runs attackDigit in the attack worker (web/attack-worker.ts), so that the
+ * page's main thread stays free; null when cancelled. Where workers cannot
+ * start, it runs here, on the page (then the page is busy until it ends).
+ */
+async function attackOffThePage(request: { index: number; attack: AttackName; eps: number; drawn: Float32Array | null; drawnLabel: number | null }, progress: (done: number, total: number) => void): Promise<{ results: SettingResult[]; accuracies: number[] } | null> {
+  if (typeof Worker === 'undefined') {
+    const results = attackDigit(request.index, request.attack, request.eps, request.drawn, 0, request.drawnLabel);
+    return { results, accuracies: SETTINGS.map((setting) => testAccuracy(modelIn(setting.slot), setting.statistics)) };
+  }
+  if (worker === null) {
+    worker = new Worker('attack-worker.js', { type: 'module' });
+    worker.postMessage({ type: 'digits', test: digits().test });
+    worker.onmessage = (event: MessageEvent<WorkerAnswer>) => {
+      const answer = event.data;
+      if (pending === null || answer.id !== pending.id) return;
+      if (answer.type === 'progress') pending.progress(answer.done, answer.total);
+      else if (answer.type === 'error') pending.reject(new Error(answer.message));
+      else pending.resolve({ results: answer.results, accuracies: answer.accuracies });
+      if (answer.type !== 'progress') pending = null;
+    };
+    worker.onerror = (event) => {
+      pending?.reject(new Error(`the attack worker failed: ${event.message}`));
+      pending = null;
+      worker = null;
+    };
+  }
+  const id = ++nextId;
+  const models = { bn: modelBytes('bn'), rn: modelBytes('rn') };
+  return new Promise((resolve, reject) => {
+    pending = { id, resolve, reject, progress };
+    worker!.postMessage({ type: 'attack', id, models, ...request });
+  });
+}
 
 /** The last attack's results (for the browser tests and the console). */
 export const attackLog: { last: SettingResult[] | null } = { last: null };
 
-/** The paper's inference batch. */
-export const ATTACK_BATCH = 128;
-
-/** A model setting the panel compares. */
-export interface Setting {
-  label: string;
-  slot: Slot;
-  statistics: NormStatistics;
-}
-
-export const SETTINGS: Setting[] = [
-  { label: 'BatchNorm, population statistics (P)', slot: 'bn', statistics: 'population' },
-  { label: 'BatchNorm, batch statistics (B)', slot: 'bn', statistics: 'batch' },
-  { label: 'RobustNorm', slot: 'rn', statistics: 'batch' },
-];
-
-/** What one setting predicted for the chosen digit, clean and attacked. */
-export interface SettingResult {
-  label: string;
-  clean: number[];
-  adversarial: number[];
-  adversarialImage: Float32Array;
-  /** The label the attack pushed away from (the true label, the one the visitor gave a drawing, or the clean prediction). */
-  attackedAs: number;
-}
-
-/**
- * Attacks the batch that starts at test digit `index` (or holds `drawn` in its
- * place) against each setting. A test digit is attacked against its true
- * label; a drawing against `drawnLabel`, the digit the visitor says it is, or,
- * when they did not say, against each setting's clean prediction.
- */
-export function attackDigit(index: number, attack: AttackName, epsPaper: number, drawn: Float32Array | null = null, seed = 0, drawnLabel: number | null = null): SettingResult[] {
-  const test = digits().test;
-  if (!Number.isInteger(index) || index < 0 || index >= test.count) throw new Error(`the test digit index must be a whole number from 0 to ${test.count - 1}, got ${index}`);
-  if (!(epsPaper > 0)) throw new Error(`ε must be above 0 to attack, got ${epsPaper}`);
-  const indices = Array.from({ length: ATTACK_BATCH }, (_, i) => (index + i) % test.count);
-  const { images, labels } = batchOf(test, indices);
-  if (drawn !== null) (images.data as Float32Array).set(drawn, 0);
-  const config = paperAttackSettings(epsPaper);
-  return SETTINGS.map((setting) => {
-    const { model } = modelIn(setting.slot);
-    const clean = firstImageProbabilities(model, images, setting.statistics); // leaves the model in eval mode with these statistics
-    const attackedAs = drawn === null ? (labels[0] as number) : (drawnLabel ?? argmaxOf(clean, 0, 10));
-    const targets = Uint8Array.from(labels);
-    targets[0] = attackedAs;
-    const adversarial: Tensor = runAttack(attack, model, images, targets, config, new Random(seed));
-    const attacked = firstImageProbabilities(model, adversarial, setting.statistics);
-    return { label: setting.label, clean, adversarial: attacked, adversarialImage: Float32Array.from((adversarial.data as Float32Array).subarray(0, 784)), attackedAs };
-  });
-}
-
-/** The verdict on one setting, read against the true label when there is one ("correct → fooled"), else against the clean prediction. */
-export function verdict(before: number, after: number, truth: number | null): { text: string; good: boolean } {
-  if (truth === null) return after === before ? { text: 'prediction kept (no true label: read against the clean prediction)', good: true } : { text: `prediction changed (no true label: read against the clean prediction)`, good: false };
-  if (before !== truth) return { text: `wrong already (a ${truth}, read as ${before} before the attack)`, good: false };
-  return after === truth ? { text: 'correct → still correct', good: true } : { text: `correct → fooled (now ${after})`, good: false };
-}
+export { ATTACK_BATCH, SETTINGS, attackDigit, verdict, type Setting, type SettingResult } from './attack-core.js';
 
 /** The attack panel's handle: open it on a test digit and run the attack at once (the first screen). */
 export interface AttackPanel {
@@ -89,6 +93,8 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
   const eps = el('input', { id: 'attack-eps', type: 'range', min: '0', max: '1', step: '0.01', value: '0.2', 'aria-label': 'ε, the attack budget in the paper\'s units' });
   const epsLabel = el('span', { id: 'attack-eps-label' });
   const run = el('button', { id: 'attack-run' }, 'Attack');
+  const cancel = el('button', { id: 'attack-cancel', disabled: '' }, 'Cancel');
+  cancel.addEventListener('click', () => cancelAttack());
   const status = el('p', { id: 'attack-status', class: 'status', 'aria-live': 'polite' });
   const clean = el('canvas', { class: 'digit', id: 'attack-clean', role: 'img', 'aria-label': 'the chosen test digit' });
   const draw = el('canvas', { class: 'draw', width: '140', height: '140', role: 'img', 'aria-label': 'drawing pad: draw a digit with the mouse or a finger' });
@@ -101,7 +107,7 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
   const tableRun = el('button', { id: 'table1-run' }, 'Table 1 on 256 test digits (all five attacks)');
   const tableBox = el('div', { id: 'table1' });
   root.append(
-    el('div', { class: 'row' }, 'test digit ', index, randomDigit, ' attack ', attack, ' ε ', eps, epsLabel, run),
+    el('div', { class: 'row' }, 'test digit ', index, randomDigit, ' attack ', attack, ' ε ', eps, epsLabel, run, cancel),
     el('div', { class: 'panel-grid' },
       el('figure', {}, clean, el('figcaption', {}, 'clean digit')),
       el('figure', {}, draw, el('figcaption', {}, el('label', {}, useDrawn, ' attack my drawing '), clear, el('br'), drawnLabel))),
@@ -202,10 +208,21 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
     try {
       const drawn = useDrawn.checked ? drawnDigit() : null;
       const stated = drawnLabel.value === '' ? null : Number(drawnLabel.value);
-      const outcome = attackDigit(i, attack.value as AttackName, Number(eps.value), drawn, 0, stated);
+      run.disabled = true;
+      cancel.disabled = false;
+      const answer = await attackOffThePage({ index: i, attack: attack.value as AttackName, eps: Number(eps.value), drawn, drawnLabel: stated }, (done, total) => {
+        status.textContent = `running ${attack.value.toUpperCase()} in a worker: ${done} of ${total} settings done… (Cancel stops it)`;
+      });
+      run.disabled = false;
+      cancel.disabled = true;
+      if (answer === null) {
+        status.textContent = 'cancelled';
+        status.dataset.cancelled = String(Date.now());
+        return;
+      }
+      const { results: outcome, accuracies: flags } = answer;
       attackLog.last = outcome;
       const label = drawn === null ? (digits().test.labels[i] as number) : stated;
-      const flags = SETTINGS.map((setting) => testAccuracy(modelIn(setting.slot), setting.statistics));
       const original = drawn ?? digits().test.images.subarray(i * 784, (i + 1) * 784);
       results.replaceChildren(...outcome.map((result, k) => {
         const adversarialCanvas = el('canvas', { class: 'digit' });
@@ -247,6 +264,8 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
         },
       });
     } catch (error) {
+      run.disabled = false;
+      cancel.disabled = true;
       status.textContent = `the attack failed: ${(error as Error).message}`;
       status.dataset.error = 'attack';
       console.error(error);

@@ -1,6 +1,7 @@
 /**
  * Builds the browser playground into a static folder (default web/dist):
  *   main.js       the page's code and robustnorm's browser core, bundled by esbuild
+ *   attack-worker.js  the attack panel's worker (attacks off the main thread)
  *   index.html    the page, style.css its look
  *   digits.bin    the embedded MNIST split (the same 8,000 / 2,000 digits as Node's `mnist`)
  *   source/       the annotated RobustNorm source the backward-pass panel links to
@@ -32,14 +33,15 @@ export function defaultOutDir(): string {
 export async function buildPlayground(outDir = defaultOutDir()): Promise<PlaygroundBuild> {
   mkdirSync(join(outDir, 'source'), { recursive: true });
   await build({
-    entryPoints: [join(webDir, 'main.ts')],
+    entryPoints: [join(webDir, 'main.ts'), join(webDir, 'attack-worker.ts')],
     bundle: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
     minify: true,
     sourcemap: true,
-    outfile: join(outDir, 'main.js'),
+    outdir: outDir,
+    entryNames: '[name]',
     logLevel: 'warning',
   });
   for (const file of ['index.html', 'style.css']) copyFileSync(join(webDir, file), join(outDir, file));

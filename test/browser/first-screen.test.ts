@@ -42,6 +42,13 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
+/** Opens the page when a test runs on its own (vitest -t), as on the old page to show the test fails there. */
+async function openIfAlone(): Promise<void> {
+  if (page.url().startsWith(server.url)) return;
+  await page.goto(server.url + '?backend=webasm');
+  await page.waitForSelector('#backend[data-ready]', { timeout: 60_000 });
+}
+
 /** Sets the attack panel's ε slider and says so to the page. */
 async function setEps(target: Page, value: string): Promise<void> {
   await target.$eval('#attack-eps', (input, v) => {
@@ -119,11 +126,7 @@ describe('the first screen', () => {
   });
 
   it('trains a loaded resnet20 as a resnet20 (issue 29, case 3), and says when Train replaces the pretrained model', async () => {
-    if (!page.url().startsWith(server.url)) {
-      // run on its own (vitest -t): open the page first
-      await page.goto(server.url + '?backend=webasm');
-      await page.waitForSelector('#backend[data-ready]', { timeout: 60_000 });
-    }
+    await openIfAlone();
     const file = join(scratch, 'resnet20-bn.safetensors');
     const config = modelConfig('resnet20', 'bn');
     writeFileSync(file, encodeCheckpoint(buildModel(config, 3), { model: config, seed: 3, training: {} }));
@@ -141,6 +144,43 @@ describe('the first screen', () => {
     await page.click('#train-start');
     expect(await page.textContent('#train-status')).toMatch(/replaced small-cnn, pretrained .* by a fresh small-cnn/);
     await page.click('#train-pause');
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('no freezes', () => {
+  it('never blocks the main thread for more than 200 ms during a PGD attack, and Cancel stops one', async () => {
+    // a fresh page: the pretrained small-cnns (the resnet20 test above left a resnet20 in the BatchNorm slot)
+    await page.goto(server.url + '?backend=webasm');
+    await page.waitForSelector('#attack-status[data-done]', { timeout: 60_000 });
+    await page.fill('#attack-index', '5');
+    await page.dispatchEvent('#attack-index', 'change');
+    await page.selectOption('#attack-name', 'pgd');
+    await setEps(page, '0.2');
+    await page.evaluate(() => {
+      const longest = { ms: 0, count: 0 };
+      (window as unknown as { longest: typeof longest }).longest = longest;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          longest.count++;
+          longest.ms = Math.max(longest.ms, entry.duration);
+        }
+      }).observe({ type: 'longtask' });
+      delete document.getElementById('attack-status')!.dataset.done;
+    });
+    await page.click('#attack-run');
+    await page.waitForSelector('#attack-status[data-done]', { timeout: 120_000 });
+    const longest = await page.evaluate(() => (window as unknown as { longest: { ms: number; count: number } }).longest);
+    writeFileSync(join(output, 'longest-task-during-attack.json'), `${JSON.stringify(longest)}\n`);
+    console.log(`longest main-thread task during a PGD attack: ${longest.ms.toFixed(0)} ms (${longest.count} over 50 ms)`);
+    expect(longest.ms).toBeLessThanOrEqual(200);
+    expect(await page.locator('#attack-results figure').count()).toBe(3);
+    // Cancel: the running attack stops and says so
+    await page.click('#attack-run');
+    await page.waitForSelector('#attack-cancel:not([disabled])');
+    await page.click('#attack-cancel');
+    await page.waitForSelector('#attack-status[data-cancelled]');
+    expect(await page.textContent('#attack-status')).toBe('cancelled');
     expect(problems).toEqual([]);
   });
 });

@@ -1,0 +1,68 @@
+/**
+ * The attack panel's computation, free of the page (it runs in the attack
+ * worker, web/attack-worker.ts, and in Node's tests): one digit in a batch of
+ * 128 test digits, attacked against BatchNorm (P), BatchNorm (B) and RobustNorm.
+ */
+import { argmaxOf, batchOf, Random, runAttack, type AttackName, type NormStatistics, type Tensor } from '../src/browser.js';
+import { paperAttackSettings } from '../src/attacks/registry.js';
+import { digits, firstImageProbabilities, modelIn, type Slot } from './state.js';
+
+/** The paper's inference batch. */
+export const ATTACK_BATCH = 128;
+
+/** A model setting the panel compares. */
+export interface Setting {
+  label: string;
+  slot: Slot;
+  statistics: NormStatistics;
+}
+
+export const SETTINGS: Setting[] = [
+  { label: 'BatchNorm, population statistics (P)', slot: 'bn', statistics: 'population' },
+  { label: 'BatchNorm, batch statistics (B)', slot: 'bn', statistics: 'batch' },
+  { label: 'RobustNorm', slot: 'rn', statistics: 'batch' },
+];
+
+/** What one setting predicted for the chosen digit, clean and attacked. */
+export interface SettingResult {
+  label: string;
+  clean: number[];
+  adversarial: number[];
+  adversarialImage: Float32Array;
+  /** The label the attack pushed away from (the true label, the one the visitor gave a drawing, or the clean prediction). */
+  attackedAs: number;
+}
+
+/**
+ * Attacks the batch that starts at test digit `index` (or holds `drawn` in its
+ * place) against each setting. A test digit is attacked against its true
+ * label; a drawing against `drawnLabel`, the digit the visitor says it is, or,
+ * when they did not say, against each setting's clean prediction.
+ */
+export function attackDigit(index: number, attack: AttackName, epsPaper: number, drawn: Float32Array | null = null, seed = 0, drawnLabel: number | null = null, onSetting?: (done: number) => void): SettingResult[] {
+  const test = digits().test;
+  if (!Number.isInteger(index) || index < 0 || index >= test.count) throw new Error(`the test digit index must be a whole number from 0 to ${test.count - 1}, got ${index}`);
+  if (!(epsPaper > 0)) throw new Error(`ε must be above 0 to attack, got ${epsPaper}`);
+  const indices = Array.from({ length: ATTACK_BATCH }, (_, i) => (index + i) % test.count);
+  const { images, labels } = batchOf(test, indices);
+  if (drawn !== null) (images.data as Float32Array).set(drawn, 0);
+  const config = paperAttackSettings(epsPaper);
+  return SETTINGS.map((setting) => {
+    const { model } = modelIn(setting.slot);
+    const clean = firstImageProbabilities(model, images, setting.statistics); // leaves the model in eval mode with these statistics
+    const attackedAs = drawn === null ? (labels[0] as number) : (drawnLabel ?? argmaxOf(clean, 0, 10));
+    const targets = Uint8Array.from(labels);
+    targets[0] = attackedAs;
+    const adversarial: Tensor = runAttack(attack, model, images, targets, config, new Random(seed));
+    const attacked = firstImageProbabilities(model, adversarial, setting.statistics);
+    onSetting?.(SETTINGS.indexOf(setting) + 1);
+    return { label: setting.label, clean, adversarial: attacked, adversarialImage: Float32Array.from((adversarial.data as Float32Array).subarray(0, 784)), attackedAs };
+  });
+}
+
+/** The verdict on one setting, read against the true label when there is one ("correct → fooled"), else against the clean prediction. */
+export function verdict(before: number, after: number, truth: number | null): { text: string; good: boolean } {
+  if (truth === null) return after === before ? { text: 'prediction kept (no true label: read against the clean prediction)', good: true } : { text: `prediction changed (no true label: read against the clean prediction)`, good: false };
+  if (before !== truth) return { text: `wrong already (a ${truth}, read as ${before} before the attack)`, good: false };
+  return after === truth ? { text: 'correct → still correct', good: true } : { text: `correct → fooled (now ${after})`, good: false };
+}
