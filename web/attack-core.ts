@@ -3,7 +3,7 @@
  * worker, web/attack-worker.ts, and in Node's tests): one digit in a batch of
  * 128 test digits, attacked against BatchNorm (P), BatchNorm (B) and RobustNorm.
  */
-import { argmaxOf, batchOf, Random, runAttack, type AttackName, type NormStatistics, type Tensor } from '../src/browser.js';
+import { argmaxOf, batchOf, evaluateRobustness, Random, runAttack, type AttackName, type NormStatistics, type Tensor } from '../src/browser.js';
 import { paperAttackSettings } from '../src/attacks/registry.js';
 import { digits, firstImageProbabilities, modelIn, type Slot } from './state.js';
 
@@ -65,4 +65,31 @@ export function verdict(before: number, after: number, truth: number | null): { 
   if (truth === null) return after === before ? { text: 'prediction kept (no true label: read against the clean prediction)', good: true } : { text: `prediction changed (no true label: read against the clean prediction)`, good: false };
   if (before !== truth) return { text: `wrong already (a ${truth}, read as ${before} before the attack)`, good: false };
   return after === truth ? { text: 'correct → still correct', good: true } : { text: `correct → fooled (now ${after})`, good: false };
+}
+
+/** One point of the headline chart: a setting's accuracy on the first test digits under FGSM at ε (paper units). */
+export interface CurvePoint {
+  setting: string;
+  eps: number;
+  accuracy: number;
+}
+
+/** The ε values of the headline chart (the paper's MNIST ε is 0.2). */
+export const CURVE_EPS = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
+
+/** Accuracy against ε for the three settings on the first `count` test digits (batches of 128, each setting attacked with its own statistics). */
+export function accuracyCurve(count: number, attack: AttackName = 'fgsm', onPoint?: (done: number, total: number) => void): CurvePoint[] {
+  const test = digits().test;
+  const data = { name: 'mnist/test', images: test.images.subarray(0, count * 784), labels: test.labels.subarray(0, count), count, channels: 1, height: 28, width: 28 };
+  const points: CurvePoint[] = [];
+  const total = SETTINGS.length * CURVE_EPS.length;
+  for (const setting of SETTINGS) {
+    const { model } = modelIn(setting.slot);
+    for (const eps of CURVE_EPS) {
+      const result = evaluateRobustness(model, data, { ...paperAttackSettings(Math.max(eps, 1e-6)), attacks: eps === 0 ? [] : [attack], batchSize: ATTACK_BATCH, statistics: setting.statistics, seed: 0 });
+      points.push({ setting: setting.label, eps, accuracy: eps === 0 ? result.cleanAccuracy : (result.attacks[0] as { accuracy: number }).accuracy });
+      onPoint?.(points.length, total);
+    }
+  }
+  return points;
 }

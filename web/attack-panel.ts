@@ -9,24 +9,66 @@
  */
 import { argmaxOf, ATTACK_NAMES, encodeCheckpoint, epsToPixel, evaluateRobustness, type AttackName } from '../src/browser.js';
 import { paperAttackSettings } from '../src/attacks/registry.js';
-import { ATTACK_BATCH, attackDigit, SETTINGS, verdict, type SettingResult } from './attack-core.js';
-import type { WorkerAnswer } from './attack-worker.js';
+import { ATTACK_BATCH, attackDigit, CURVE_EPS, SETTINGS, verdict, type CurvePoint, type SettingResult } from './attack-core.js';
+import type { WorkerAnswer, WorkerRequest } from './attack-worker.js';
+import type { View } from 'vega';
 import { wilsonInterval } from '../src/experiments/intervals.js';
 import { PAPER_TABLE1 } from '../src/experiments/paper-results.js';
 import { drawChart } from './charts.js';
 import { ACCURACY_DIGITS, digits, drawDigit, el, modelIn, nextFrame, testAccuracy, UNTRAINED_BELOW, type Slot } from './state.js';
 
-let worker: Worker | null = null;
-let pending: { id: number; resolve(answer: { results: SettingResult[]; accuracies: number[] } | null): void; reject(error: Error): void; progress(done: number, total: number): void } | null = null;
-let nextId = 0;
+/**
+ * A worker (web/attack-worker.ts) that runs attacks off the page's main
+ * thread, one request at a time, with progress; cancel() ends it (a fresh one
+ * starts with the next request).
+ */
+class AttackWorker {
+  private worker: Worker | null = null;
+  private pending: { id: number; resolve(answer: WorkerAnswer | null): void; reject(error: Error): void; progress(done: number, total: number): void } | null = null;
+  private nextId = 0;
 
-/** Stops the running attack (the worker is ended and a fresh one starts with the next attack). */
-function cancelAttack(): void {
-  worker?.terminate();
-  worker = null;
-  pending?.resolve(null);
-  pending = null;
+  cancel(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.pending?.resolve(null);
+    this.pending = null;
+  }
+
+  /** Sends `request` (with the page's current models) and resolves with the answer, or null when cancelled. */
+  ask(request: DistributiveOmit<WorkerRequest, 'id' | 'models'>, progress: (done: number, total: number) => void): Promise<WorkerAnswer | null> {
+    if (this.worker === null) {
+      const worker = new Worker('attack-worker.js', { type: 'module' });
+      worker.postMessage({ type: 'digits', test: digits().test });
+      worker.onmessage = (event: MessageEvent<WorkerAnswer>) => {
+        const answer = event.data;
+        const pending = this.pending;
+        if (pending === null || answer.id !== pending.id) return;
+        if (answer.type === 'progress') return pending.progress(answer.done, answer.total);
+        this.pending = null;
+        if (answer.type === 'error') pending.reject(new Error(answer.message));
+        else pending.resolve(answer);
+      };
+      worker.onerror = (event) => {
+        this.pending?.reject(new Error(`the attack worker failed: ${event.message}`));
+        this.pending = null;
+        this.worker = null;
+      };
+      this.worker = worker;
+    }
+    this.pending?.resolve(null);
+    const id = ++this.nextId;
+    const models = { bn: modelBytes('bn'), rn: modelBytes('rn') };
+    return new Promise((resolve, reject) => {
+      this.pending = { id, resolve, reject, progress };
+      this.worker!.postMessage({ ...request, id, models });
+    });
+  }
 }
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+const attackWorker = new AttackWorker();
+/** The headline chart's own worker, so that it and an attack run side by side (on both cores). */
+const curveWorker = new AttackWorker();
 
 /** The page's current models as checkpoint bytes, keyed so the worker rebuilds a model only when it changed. */
 function modelBytes(slot: Slot): { bytes: Uint8Array; key: string } {
@@ -41,38 +83,114 @@ function modelGeneration(entry: object): number {
 }
 
 /**
- * Runs attackDigit in the attack worker (web/attack-worker.ts), so that the
- * page's main thread stays free; null when cancelled. Where workers cannot
- * start, it runs here, on the page (then the page is busy until it ends).
+ * Runs attackDigit in the attack worker, so that the page's main thread stays
+ * free; null when cancelled. Where workers cannot start, it runs here, on the
+ * page (then the page is busy until it ends).
  */
 async function attackOffThePage(request: { index: number; attack: AttackName; eps: number; drawn: Float32Array | null; drawnLabel: number | null }, progress: (done: number, total: number) => void): Promise<{ results: SettingResult[]; accuracies: number[] } | null> {
   if (typeof Worker === 'undefined') {
     const results = attackDigit(request.index, request.attack, request.eps, request.drawn, 0, request.drawnLabel);
     return { results, accuracies: SETTINGS.map((setting) => testAccuracy(modelIn(setting.slot), setting.statistics)) };
   }
-  if (worker === null) {
-    worker = new Worker('attack-worker.js', { type: 'module' });
-    worker.postMessage({ type: 'digits', test: digits().test });
-    worker.onmessage = (event: MessageEvent<WorkerAnswer>) => {
-      const answer = event.data;
-      if (pending === null || answer.id !== pending.id) return;
-      if (answer.type === 'progress') pending.progress(answer.done, answer.total);
-      else if (answer.type === 'error') pending.reject(new Error(answer.message));
-      else pending.resolve({ results: answer.results, accuracies: answer.accuracies });
-      if (answer.type !== 'progress') pending = null;
-    };
-    worker.onerror = (event) => {
-      pending?.reject(new Error(`the attack worker failed: ${event.message}`));
-      pending = null;
-      worker = null;
-    };
-  }
-  const id = ++nextId;
-  const models = { bn: modelBytes('bn'), rn: modelBytes('rn') };
-  return new Promise((resolve, reject) => {
-    pending = { id, resolve, reject, progress };
-    worker!.postMessage({ type: 'attack', id, models, ...request });
+  const answer = await attackWorker.ask({ type: 'attack', ...request }, progress);
+  return answer === null || answer.type !== 'result' ? null : { results: answer.results, accuracies: answer.accuracies };
+}
+
+/** How many test digits the headline chart attacks at each ε. */
+export const CURVE_DIGITS = 256;
+
+/** The headline chart: accuracy against ε, FGSM, the three settings, with the slider's ε marked. */
+function mountHeadline(root: HTMLElement, eps: HTMLInputElement): { refresh(): void } {
+  const status = el('p', { id: 'curve-status', class: 'status', 'aria-live': 'polite' });
+  const cancel = el('button', { id: 'curve-cancel', disabled: '' }, 'Cancel');
+  const chartBox = el('div', { id: 'curve-chart', role: 'img', 'aria-label': 'accuracy against ε for the three settings under FGSM' });
+  const caption = el('p', { id: 'curve-caption', 'aria-live': 'polite' });
+  const again = el('button', { id: 'curve-run' }, 'Recompute for the current models');
+  root.append(el('h3', {}, `Accuracy against ε (FGSM, the first ${CURVE_DIGITS} test digits)`), chartBox, caption, el('div', { class: 'row' }, again, cancel), status);
+  let points: CurvePoint[] = [];
+  let view: View | null = null;
+  cancel.addEventListener('click', () => curveWorker.cancel());
+  const draw = async (): Promise<void> => {
+    const marked = Number(eps.value);
+    view = await drawChart(chartBox, {
+      width: 360, height: 180,
+      layer: [
+        { data: { values: points }, mark: { type: 'line', point: true }, encoding: {
+          x: { field: 'eps', type: 'quantitative', title: 'ε (paper units)' },
+          y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { domain: [0, 1] } },
+          color: { field: 'setting', type: 'nominal', title: null, sort: SETTINGS.map((setting) => setting.label), scale: { range: ['#d95f02', '#7570b3', '#1b9e77'] } },
+        } },
+        { data: { values: [{ eps: marked }] }, mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { x: { field: 'eps', type: 'quantitative' } } },
+      ],
+    });
+    const at = (label: string, e: number): number | undefined => points.find((point) => point.setting === label && Math.abs(point.eps - e) < 1e-9)?.accuracy;
+    const nearest = CURVE_EPS.reduce((best, e) => (Math.abs(e - marked) < Math.abs(best - marked) ? e : best), CURVE_EPS[0] as number);
+    const values = SETTINGS.map((setting) => at(setting.label, nearest));
+    if (values.every((value) => value !== undefined)) {
+      const [p, b, r] = values as number[];
+      const pct = (value: number): string => `${(100 * value).toFixed(0)}%`;
+      caption.textContent = `At ε = ${nearest.toFixed(2)}, BatchNorm (P) keeps ${pct(p!)} of the digits, BatchNorm (B) ${pct(b!)}, RobustNorm ${pct(r!)}. ${p! < b! && p! < r! ? 'Population statistics fall first, as the paper reports.' : 'Population statistics do not fall first here, which differs from the paper.'}${r! < b! ? ' RobustNorm stays below batch statistics on these small models, unlike the paper\'s Table 1.' : ''}`;
+    }
+  };
+  eps.addEventListener('input', () => {
+    if (points.length > 0) void draw();
   });
+  const api = {
+    refresh(): void {
+      status.textContent = 'attacking in a worker…';
+      delete status.dataset.done;
+      cancel.disabled = false;
+      const started = performance.now();
+      curveWorker.ask({ type: 'curve', count: CURVE_DIGITS }, (done, total) => {
+        status.textContent = `FGSM at ${CURVE_EPS.length} values of ε on ${CURVE_DIGITS} digits: ${done} of ${total} points…`;
+      }).then(async (answer) => {
+        cancel.disabled = true;
+        if (answer === null || answer.type !== 'curve') {
+          status.textContent = 'cancelled';
+          return;
+        }
+        points = answer.points;
+        await draw();
+        status.textContent = `FGSM on ${CURVE_DIGITS} test digits, ${((performance.now() - started) / 1000).toFixed(1)} s (in a worker); the dashed line is the slider's ε`;
+        status.dataset.done = String(Date.now());
+      }, (error: unknown) => {
+        cancel.disabled = true;
+        status.textContent = `the chart failed: ${(error as Error).message}`;
+      });
+    },
+  };
+  again.addEventListener('click', () => api.refresh());
+  return api;
+}
+
+const SHORT = ['BatchNorm (P)', 'BatchNorm (B)', 'RobustNorm'];
+
+/**
+ * A sentence or two on what the three verdicts mean, from the verdicts shown
+ * (and the models' test accuracy): what held, what was fooled, and whether
+ * that is the paper's pattern or a surprise.
+ */
+export function explainAttack(verdicts: string[], attack: AttackName, accuracies: number[]): string {
+  const names = (test: (text: string) => boolean): string[] => SHORT.filter((_, k) => test(verdicts[k] as string));
+  const fooled = names((text) => /fooled|changed/.test(text));
+  const held = names((text) => /still correct|kept/.test(text));
+  const wrong = names((text) => text.startsWith('wrong already'));
+  const list = (items: string[]): string => (items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
+  const parts: string[] = [];
+  if (fooled.length > 0) parts.push(`${list(fooled)} ${fooled.length === 1 ? 'was' : 'were'} fooled`);
+  if (held.length > 0) parts.push(`${list(held)} held`);
+  if (wrong.length > 0) parts.push(`${list(wrong)} had it wrong before the attack`);
+  let text = `${parts.join('; ')}.`;
+  if (accuracies.some((accuracy) => accuracy < UNTRAINED_BELOW)) text += ' A model flagged untrained guesses; its verdict says nothing about normalization.';
+  else if (fooled.length === 1 && fooled[0] === 'BatchNorm (P)' && held.length === 2) {
+    text += ' This is the paper\'s effect: the same network, attacked with each setting\'s own statistics, is fooled only when it normalizes with the running averages from training; with the batch\'s own statistics (BatchNorm B, RobustNorm), the normalization follows the attacked batch. The Statistics shift panel below measures how far the attacked batch drifts.';
+  } else if (fooled.length === 3) text += ' At this ε the attack is strong enough for all three small models; lower ε, or try another digit, to see where they differ.';
+  else if (fooled.length === 0 && wrong.length === 0) {
+    text += attack === 'cw'
+      ? ' CW at the paper\'s settings (10 iterations, a step of ε/10) barely moves a digit: it minimizes the perturbation\'s size instead of spending the whole ε budget, so it is the weakest attack here, as in the paper\'s Table 1.'
+      : ' At this ε the attack did not move this digit far enough for any setting; raise ε or try another digit.';
+  } else if (fooled.includes('RobustNorm') && held.includes('BatchNorm (B)')) text += ' Here RobustNorm did worse than BatchNorm with batch statistics, which the paper does not predict; one digit is one sample, Table 1 below counts many.';
+  return text;
 }
 
 /** The last attack's results (for the browser tests and the console). */
@@ -94,7 +212,7 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
   const epsLabel = el('span', { id: 'attack-eps-label' });
   const run = el('button', { id: 'attack-run' }, 'Attack');
   const cancel = el('button', { id: 'attack-cancel', disabled: '' }, 'Cancel');
-  cancel.addEventListener('click', () => cancelAttack());
+  cancel.addEventListener('click', () => attackWorker.cancel());
   const status = el('p', { id: 'attack-status', class: 'status', 'aria-live': 'polite' });
   const clean = el('canvas', { class: 'digit', id: 'attack-clean', role: 'img', 'aria-label': 'the chosen test digit' });
   const draw = el('canvas', { class: 'draw', width: '140', height: '140', role: 'img', 'aria-label': 'drawing pad: draw a digit with the mouse or a finger' });
@@ -103,18 +221,21 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
     el('option', { value: '' }, 'not saying: use each model\'s clean prediction'), ...Array.from({ length: 10 }, (_, d) => el('option', { value: String(d) }, `it is a ${d}`)));
   const clear = el('button', { id: 'attack-clear' }, 'clear');
   const results = el('div', { id: 'attack-results', class: 'panel-grid' });
+  const caption = el('p', { id: 'attack-caption', 'aria-live': 'polite' });
   const chartBox = el('div', { id: 'attack-chart' });
   const tableRun = el('button', { id: 'table1-run' }, 'Table 1 on 256 test digits (all five attacks)');
   const tableBox = el('div', { id: 'table1' });
+  const headlineBox = el('div', { id: 'curve' });
   root.append(
     el('div', { class: 'row' }, 'test digit ', index, randomDigit, ' attack ', attack, ' ε ', eps, epsLabel, run, cancel),
     el('div', { class: 'panel-grid' },
       el('figure', {}, clean, el('figcaption', {}, 'clean digit')),
       el('figure', {}, draw, el('figcaption', {}, el('label', {}, useDrawn, ' attack my drawing '), clear, el('br'), drawnLabel))),
-    status, results, chartBox,
+    status, caption, results, chartBox, headlineBox,
     el('div', { class: 'row' }, tableRun), tableBox,
   );
 
+  const headline = mountHeadline(headlineBox, eps);
   const showEps = (): void => {
     const paper = Number(eps.value);
     epsLabel.textContent = `${paper.toFixed(2)} (paper units) = ${epsToPixel(paper, 'paper').toFixed(3)} in pixels, ${(255 * epsToPixel(paper, 'paper')).toFixed(1)}/255`;
@@ -193,6 +314,7 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
   run.addEventListener('click', async () => {
     const i = useDrawn.checked ? 0 : chosenIndex();
     const refuse = (message: string, kind: string): void => {
+      caption.textContent = '';
       results.replaceChildren();
       chartBox.replaceChildren();
       status.textContent = message;
@@ -250,6 +372,7 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
         : stated === null ? ' on your drawing, attacked against each model\'s clean prediction (say which digit it is for verdicts against the truth)'
           : ` on your drawing, attacked as the ${stated} you said it is`;
       status.textContent = `${attack.value.toUpperCase()} at ε = ${Number(eps.value).toFixed(2)}${subject}: ${((performance.now() - started) / 1000).toFixed(1)} s`;
+      caption.textContent = explainAttack(outcome.map((result) => verdict(argmaxOf(result.clean, 0, 10), argmaxOf(result.adversarial, 0, 10), label).text), attack.value as AttackName, flags);
       status.dataset.done = String(Date.now());
       await drawChart(chartBox, {
         width: 150, height: 120,
@@ -315,6 +438,7 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
       showEps();
       showDigit();
       run.click();
+      if (typeof Worker !== 'undefined') headline.refresh();
     },
   };
 }

@@ -7,19 +7,21 @@
  * WebAssembly: gpu.js's WebGL2 needs a document, which a worker has not.
  */
 import { decodeCheckpoint, setBackend, type AttackName } from '../src/browser.js';
-import { attackDigit, SETTINGS } from './attack-core.js';
+import { accuracyCurve, attackDigit, SETTINGS, type CurvePoint } from './attack-core.js';
 import { adopt, state, testAccuracy, type Slot } from './state.js';
 import type { Dataset } from '../src/data/datasets.js';
 
 /** What the page asks. */
 export type WorkerRequest =
   | { type: 'digits'; test: Dataset }
-  | { type: 'attack'; id: number; models: Record<Slot, { bytes: Uint8Array; key: string }>; index: number; attack: AttackName; eps: number; drawn: Float32Array | null; drawnLabel: number | null };
+  | { type: 'attack'; id: number; models: Record<Slot, { bytes: Uint8Array; key: string }>; index: number; attack: AttackName; eps: number; drawn: Float32Array | null; drawnLabel: number | null }
+  | { type: 'curve'; id: number; models: Record<Slot, { bytes: Uint8Array; key: string }>; count: number };
 
 /** What the worker answers. */
 export type WorkerAnswer =
   | { type: 'progress'; id: number; done: number; total: number }
   | { type: 'result'; id: number; results: ReturnType<typeof attackDigit>; accuracies: number[] }
+  | { type: 'curve'; id: number; points: CurvePoint[] }
   | { type: 'error'; id: number; message: string };
 
 const scope = globalThis as unknown as { onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null; postMessage(message: WorkerAnswer): void };
@@ -40,6 +42,11 @@ scope.onmessage = (event) => {
       const { model, metadata } = decodeCheckpoint(bytes, key);
       state.models.set(slot, adopt(model, metadata.model, key));
       loaded.set(slot, key);
+    }
+    if (request.type === 'curve') {
+      const points = accuracyCurve(request.count, 'fgsm', (done, total) => scope.postMessage({ type: 'progress', id: request.id, done, total }));
+      scope.postMessage({ type: 'curve', id: request.id, points });
+      return;
     }
     const results = attackDigit(request.index, request.attack, request.eps, request.drawn, 0, request.drawnLabel, (done) => scope.postMessage({ type: 'progress', id: request.id, done, total: SETTINGS.length }));
     const accuracies = SETTINGS.map((setting) => testAccuracy(state.models.get(setting.slot)!, setting.statistics));

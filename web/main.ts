@@ -49,15 +49,25 @@ async function loadPretrained(): Promise<{ index: number; attack: AttackName; ep
   return firstScreen;
 }
 
+/** digits.bin, fetched gzipped (a static server sends no Content-Encoding) and unpacked here; uncompressed where the browser cannot unpack. */
+async function fetchDigits(): Promise<ArrayBuffer> {
+  if (typeof DecompressionStream !== 'undefined') {
+    const response = await fetch('digits.bin.gz');
+    if (!response.ok || response.body === null) throw new Error(`digits.bin.gz: HTTP ${response.status}`);
+    return new Response(response.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
+  }
+  const response = await fetch('digits.bin');
+  if (!response.ok) throw new Error(`digits.bin: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
 async function start(): Promise<void> {
   const status = document.getElementById('backend') as HTMLElement;
   const section = (id: string): HTMLElement => document.querySelector(`#${id} .body`) as HTMLElement;
   try {
     const backend = chooseBackend();
     status.textContent = `backend ${backend} · loading digits…`;
-    const response = await fetch('digits.bin');
-    if (!response.ok) throw new Error(`digits.bin: HTTP ${response.status}`);
-    state.digits = decodeDigits(await response.arrayBuffer());
+    state.digits = decodeDigits(await fetchDigits());
     const firstScreen = await loadPretrained();
     const attackPanel = mountAttackPanel(section('attack'));
     mountTrainPanel(section('train'), () => undefined);

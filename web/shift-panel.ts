@@ -31,9 +31,10 @@ export function measureShift(first: number, epsPaper: number): { layer: string; 
 
 export function mountShiftPanel(root: HTMLElement): void {
   const run = el('button', { id: 'shift-run' }, 'Measure on a batch of 128 test digits');
-  const status = el('p', { id: 'shift-status', class: 'status' }, 'Uses the BatchNorm model from the Train panel and ε from the Attack panel.');
-  const chartBox = el('div', { id: 'shift-chart' });
-  root.append(el('div', { class: 'row' }, run), status, chartBox);
+  const status = el('p', { id: 'shift-status', class: 'status', 'aria-live': 'polite' }, 'Uses the BatchNorm model from the Train panel and ε from the Attack panel.');
+  const chartBox = el('div', { id: 'shift-chart', role: 'img', 'aria-label': 'heat maps of each channel\'s batch mean and variance minus the running ones, clean and under PGD' });
+  const caption = el('p', { id: 'shift-caption', 'aria-live': 'polite' });
+  root.append(el('div', { class: 'row' }, run), status, caption, chartBox);
   run.addEventListener('click', async () => {
     status.textContent = 'attacking with PGD and measuring…';
     await nextFrame();
@@ -44,7 +45,14 @@ export function mountShiftPanel(root: HTMLElement): void {
         const values = rows.filter((row) => row.input === input && row.statistic.startsWith('μ')).map((row) => Math.abs(row.shift));
         return (values.reduce((sum, value) => sum + value, 0) / values.length).toFixed(3);
       };
+      const ratio = Number(meanAbs('PGD')) / Number(meanAbs('clean'));
       status.textContent = `layer ${layer}, ε = ${epsPaper.toFixed(2)}: mean |Δμ| clean ${meanAbs('clean')}, under PGD ${meanAbs('PGD')}`;
+      caption.textContent = Number.isFinite(ratio)
+        ? `The attacked batch's mean drifted ${ratio.toFixed(1)}× ${ratio >= 1 ? 'further from' : 'as far from'} the running mean as a clean batch's. BatchNorm with population statistics subtracts the running mean regardless, so ${ratio > 1.5 ? 'that drift passes on to the next layer; with the batch\'s own statistics it is subtracted away' : 'here the drift is small, and the attack works by other means'}. Each heat map's colours are scaled by the largest |shift| in its row (the legend), symmetric around 0: red above the running value, blue below.`
+        : '';
+      const largest = new Map<string, number>();
+      for (const row of rows) largest.set(row.statistic, Math.max(largest.get(row.statistic) ?? 0, Math.abs(row.shift)));
+      for (const row of rows) (row as { scaled?: number }).scaled = row.shift / ((largest.get(row.statistic) as number) || 1);
       status.dataset.done = String(Date.now());
       await drawChart(chartBox, {
         data: { values: rows },
@@ -56,7 +64,7 @@ export function mountShiftPanel(root: HTMLElement): void {
           encoding: {
             x: { field: 'channel', type: 'ordinal', title: 'channel' },
             y: { field: 'input', type: 'nominal', title: null },
-            color: { field: 'shift', type: 'quantitative', scale: { scheme: 'redblue', domainMid: 0, reverse: true }, title: 'batch − running' },
+            color: { field: 'scaled', type: 'quantitative', scale: { scheme: 'redblue', domain: [-1, 1], reverse: true }, title: 'shift ÷ its row\'s largest |shift|' },
             tooltip: [{ field: 'channel' }, { field: 'shift', format: '.4f' }],
           },
         },

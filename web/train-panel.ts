@@ -65,7 +65,7 @@ export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void):
   const fileInput = el('input', { id: 'checkpoint-file', type: 'file', accept: '.safetensors', 'aria-label': 'checkpoint file (.safetensors)' });
   const drop = el('div', { class: 'drop', id: 'checkpoint-drop' }, 'Drop a checkpoint the CLI wrote (runs/…/checkpoint.safetensors) here, or pick one: ', fileInput);
   const models = el('p', { id: 'train-models', class: 'status', 'aria-live': 'polite' });
-  const chartBox = el('div', { id: 'train-chart' });
+  const chartBox = el('div', { id: 'train-chart', role: 'img', 'aria-label': 'training loss and accuracy per step, one line per model' });
   root.append(
     el('div', { class: 'row' }, 'model ', architecture, ' norm ', norm, start, pause, reset, download),
     status, models, chartBox, drop,
@@ -79,23 +79,26 @@ export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void):
     }).join('  ·  ');
     onModelsChanged();
   };
+  const named = (row: StepRecord) => ({ ...row, model: row.slot === 'bn' ? 'BatchNorm' : 'RobustNorm' });
   // drawn at the first steps (an empty chart draws at zero size), then steps are appended to it
   const plot = async (rows: StepRecord[]): Promise<void> => {
     if (chart !== null) {
-      await appendRows(chart, 'steps', rows);
+      await appendRows(chart, 'steps', rows.map(named));
       return;
     }
-    chart = await drawChart(chartBox, {
-      width: 520, height: 180,
-      data: { name: 'steps', values: rows },
-      transform: [{ fold: ['loss', 'accuracy'], as: ['measure', 'value'] }],
-      mark: { type: 'line', clip: true },
+    // loss and accuracy on separate axes (their ranges differ: 0–2.5 against 0–1), one colour per model
+    const panel = (field: 'loss' | 'accuracy', title: string) => ({
+      width: 480, height: 110,
+      mark: { type: 'line' as const, clip: true },
       encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'step' },
-        y: { field: 'value', type: 'quantitative', title: 'training batch loss / accuracy' },
-        color: { field: 'measure', type: 'nominal', title: null },
-        strokeDash: { field: 'slot', type: 'nominal', title: 'model' },
+        x: { field: 'step', type: 'quantitative' as const, title: 'step' },
+        y: { field, type: 'quantitative' as const, title, ...(field === 'accuracy' ? { scale: { domain: [0, 1] } } : {}) },
+        color: { field: 'model', type: 'nominal' as const, title: 'model', scale: { domain: ['BatchNorm', 'RobustNorm'], range: ['#d95f02', '#1b9e77'] } },
       },
+    });
+    chart = await drawChart(chartBox, {
+      data: { name: 'steps', values: rows.map(named) },
+      vconcat: [panel('loss', 'training batch loss'), panel('accuracy', 'training batch accuracy')],
     });
   };
   const resetChart = (): void => {

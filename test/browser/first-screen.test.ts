@@ -60,6 +60,8 @@ async function setEps(target: Page, value: string): Promise<void> {
 describe('the first screen', () => {
   it('shows the pretrained models\' verdicts on the picked digit at load, with no training', async () => {
     const { firstScreen } = readManifest();
+    const fetched: string[] = [];
+    page.on('request', (request) => fetched.push(request.url()));
     const started = Date.now();
     await page.goto(server.url + '?backend=webasm');
     await page.waitForSelector('#attack-status[data-done]', { timeout: 60_000 });
@@ -72,7 +74,13 @@ describe('the first screen', () => {
     expect(verdicts[0]).toMatch(/^correct → fooled/);
     expect(verdicts.slice(1)).toEqual(['correct → still correct', 'correct → still correct']);
     expect(await page.locator('.untrained').count()).toBe(0);
+    expect(fetched.some((url) => url.endsWith('/digits.bin.gz')) && !fetched.some((url) => url.endsWith('/digits.bin'))).toBe(true);
+    // the caption is read from the verdicts shown
+    expect(await page.textContent('#attack-caption')).toMatch(/^BatchNorm \(P\) was fooled; BatchNorm \(B\) and RobustNorm held\. This is the paper's effect/);
     expect(await page.textContent('#train-models')).toMatch(/BatchNorm: small-cnn, pretrained.*RobustNorm: small-cnn, pretrained/);
+    // the headline chart: accuracy against ε for the three settings, computed in a worker
+    await page.waitForSelector('#curve-status[data-done]', { timeout: 120_000 });
+    expect(await page.textContent('#curve-caption')).toMatch(/^At ε = 0\.20, BatchNorm \(P\) keeps \d+% of the digits, BatchNorm \(B\) \d+%, RobustNorm \d+%\./);
     await page.screenshot({ path: join(output, 'first-screen.png') });
     expect(problems).toEqual([]);
   });
