@@ -191,16 +191,6 @@ function compositionAttacks(model: Module, statistics: NormStatistics, data: Bat
   return cells;
 }
 
-/** Passes (forward+backward of one image) of the whole experiment, for the run's estimate. */
-export function attackCheckPasses(check: AttackCheckSettings, batchSize: number): number {
-  const attack = (steps: number) => steps + 1 / 3;
-  const direct = check.images * (1 / 3 + attack(20) + check.restarts * check.steps.reduce((sum, steps) => sum + attack(steps), 0));
-  const composition = check.oneInBatch * batchSize * attack(20) + (check.halfBatch ? 2 * check.images * attack(20) : 0) + (check.batchOne ? check.images * attack(20) : 0);
-  const batchModes = check.rows.filter((row) => row !== 'rn-p').length;
-  const transfers = (check.rows.length + (check.rows.includes('rn-p') ? batchModes : 0)) * (check.images / 3);
-  return (1 + check.rows.length) * direct + batchModes * composition + transfers;
-}
-
 /** Experiment 9: every row's direct, transferred and batch-composition accuracies. */
 export function attackCheck(context: ExperimentContext): AttackCheckResult {
   const { settings } = context;

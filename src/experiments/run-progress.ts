@@ -8,8 +8,7 @@
  */
 import { noProgress, type Progress, type StartProgress } from '../training/progress.js';
 import type { AttackName } from '../attacks/registry.js';
-import type { ReproductionSettings } from './settings.js';
-import { attackCheckPasses } from './attack-check.js';
+import type { AttackCheckSettings, ReproductionSettings } from './settings.js';
 
 /** Forward+backward passes per image of each attack at the paper's settings (CW: 3 rounds × 10 at most). */
 const ATTACK_PASSES: Record<AttackName, number> = { fgsm: 1, bim: 20, pgd: 20, mim: 20, cw: 30 };
@@ -47,6 +46,16 @@ export function estimatePasses(settings: ReproductionSettings, trainImages: numb
   }
   for (const model of models) passes += trainingPasses(settings, trainImages, model === 'bn-pgd');
   return passes;
+}
+
+/** Passes (forward+backward of one image) of experiment 9 (attack-check.ts) at size `check`. */
+export function attackCheckPasses(check: AttackCheckSettings, batchSize: number): number {
+  const attack = (steps: number) => steps + 1 / 3;
+  const direct = check.images * (1 / 3 + attack(20) + check.restarts * check.steps.reduce((sum, steps) => sum + attack(steps), 0));
+  const composition = check.oneInBatch * batchSize * attack(20) + (check.halfBatch ? 2 * check.images * attack(20) : 0) + (check.batchOne ? check.images * attack(20) : 0);
+  const batchModes = check.rows.filter((row) => row !== 'rn-p').length;
+  const transfers = (check.rows.length + (check.rows.includes('rn-p') ? batchModes : 0)) * (check.images / 3);
+  return (1 + check.rows.length) * direct + batchModes * composition + transfers;
 }
 
 export interface StageProgress {
