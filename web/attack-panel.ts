@@ -129,7 +129,12 @@ function mountHeadline(root: HTMLElement, eps: HTMLInputElement): { refresh(): v
     if (values.every((value) => value !== undefined)) {
       const [p, b, r] = values as number[];
       const pct = (value: number): string => `${(100 * value).toFixed(0)}%`;
-      caption.textContent = `At ε = ${nearest.toFixed(2)}, BatchNorm (P) keeps ${pct(p!)} of the digits, BatchNorm (B) ${pct(b!)}, RobustNorm ${pct(r!)}. ${p! < b! && p! < r! ? 'Population statistics fall first, as the paper reports.' : 'Population statistics do not fall first here, which differs from the paper.'}${r! < b! ? ' RobustNorm stays below batch statistics on these small models, unlike the paper\'s Table 1.' : ''}`;
+      // differences under 3 points (8 of 256 digits) are within the counts' noise: said to be about equal
+      const close = (x: number, y: number): boolean => Math.abs(x - y) < 0.03;
+      const verdictText = close(p!, b!) && close(p!, r!)
+        ? 'The three are within 3 points of each other: on these small, briefly trained models the paper\'s gap does not show on average, although single digits like the one above show it. Training longer, or a larger model, is where the paper sees it.'
+        : `${p! < b! - 0.03 && p! < r! - 0.03 ? 'Population statistics fall first, as the paper reports.' : 'Population statistics do not fall clearly first here, which differs from the paper.'}${r! < b! - 0.03 ? ' RobustNorm stays below batch statistics on these small models, unlike the paper\'s Table 1.' : ''}`;
+      caption.textContent = `At ε = ${nearest.toFixed(2)}, BatchNorm (P) keeps ${pct(p!)} of the digits, BatchNorm (B) ${pct(b!)}, RobustNorm ${pct(r!)}. ${verdictText}`;
     }
   };
   eps.addEventListener('input', () => {

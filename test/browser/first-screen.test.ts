@@ -82,6 +82,7 @@ describe('the first screen', () => {
     await page.waitForSelector('#curve-status[data-done]', { timeout: 120_000 });
     expect(await page.textContent('#curve-caption')).toMatch(/^At ε = 0\.20, BatchNorm \(P\) keeps \d+% of the digits, BatchNorm \(B\) \d+%, RobustNorm \d+%\./);
     await page.screenshot({ path: join(output, 'first-screen.png') });
+    await page.screenshot({ path: join(output, 'first-screen-full.png'), fullPage: true, clip: { x: 0, y: 0, width: 1200, height: 1700 } }); // the README's picture
     expect(problems).toEqual([]);
   });
 
