@@ -7,7 +7,7 @@
  * @module experiments
  */
 export { runReproduction, type ReproduceOptions } from './reproduce.js';
-export { PRESETS, PRESET_NAMES, EXPERIMENTS, EXPERIMENT_NUMBERS, experimentName, presetSettings, parseExperimentList, type ReproductionSettings, type StrongCwSettings, STRONG_CW, type ExperimentNumber } from './settings.js';
+export { PRESETS, PRESET_NAMES, EXPERIMENTS, EXPERIMENT_NUMBERS, experimentName, presetSettings, parseExperimentList, type ReproductionSettings, type StrongCwSettings, STRONG_CW, type ExperimentNumber, type AttackCheckSettings, ATTACK_CHECK_SIZES } from './settings.js';
 export { renderReport } from './report.js';
 export { renderFigures } from './report-figures.js';
 export type { ReproductionResults, RunMetadata, ModelRecord } from './results.js';
@@ -23,3 +23,5 @@ export { figure3, type Figure3Result } from './figure3.js';
 export { figure4, type BatchSizeRow } from './figure4.js';
 export { figure6, type PowerRow } from './figure6.js';
 export { figure7, type EpsRow } from './figure7.js';
+export { attackCheck, strongerPgd, CHECK_ROWS, type AttackCheckResult, type AttackCheckRow, type CheckCell, type CheckColumn, type CheckRowKey } from './attack-check.js';
+export { attackCheckSection, attackCheckFindings, gapVerdict, oneImageVerdict, weightsVerdict } from './report-attack-check.js';
