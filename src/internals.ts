@@ -53,3 +53,14 @@ export type { TrainingReporting, TrainingPerturbation } from './training/run.js'
 export { withFrozenParameters, lossGradient } from './attacks/common.js';
 export { parseAttackNames } from './attacks/registry.js';
 export { pgdTrainingPerturbation } from './attacks/adversarial-training.js';
+
+// What the playground (web/) shares with the library: the attack settings of the paper's tables,
+// its published numbers and intervals, Figure 2's statistics shift, the CLI's epoch shuffles,
+// convolution sizes and the kernels' error measure
+export { paperAttackSettings } from './attacks/registry.js';
+export { PAPER_TABLE1, type PaperTable, type PaperAccuracyRow } from './experiments/paper-results.js';
+export { wilsonInterval } from './experiments/intervals.js';
+export { batchShift, lastBatchNorm } from './experiments/statistics-shift.js';
+export { epochGenerators } from './training/train.js';
+export { convOutputSize } from './kernels/shapes.js';
+export { relativeError } from './testing/relative-error.js';

@@ -10,6 +10,7 @@
  * describes what they show in words (`figureClaims`).
  */
 
+/** One row of a paper table: accuracy in % clean and under each attack. */
 export interface PaperAccuracyRow {
   /** `P`/`B` (statistics) or the normalization's name. */
   row: string;
@@ -21,6 +22,7 @@ export interface PaperAccuracyRow {
   pgd: number;
 }
 
+/** A paper table's rows, where they come from, and the settings they were measured at. */
 export interface PaperTable {
   source: string;
   settings: string;
@@ -30,6 +32,7 @@ export interface PaperTable {
 const row = (name: string, clean: number, fgsm: number, bim: number, mim: number, cw: number, pgd: number): PaperAccuracyRow =>
   ({ row: name, clean, fgsm, bim, mim, cw, pgd });
 
+/** The paper's Table 1 (population vs batch statistics under each attack), per dataset. */
 export const PAPER_TABLE1: Record<'mnist' | 'fashion-mnist', PaperTable> = {
   mnist: {
     source: 'Table 1, MNIST', settings: 'ResNet20 with BatchNorm, ε = 0.2 (normalized units), CW c = 10, inference batch 128',

@@ -31,6 +31,7 @@ export interface Conv2dShape {
   outWidth: number;
 }
 
+/** The output size of a convolution along one axis: ⌊(size + 2·padding − kernel) / stride⌋ + 1. */
 export function convOutputSize(size: number, kernel: number, stride: number, padding: number): number {
   return Math.floor((size + 2 * padding - kernel) / stride) + 1;
 }
