@@ -194,6 +194,21 @@ describe('no freezes', () => {
   });
 });
 
+describe('backend choice by measurement', () => {
+  it('?backend=measure times a training step on WebGL2 and WebAssembly and keeps the faster, saying both times', async () => {
+    const measured = await browser.newPage();
+    await measured.goto(server.url + '?backend=measure');
+    await measured.waitForSelector('#backend[data-ready]', { timeout: 240_000 });
+    const times = JSON.parse((await measured.getAttribute('#backend', 'data-step-ms'))!) as Record<string, number>;
+    expect(Object.keys(times).sort()).toEqual(['webasm', 'webgl']);
+    const faster = times.webasm! <= times.webgl! ? 'webasm' : 'webgl';
+    expect(await measured.getAttribute('#backend', 'data-backend')).toBe(faster);
+    expect(await measured.textContent('#backend')).toMatch(new RegExp(`measured one small-cnn training step \\(batch 64\\): .*webasm \\d+ ms.*; ${faster} is faster here`));
+    writeFileSync(join(output, 'backend-step-ms.json'), `${JSON.stringify(times)}\n`);
+    await measured.close();
+  });
+});
+
 describe('layout and accessibility', () => {
   it('every form control has an accessible name', async () => {
     const unnamed = await page.$$eval('input, select, button, textarea', (controls) => controls.filter((control) => {
