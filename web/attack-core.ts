@@ -93,3 +93,30 @@ export function accuracyCurve(count: number, attack: AttackName = 'fgsm', onPoin
   }
   return points;
 }
+
+/** One row of Table 1 in the page: a setting's clean accuracy and its accuracy under each attack. */
+export interface TableRow {
+  label: string;
+  clean: number;
+  attacks: Record<string, number>;
+}
+
+/** Table 1 on the first `count` test digits at ε (paper units): each setting under each attack; `onCell` after each. */
+export function tableOne(count: number, epsPaper: number, attacks: readonly AttackName[], onCell?: (done: number, total: number) => void): TableRow[] {
+  const test = digits().test;
+  const data = { name: 'mnist/test', images: test.images.subarray(0, count * 784), labels: test.labels.subarray(0, count), count, channels: 1, height: 28, width: 28 };
+  const config = paperAttackSettings(epsPaper);
+  const rows: TableRow[] = [];
+  let done = 0;
+  for (const setting of SETTINGS) {
+    const row: TableRow = { label: setting.label, clean: 0, attacks: {} };
+    for (const name of attacks) {
+      const result = evaluateRobustness(modelIn(setting.slot).model, data, { ...config, attacks: [name], batchSize: ATTACK_BATCH, statistics: setting.statistics, seed: 0 });
+      row.clean = result.cleanAccuracy;
+      row.attacks[name] = (result.attacks[0] as { accuracy: number }).accuracy;
+      onCell?.(++done, SETTINGS.length * attacks.length);
+    }
+    rows.push(row);
+  }
+  return rows;
+}

@@ -7,8 +7,7 @@
  * white-box with its own statistics. A batch mode draws Table 1 for the
  * loaded models on 256 test digits.
  */
-import { argmaxOf, ATTACK_NAMES, encodeCheckpoint, epsToPixel, evaluateRobustness, type AttackName } from '../src/browser.js';
-import { paperAttackSettings } from '../src/attacks/registry.js';
+import { argmaxOf, ATTACK_NAMES, encodeCheckpoint, epsToPixel, type AttackName } from '../src/browser.js';
 import { ATTACK_BATCH, attackDigit, CURVE_EPS, SETTINGS, verdict, type CurvePoint, type SettingResult } from './attack-core.js';
 import type { WorkerAnswer, WorkerRequest } from './attack-worker.js';
 import type { View } from 'vega';
@@ -69,6 +68,8 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 const attackWorker = new AttackWorker();
 /** The headline chart's own worker, so that it and an attack run side by side (on both cores). */
 const curveWorker = new AttackWorker();
+/** Table 1's worker. */
+const tableWorker = new AttackWorker();
 
 /** The page's current models as checkpoint bytes, keyed so the worker rebuilds a model only when it changed. */
 function modelBytes(slot: Slot): { bytes: Uint8Array; key: string } {
@@ -229,6 +230,8 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
   const caption = el('p', { id: 'attack-caption', 'aria-live': 'polite' });
   const chartBox = el('div', { id: 'attack-chart' });
   const tableRun = el('button', { id: 'table1-run' }, 'Table 1 on 256 test digits (all five attacks)');
+  const tableCancel = el('button', { id: 'table1-cancel', disabled: '' }, 'Cancel');
+  tableCancel.addEventListener('click', () => tableWorker.cancel());
   const tableBox = el('div', { id: 'table1' });
   const headlineBox = el('div', { id: 'curve' });
   root.append(
@@ -237,7 +240,7 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
       el('figure', {}, clean, el('figcaption', {}, 'clean digit')),
       el('figure', {}, draw, el('figcaption', {}, el('label', {}, useDrawn, ' attack my drawing '), clear, el('br'), drawnLabel))),
     status, caption, results, chartBox, headlineBox,
-    el('div', { class: 'row' }, tableRun), tableBox,
+    el('div', { class: 'row' }, tableRun, tableCancel), tableBox,
   );
 
   const headline = mountHeadline(headlineBox, eps);
@@ -405,24 +408,27 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
       tableBox.textContent = 'ε is 0: no attack to tabulate; move the ε slider above 0.';
       return;
     }
-    const test = digits().test;
     const count = 256;
-    const data = { name: 'mnist/test', images: test.images.subarray(0, count * 784), labels: test.labels.subarray(0, count), count, channels: 1, height: 28, width: 28 };
     const epsPaper = Number(eps.value); // the table's ε, kept if the slider moves while it runs
-    const config = paperAttackSettings(epsPaper);
-    const rows: Array<{ label: string; clean: number; attacks: Map<string, number> }> = [];
-    for (const setting of SETTINGS) {
-      const row = { label: setting.label, clean: 0, attacks: new Map<string, number>() };
-      // one attack at a time, yielding in between, so that the page stays responsive
-      for (const name of ATTACK_NAMES) {
-        tableBox.textContent = `${setting.label}: ${name.toUpperCase()} on ${count} digits…`;
-        await nextFrame();
-        const result = evaluateRobustness(modelIn(setting.slot).model, data, { ...config, attacks: [name], batchSize: ATTACK_BATCH, statistics: setting.statistics, seed: 0 });
-        row.clean = result.cleanAccuracy;
-        row.attacks.set(name, (result.attacks[0] as { accuracy: number }).accuracy);
-      }
-      rows.push(row);
+    tableRun.disabled = true;
+    tableCancel.disabled = false;
+    tableBox.textContent = `Table 1 in a worker: ${SETTINGS.length} settings × ${ATTACK_NAMES.length} attacks on ${count} digits…`;
+    let answer: WorkerAnswer | null;
+    try {
+      answer = await tableWorker.ask({ type: 'table', count, eps: epsPaper, attacks: [...ATTACK_NAMES] }, (done, total) => {
+        tableBox.textContent = `Table 1 in a worker: ${done} of ${total} cells done… (Cancel stops it)`;
+      });
+    } catch (error) {
+      answer = null;
+      tableBox.textContent = `Table 1 failed: ${(error as Error).message}`;
     }
+    tableRun.disabled = false;
+    tableCancel.disabled = true;
+    if (answer === null || answer.type !== 'table') {
+      if (answer === null && !tableBox.textContent?.startsWith('Table 1 failed')) tableBox.textContent = 'Table 1 cancelled';
+      return;
+    }
+    const rows = answer.rows;
     const cell = (accuracy: number): string => {
       const interval = wilsonInterval(Math.round(accuracy * count), count);
       return `${(100 * accuracy).toFixed(1)} [${(100 * interval.low).toFixed(0)}, ${(100 * interval.high).toFixed(0)}]`;
@@ -430,7 +436,7 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
     const paper = PAPER_TABLE1.mnist;
     tableBox.replaceChildren(el('table', {},
       el('tr', {}, el('th', { class: 'left' }, `accuracy %, ${count} test digits, ε = ${epsPaper.toFixed(2)} (95% Wilson interval)`), el('th', {}, 'clean'), ...ATTACK_NAMES.map((name) => el('th', {}, name.toUpperCase()))),
-      ...rows.map((row) => el('tr', {}, el('td', { class: 'left' }, row.label), el('td', {}, cell(row.clean)), ...ATTACK_NAMES.map((name) => el('td', {}, cell(row.attacks.get(name) as number))))),
+      ...rows.map((row) => el('tr', {}, el('td', { class: 'left' }, row.label), el('td', {}, cell(row.clean)), ...ATTACK_NAMES.map((name) => el('td', {}, cell(row.attacks[name] as number))))),
       ...paper.rows.map((row) => el('tr', {}, el('td', { class: 'left' }, `the paper: BatchNorm ${row.row}`), el('td', {}, row.clean.toFixed(1)), ...ATTACK_NAMES.map((name) => el('td', {}, row[name].toFixed(1))))),
       el('tr', {}, el('td', { class: 'left', colspan: String(2 + ATTACK_NAMES.length) }, `The paper's rows: ${paper.source}, ${paper.settings}. This page's models are small and briefly trained; compare the pattern (B above P), not the values.`)),
     ));

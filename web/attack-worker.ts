@@ -7,7 +7,7 @@
  * WebAssembly: gpu.js's WebGL2 needs a document, which a worker has not.
  */
 import { decodeCheckpoint, setBackend, type AttackName } from '../src/browser.js';
-import { accuracyCurve, attackDigit, SETTINGS, type CurvePoint } from './attack-core.js';
+import { accuracyCurve, attackDigit, SETTINGS, tableOne, type CurvePoint, type TableRow } from './attack-core.js';
 import { adopt, state, testAccuracy, type Slot } from './state.js';
 import type { Dataset } from '../src/data/datasets.js';
 
@@ -15,13 +15,15 @@ import type { Dataset } from '../src/data/datasets.js';
 export type WorkerRequest =
   | { type: 'digits'; test: Dataset }
   | { type: 'attack'; id: number; models: Record<Slot, { bytes: Uint8Array; key: string }>; index: number; attack: AttackName; eps: number; drawn: Float32Array | null; drawnLabel: number | null }
-  | { type: 'curve'; id: number; models: Record<Slot, { bytes: Uint8Array; key: string }>; count: number };
+  | { type: 'curve'; id: number; models: Record<Slot, { bytes: Uint8Array; key: string }>; count: number }
+  | { type: 'table'; id: number; models: Record<Slot, { bytes: Uint8Array; key: string }>; count: number; eps: number; attacks: AttackName[] };
 
 /** What the worker answers. */
 export type WorkerAnswer =
   | { type: 'progress'; id: number; done: number; total: number }
   | { type: 'result'; id: number; results: ReturnType<typeof attackDigit>; accuracies: number[] }
   | { type: 'curve'; id: number; points: CurvePoint[] }
+  | { type: 'table'; id: number; rows: TableRow[] }
   | { type: 'error'; id: number; message: string };
 
 const scope = globalThis as unknown as { onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null; postMessage(message: WorkerAnswer): void };
@@ -42,6 +44,11 @@ scope.onmessage = (event) => {
       const { model, metadata } = decodeCheckpoint(bytes, key);
       state.models.set(slot, adopt(model, metadata.model, key));
       loaded.set(slot, key);
+    }
+    if (request.type === 'table') {
+      const rows = tableOne(request.count, request.eps, request.attacks, (done, total) => scope.postMessage({ type: 'progress', id: request.id, done, total }));
+      scope.postMessage({ type: 'table', id: request.id, rows });
+      return;
     }
     if (request.type === 'curve') {
       const points = accuracyCurve(request.count, 'fgsm', (done, total) => scope.postMessage({ type: 'progress', id: request.id, done, total }));

@@ -190,6 +190,12 @@ describe('no freezes', () => {
     await page.click('#attack-cancel');
     await page.waitForSelector('#attack-status[data-cancelled]');
     expect(await page.textContent('#attack-status')).toBe('cancelled');
+    // Table 1 runs in a worker too, with progress and Cancel
+    await page.click('#table1-run');
+    await page.waitForSelector('#table1-cancel:not([disabled])');
+    expect(await page.textContent('#table1')).toMatch(/^Table 1 in a worker/);
+    await page.click('#table1-cancel');
+    await page.waitForFunction(() => document.getElementById('table1')?.textContent === 'Table 1 cancelled');
     expect(problems).toEqual([]);
   });
 });
