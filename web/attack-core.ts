@@ -3,8 +3,8 @@
  * worker, web/attack-worker.ts, and in Node's tests): one digit in a batch of
  * 128 test digits, attacked against BatchNorm (P), BatchNorm (B) and RobustNorm.
  */
-import { argmaxOf, batchOf, evaluateRobustness, Random, runAttack, type AttackName, type NormStatistics, type Tensor } from '../src/browser.js';
-import { paperAttackSettings } from '../src/attacks/registry.js';
+import { argmaxOf, paperAttackSettings } from '../src/internals.js';
+import { batchOf, evaluateRobustness, Random, runAttack, type AttackName, type NormStatistics, type Tensor } from '../src/browser.js';
 import { digits, firstImageProbabilities, modelIn, type Slot } from './state.js';
 
 /** The paper's inference batch. */

@@ -7,12 +7,11 @@
  * white-box with its own statistics. A batch mode draws Table 1 for the
  * loaded models on 256 test digits.
  */
-import { argmaxOf, ATTACK_NAMES, encodeCheckpoint, epsToPixel, type AttackName } from '../src/browser.js';
+import { argmaxOf, wilsonInterval, PAPER_TABLE1 } from '../src/internals.js';
+import { ATTACK_NAMES, encodeCheckpoint, epsToPixel, type AttackName } from '../src/browser.js';
 import { ATTACK_BATCH, attackDigit, CURVE_EPS, SETTINGS, verdict, type CurvePoint, type SettingResult } from './attack-core.js';
 import type { WorkerAnswer, WorkerRequest } from './attack-worker.js';
 import type { View } from 'vega';
-import { wilsonInterval } from '../src/experiments/intervals.js';
-import { PAPER_TABLE1 } from '../src/experiments/paper-results.js';
 import { drawChart } from './charts.js';
 import { ACCURACY_DIGITS, digits, drawDigit, el, modelIn, nextFrame, testAccuracy, UNTRAINED_BELOW, type Slot } from './state.js';
 

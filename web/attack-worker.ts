@@ -9,7 +9,7 @@
 import { decodeCheckpoint, setBackend, type AttackName } from '../src/browser.js';
 import { accuracyCurve, attackDigit, SETTINGS, tableOne, type CurvePoint, type TableRow } from './attack-core.js';
 import { adopt, state, testAccuracy, type Slot } from './state.js';
-import type { Dataset } from '../src/data/datasets.js';
+import type { Dataset } from '../src/index.js';
 
 /** What the page asks. */
 export type WorkerRequest =

@@ -5,7 +5,8 @@
  * The last column is the library's own rangeNormalizeBackward; the three
  * paths, computed here from the file's formulas, add up to it.
  */
-import { Random, rangeNormalizeBackward, rangeNormalizeForward } from '../src/browser.js';
+import { Random } from '../src/browser.js';
+import { rangeNormalizeBackward, rangeNormalizeForward } from '../src/internals.js';
 import { el } from './state.js';
 
 const M = 8;

@@ -3,9 +3,8 @@
  * for WebGL2 and WebAssembly (whichever this browser has), each result also
  * checked against the kernel's TypeScript reference twin.
  */
-import { getBackend, isBackendAvailable, Random, referenceBackend, setBackend, type BackendName, type Conv2dShape, type KernelBackend, type MatmulShape } from '../src/browser.js';
-import { convOutputSize } from '../src/kernels/shapes.js';
-import { relativeError } from '../src/testing/relative-error.js';
+import { getBackend, isBackendAvailable, Random, referenceBackend, setBackend, type BackendName, type KernelBackend } from '../src/browser.js';
+import { type Conv2dShape, type MatmulShape, convOutputSize, relativeError } from '../src/internals.js';
 import { el } from './state.js';
 
 const conv = (batch: number, inChannels: number, size: number, outChannels: number, stride: number, padding: number): Conv2dShape => {

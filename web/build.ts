@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { loadDataset } from '../src/data/datasets.js';
+import { loadDataset } from '../src/index.js';
 import { encodeDigits } from './digits.js';
 
 const webDir = dirname(fileURLToPath(import.meta.url));

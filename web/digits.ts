@@ -7,7 +7,7 @@
  *   · float32 table[values] · uint8 train pixels · uint8 train labels
  *   · uint8 test pixels · uint8 test labels                (little-endian)
  */
-import type { Dataset } from '../src/data/datasets.js';
+import type { Dataset } from '../src/index.js';
 
 const MAGIC = 'RNDIGITS';
 const PIXELS = 28 * 28;

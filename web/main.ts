@@ -4,7 +4,8 @@
  * which runs on what, loads the digits and mounts the panels. `window.playground`
  * exposes the panels' functions to the browser tests and to the console.
  */
-import { batchOf, buildModel, decodeCheckpoint, getBackend, modelConfig, SGD, trainStep, glRenderer, resolveAuto, setBackend, type AttackName, type BackendName } from '../src/browser.js';
+import { batchOf, buildModel, decodeCheckpoint, getBackend, modelConfig, SGD, trainStep, resolveAuto, setBackend, type AttackName, type BackendName } from '../src/browser.js';
+import { glRenderer } from '../src/internals.js';
 import { attackDigit, attackLog, mountAttackPanel } from './attack-panel.js';
 import { mountBackwardPanel, robustNormPaths } from './backward-panel.js';
 import { kernelCheck, kernelSpeed, mountBenchPanel } from './bench-panel.js';

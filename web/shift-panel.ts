@@ -5,8 +5,7 @@
  * and variance minus its running estimates, as heat maps.
  */
 import { batchOf, Random, runAttack } from '../src/browser.js';
-import { paperAttackSettings } from '../src/attacks/registry.js';
-import { batchShift, lastBatchNorm } from '../src/experiments/statistics-shift.js';
+import { paperAttackSettings, batchShift, lastBatchNorm } from '../src/internals.js';
 import { ATTACK_BATCH } from './attack-panel.js';
 import { drawChart } from './charts.js';
 import { digits, el, modelIn, nextFrame } from './state.js';

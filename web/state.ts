@@ -3,8 +3,9 @@
  * with RobustNorm) and small helpers to turn digits into tensors and logits
  * into probabilities.
  */
-import { batchOf, batches, buildModel, exp, logSoftmax, modelConfig, noGrad, reuseBuffers, SGD, type Module, type ModelConfig, type Batch, type NormStatistics, type Tensor } from '../src/browser.js';
-import type { Dataset } from '../src/data/datasets.js';
+import { batchOf, batches, buildModel, logSoftmax, modelConfig, noGrad, reuseBuffers, SGD, type Module, type ModelConfig, type Batch, type NormStatistics, type Tensor, ops } from '../src/browser.js';
+import type { Dataset } from '../src/index.js';
+const { exp } = ops;
 
 /** Which model: the BatchNorm one or the RobustNorm one. */
 export type Slot = 'bn' | 'rn';

@@ -5,7 +5,7 @@
  * CLI trained (drag and drop, or pick a file).
  */
 import { batches, decodeCheckpoint, encodeCheckpoint, trainStep, type Batch } from '../src/browser.js';
-import { epochGenerators } from '../src/training/train.js';
+import { epochGenerators } from '../src/internals.js';
 import type { View } from 'vega';
 import { appendRows, drawChart } from './charts.js';
 import { adopt, describeEntry, digits, el, freshModel, modelIn, nextFrame, state, TRAINING, type ModelEntry, type Slot } from './state.js';

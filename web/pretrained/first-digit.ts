@@ -10,8 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeCheckpoint } from '../../src/index.js';
-import { loadDataset } from '../../src/data/datasets.js';
+import { decodeCheckpoint, loadDataset } from '../../src/index.js';
 import { attackDigit, type SettingResult } from '../attack-panel.js';
 import { adopt, state } from '../state.js';
 
