@@ -81,14 +81,40 @@ export function kernelSpeed(name: BackendName): { matmul: number; conv2dForward:
 
 export function mountBenchPanel(root: HTMLElement): void {
   const run = el('button', { id: 'bench-run' }, 'Run the kernel benchmark');
+  const cancel = el('button', { id: 'bench-cancel', disabled: '' }, 'Cancel');
+  const status = el('p', { id: 'bench-status', class: 'status', 'aria-live': 'polite' });
   const table = el('div', { id: 'bench-table' });
-  root.append(el('p', {}, 'matmul 512×512×512 and a convolution forward pass (batch 32, 16→32 channels, 28×28, 3×3) on each backend this browser has; each result is also compared with the TypeScript reference twin.'), el('div', { class: 'row' }, run), table);
-  run.addEventListener('click', () => {
-    const rows = (['webgl', 'webasm'] as BackendName[]).filter(isBackendAvailable).map((name) => {
-      const speed = kernelSpeed(name);
-      const check = kernelCheck(name);
-      return el('tr', {}, el('td', { class: 'left' }, name), el('td', {}, speed.matmul.toFixed(2)), el('td', {}, speed.conv2dForward.toFixed(2)), el('td', {}, check.matmul.toExponential(1)), el('td', {}, check.conv2dForward.toExponential(1)));
-    });
+  root.append(el('p', {}, 'matmul 512×512×512 and a convolution forward pass (batch 32, 16→32 channels, 28×28, 3×3) on each backend this browser has; each result is also compared with the TypeScript reference twin. WebGL2 needs the page (gpu.js draws on a canvas), so this runs here, one measurement at a time with the page redrawn in between; compiling the WebGL2 kernels on a software renderer blocks it for seconds.'), el('div', { class: 'row' }, run, cancel), status, table);
+  let cancelled = false;
+  cancel.addEventListener('click', () => {
+    cancelled = true;
+  });
+  const yieldToPage = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
+  run.addEventListener('click', async () => {
+    cancelled = false;
+    run.disabled = true;
+    cancel.disabled = false;
+    delete table.dataset.done;
+    const rows: HTMLTableRowElement[] = [];
+    const names = (['webgl', 'webasm'] as BackendName[]).filter(isBackendAvailable);
+    try {
+      for (const [i, name] of names.entries()) {
+        status.textContent = `${name} (${i + 1} of ${names.length}): timing matmul and the convolution…`;
+        await yieldToPage();
+        if (cancelled) break;
+        const speed = kernelSpeed(name);
+        status.textContent = `${name} (${i + 1} of ${names.length}): comparing with the TypeScript reference…`;
+        await yieldToPage();
+        if (cancelled) break;
+        const check = kernelCheck(name);
+        rows.push(el('tr', {}, el('td', { class: 'left' }, name), el('td', {}, speed.matmul.toFixed(2)), el('td', {}, speed.conv2dForward.toFixed(2)), el('td', {}, check.matmul.toExponential(1)), el('td', {}, check.conv2dForward.toExponential(1))));
+      }
+      status.textContent = cancelled ? `cancelled after ${rows.length} of ${names.length} backends` : `done: ${names.length} backends`;
+    } catch (error) {
+      status.textContent = `the benchmark failed: ${(error as Error).message}`;
+    }
+    run.disabled = false;
+    cancel.disabled = true;
     table.replaceChildren(el('table', {},
       el('tr', {}, ...['backend', 'matmul GFLOP/s', 'conv forward GFLOP/s', 'matmul error vs reference', 'conv error vs reference'].map((text) => el('th', {}, text))),
       ...rows));
