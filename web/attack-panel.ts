@@ -220,7 +220,7 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
   cancel.addEventListener('click', () => attackWorker.cancel());
   const status = el('p', { id: 'attack-status', class: 'status', 'aria-live': 'polite' });
   const clean = el('canvas', { class: 'digit', id: 'attack-clean', role: 'img', 'aria-label': 'the chosen test digit' });
-  const draw = el('canvas', { class: 'draw', width: '140', height: '140', role: 'img', 'aria-label': 'drawing pad: draw a digit with the mouse or a finger' });
+  const draw = el('canvas', { class: 'draw', width: '140', height: '140', role: 'img', tabindex: '0', 'aria-label': 'drawing pad: draw a digit with the mouse or a finger, or from the keyboard: arrow keys move the pen, Space lifts or lowers it' });
   const useDrawn = el('input', { type: 'checkbox', id: 'attack-use-drawn' });
   const drawnLabel = el('select', { id: 'attack-drawn-label', 'aria-label': 'which digit the drawing is' },
     el('option', { value: '' }, 'not saying: use each model\'s clean prediction'), ...Array.from({ length: 10 }, (_, d) => el('option', { value: String(d) }, `it is a ${d}`)));
@@ -300,6 +300,30 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
   });
   window.addEventListener('pointerup', () => {
     drawing = false;
+  });
+  // the keyboard: arrows move a pen by 7 px (a fifth of a digit pixel ×5), drawing while it is down (Space toggles)
+  const keyPen = { x: 70, y: 70, down: false };
+  draw.addEventListener('keydown', (event) => {
+    const moves: Record<string, [number, number]> = { ArrowLeft: [-7, 0], ArrowRight: [7, 0], ArrowUp: [0, -7], ArrowDown: [0, 7] };
+    if (event.key === ' ') {
+      keyPen.down = !keyPen.down;
+      if (keyPen.down) useDrawn.checked = true;
+      status.textContent = `pen ${keyPen.down ? 'down: arrows draw' : 'up: arrows move'} (at ${keyPen.x}, ${keyPen.y})`;
+    } else if (moves[event.key] !== undefined) {
+      const [dx, dy] = moves[event.key] as [number, number];
+      const next = { x: Math.min(133, Math.max(7, keyPen.x + dx)), y: Math.min(133, Math.max(7, keyPen.y + dy)) };
+      if (keyPen.down) {
+        pen.strokeStyle = '#fff';
+        pen.lineWidth = 11;
+        pen.lineCap = 'round';
+        pen.beginPath();
+        pen.moveTo(keyPen.x, keyPen.y);
+        pen.lineTo(next.x, next.y);
+        pen.stroke();
+      }
+      Object.assign(keyPen, next);
+    } else return;
+    event.preventDefault();
   });
   clear.addEventListener('click', () => {
     pen.fillRect(0, 0, 140, 140);

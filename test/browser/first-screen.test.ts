@@ -216,6 +216,22 @@ describe('backend choice by measurement', () => {
 });
 
 describe('layout and accessibility', () => {
+  it('draws from the keyboard: Space lowers the pen, arrows draw', async () => {
+    await openIfAlone();
+    await page.click('#attack-clear');
+    await page.focus('canvas.draw');
+    await page.keyboard.press(' ');
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
+    const lit = await page.$eval('canvas.draw', (canvas) => {
+      const data = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 140, 140).data;
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) if ((data[i] as number) > 128) count++;
+      return count;
+    });
+    expect(lit).toBeGreaterThan(200); // a stroke 35 px long and 11 wide
+    expect(await page.isChecked('#attack-use-drawn')).toBe(true);
+  });
+
   it('every form control has an accessible name', async () => {
     const unnamed = await page.$$eval('input, select, button, textarea', (controls) => controls.filter((control) => {
       const labelled = control.getAttribute('aria-label') || control.getAttribute('aria-labelledby') || (control as HTMLInputElement).labels?.length || (control.tagName === 'BUTTON' && control.textContent?.trim());
