@@ -7,9 +7,11 @@
  *               "__metadata__": { key: string } }   (padded with spaces)
  *   the rest    the tensors' bytes, little-endian, at their offsets
  *
- * Writes are atomic: the file is written beside the target and renamed over
- * it, so an interrupted save never leaves a half-written checkpoint in place
- * of the old one.
+ * This file only encodes and decodes bytes; it does no I/O. Saving to a file
+ * (safetensors-file.ts, checkpoint-file.ts) goes through atomic-write.ts: a
+ * temporary beside the target, every byte written and its size checked, then
+ * a rename, so an interrupted save or a full disk never leaves a half-written
+ * checkpoint in place of the old one.
  */
 import { Tensor } from '../tensor/tensor.js';
 

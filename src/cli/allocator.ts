@@ -2,13 +2,18 @@
  * Runs a command line program once more, in a child process, with glibc's
  * malloc told to keep the memory it frees.
  *
- * Why (measured; README "Performance"): a `small-cnn` training step allocates
+ * Why: when it was written (2026-11), a `small-cnn` training step allocated
  * about 100 MB of typed arrays: op outputs, gradients, the norm layers' x̂,
  * padded kernel inputs. glibc serves blocks that big with `mmap` and returns
  * them to the operating system when V8 frees them, so the next step's arrays
- * land on fresh pages: one page fault and one zeroed page per 4 KiB written.
+ * landed on fresh pages: one page fault and one zeroed page per 4 KiB written.
  * With `MALLOC_MMAP_THRESHOLD_` and `MALLOC_TRIM_THRESHOLD_` raised, freed
- * blocks stay in malloc's heap and are handed out again.
+ * blocks stay in malloc's heap and are handed out again. Since then the
+ * training step and attack iterations reuse their buffers (buffer-pool.ts):
+ * a step allocates about 1.3 MB of new arrays (bench/allocation.ts), so the
+ * relaunch may no longer pay. It has not been re-measured since; compare
+ * `npm run bench` with and without `ROBUSTNORM_ALLOCATOR=default` before
+ * keeping or removing it (docs/performance.md).
  *
  * glibc reads these settings only when a process starts, so the program
  * cannot set them for itself: it starts itself again with them set, passes
