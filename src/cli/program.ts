@@ -199,7 +199,7 @@ program
   .option('--sweep-limit <n>', 'attack the first N test images in the sweeps (figures 4, 6, 7)', positiveInteger)
   .option('--eps <eps>', "ε in the paper's normalized units (ε_pixel = 0.3081·ε)", positiveNumber)
   .option('--experiments <list>', `comma-separated experiments, by name or number: ${EXPERIMENT_NUMBERS.map((n) => `${experimentName(n)} (${n})`).join(', ')}`, experimentList)
-  .addOption(new Option('--attack-check <size>', 'size of experiment 9, "statistics or a weaker attack?": quick (BN (B) and RN, PGD-100, 128 images), full (every mode, PGD-100 and -500, 256 images, half batches, batch 1), paper (1,000 images, 2 restarts)').choices(Object.keys(ATTACK_CHECK_SIZES)))
+  .addOption(new Option('--attack-check <size>', 'size of experiment 9, "statistics or a weaker attack?": quick (BN (B) and RN, PGD-100, 128 images), compact (BN (B), RN and RN frozen, PGD-100 and -500, 128 images, one-in-128 on 16, half batches, batch 1), full (every mode, PGD-100 and -500, 256 images, half batches, batch 1), paper (1,000 images, 2 restarts)').choices(Object.keys(ATTACK_CHECK_SIZES)))
   .option('--seed <n>', 'seed for everything random', nonNegativeInteger)
   .option('--seeds <list>', 'comma-separated seeds: train and attack once per seed (into OUT/seed-<n>/) and report mean ± spread', seedList)
   .action(async (options) => {
