@@ -3,7 +3,9 @@ import { lossGradient } from '../src/attacks/common.js';
 import { ownedLossGradient, pgdOnPartOfBatch } from '../src/attacks/part-of-batch.js';
 import { pgd } from '../src/attacks/pgd.js';
 import { pgdWithRestarts, predictions } from '../src/attacks/restarts.js';
-import type { AttackCheckResult, AttackCheckRow, CheckCell } from '../src/experiments/attack-check.js';
+import { attackCheck, type AttackCheckResult, type AttackCheckRow, type CheckCell } from '../src/experiments/attack-check.js';
+import type { ExperimentContext } from '../src/experiments/context.js';
+import { presetSettings } from '../src/experiments/settings.js';
 import { attackCheckFindings, attackCheckSection, gapVerdict, oneImageVerdict, weightsVerdict } from '../src/experiments/report-attack-check.js';
 import type { ReproductionResults } from '../src/experiments/results.js';
 import { BatchNorm2d, Conv2d, crossEntropy, Flatten, Linear, limitDataset, loadDataset, noGrad, Random, ReLU, Sequential, SGD, Tensor, trainEpoch } from '../src/index.js';
@@ -96,8 +98,16 @@ describe('pgdOnPartOfBatch', () => {
     expect(differing).toBeLessThanOrEqual(2); // a pixel whose gradient is within rounding of 0 may step the other way
   });
 
-  it('names a wrong number of ownership flags', () => {
+  it('names a wrong number of ownership flags, and refuses a targeted attack', () => {
     expect(() => pgdOnPartOfBatch(model, x, labels, [true], { eps: EPS }, new Random(1))).toThrow('1 ownership flags for a batch of 6');
+    expect(() => pgdOnPartOfBatch(model, x, labels, labels.map(() => true), { eps: EPS, targeted: true }, new Random(1))).toThrow('a targeted attack is not supported');
+  });
+
+  it('experiment 9 refuses step counts that would double-count PGD-20 or make "strongest" not the last', () => {
+    for (const steps of [[100, 20], [500, 100], [20]]) {
+      const context = { settings: { ...presetSettings('smoke'), attackCheck: { ...presetSettings('smoke').attackCheck!, steps } } } as unknown as ExperimentContext;
+      expect(() => attackCheck(context)).toThrow(`steps must be ascending whole numbers other than the paper's 20, got [${steps.join(', ')}]`);
+    }
   });
 });
 
@@ -137,17 +147,42 @@ const bnB = (result: AttackCheckResult) => result.rows[1] as AttackCheckRow;
 describe('the attack check\'s verdicts are computed from the counts', () => {
   it('survives: still clearly apart under the strongest attack, at least half the gap kept', () => {
     const result = checkResult([10, 6], { pgd20: 72, pgd100: 66, transfer: 90 });
-    expect(gapVerdict(result, bnB(result))).toMatch(/^Attacking whole batches, as the paper does, the gap survives the stronger and the transferred attacks: \+46\.9 points \(51\.6% .* under PGD-100 against BN \(P\)'s 4\.7% .* under PGD-100\), from \+48\.4 under the paper's PGD-20/);
+    expect(gapVerdict(result, bnB(result))).toMatch(/^Attacking whole batches, as the paper does, the gap survives the longer PGD and the transferred images: \+46\.9 points \(51\.6% .* under PGD-100 against BN \(P\)'s 4\.7% .* under PGD-100\), from \+48\.4 under the paper's PGD-20/);
   });
 
   it('shrinks: still clearly apart, but to less than half', () => {
     const result = checkResult([10, 6], { pgd20: 72, pgd100: 64, transfer: 26 });
-    expect(gapVerdict(result, bnB(result))).toMatch(/^Attacking whole batches, as the paper does, the gap shrinks from \+48\.4 points under the paper's PGD-20 to \+15\.6 \(20\.3% .* under transfer from BN \(P\)/);
+    expect(gapVerdict(result, bnB(result))).toMatch(/^Attacking whole batches, as the paper does, the gap shrinks under the longer PGD and the transferred images from \+48\.4 points under the paper's PGD-20 to \+15\.6 \(20\.3% .* under transfer from BN \(P\)/);
   });
 
-  it('vanishes: the strongest accuracies\' intervals overlap', () => {
+  it('no longer clearly apart: the strongest accuracies\' intervals overlap', () => {
     const result = checkResult([10, 6], { pgd20: 72, pgd100: 64, transfer: 9 });
-    expect(gapVerdict(result, bnB(result))).toMatch(/^Attacking whole batches, as the paper does, the gap vanishes: 7\.0% .* under transfer from BN \(P\).*It was the attack's, not the statistics'\./);
+    expect(gapVerdict(result, bnB(result))).toMatch(/^Attacking whole batches, the gap is no longer clearly apart under the longer PGD and the transferred images: 7\.0% .* under transfer from BN \(P\).*intervals overlapping.* Most of it was the attack's, not the statistics'\.$/);
+  });
+
+  it('reverses: clearly below BN (P) under the strongest attack is not called overlapping', () => {
+    const result = checkResult([10, 10], { pgd20: 72, pgd100: 64, transfer: 0 });
+    expect(gapVerdict(result, bnB(result))).toMatch(/^Attacking whole batches, the gap reverses under the longer PGD and the transferred images: 0\.0% \(0\.0–2\.9\) under transfer from BN \(P\) .*, clearly below/);
+  });
+
+  it('names only the attacks that ran, and no convergence claim without a longer run', () => {
+    const result = checkResult([10, 6], { pgd20: 72, pgd100: 66, transfer: 90 });
+    const row = bnB(result);
+    delete row.cells['pgd-100'];
+    expect(gapVerdict(result, row)).toMatch(/the gap survives the transferred images:/);
+  });
+
+  it('a longer run that is clearly higher is the weaker attack, not "still falling"', () => {
+    const result = checkResult([10, 6], { pgd20: 40, pgd100: 70, transfer: 90 });
+    const section = attackCheckSection({ attackCheck: result } as unknown as ReproductionResults);
+    expect(section).toContain('PGD-20/100: 31.3% → 54.7%, clearly higher at PGD-100 than at PGD-20: the longer run, with its smaller steps, was the weaker attack.');
+    expect(section).not.toContain('still falling');
+  });
+
+  it('an empty one-in-batch cell says nothing', () => {
+    const result = checkResult([10, 6], { pgd20: 72, pgd100: 66, transfer: 90, one: { correct: 0, images: 0 } });
+    expect(oneImageVerdict(result, bnB(result))).toBe('');
+    expect(attackCheckSection({ attackCheck: result } as unknown as ReproductionResults)).not.toContain('0 of 0');
   });
 
   it('no gap to test when the paper\'s attack already shows none', () => {
@@ -157,9 +192,9 @@ describe('the attack check\'s verdicts are computed from the counts', () => {
 
   it('the one-image attacker: clearly above BN (P), or not', () => {
     const holds = checkResult([10, 6], { pgd20: 72, pgd100: 66, transfer: 90, one: { correct: 20, images: 32 } });
-    expect(oneImageVerdict(holds, bnB(holds))).toBe('An attacker who owns one image of a batch of 128 clean ones leaves 20 of 32 correct, 62.5% (45.3–77.1), still clearly above BN (P)\'s 7.8% (4.3–13.8): the protection does not need the whole batch attacked.');
+    expect(oneImageVerdict(holds, bnB(holds))).toBe('An attacker who owns one image of a batch of 128 clean ones leaves 20 of 32 correct, 62.5% (45.3–77.1), still clearly above BN (P)\'s 7.8% (4.3–13.8) (PGD-20 on all 128 images): the protection does not need the whole batch attacked.');
     const breaks = checkResult([10, 6], { pgd20: 72, pgd100: 66, transfer: 90, one: { correct: 1, images: 32 } });
-    expect(oneImageVerdict(breaks, bnB(breaks))).toMatch(/leaves 1 of 32 correct, 3\.1% .*, not clearly different from BN \(P\)'s 7\.8% \(4\.3–13\.8\): whatever protection/);
+    expect(oneImageVerdict(breaks, bnB(breaks))).toMatch(/leaves 1 of 32 correct, 3\.1% .*, not clearly different from BN \(P\)'s 7\.8% \(4\.3–13\.8\) \(PGD-20 on all 128 images\): whatever protection the statistics give shows only when many images of the batch are attacked together/);
   });
 
   it('RobustNorm frozen vs with batch statistics', () => {
@@ -173,9 +208,9 @@ describe('the attack check\'s verdicts are computed from the counts', () => {
     const section = attackCheckSection(results);
     expect(section).toContain('| BN (B) | 97.7% (93.3–99.2) | 56.3% (47.6–64.5) | 31.3% (23.9–39.7) | 70.3% (61.9–77.5) | 70.3% (61.9–77.5) | 12.5% (2.2–47.1) |');
     expect(section).toContain('PGD-20/100: 56.3% → 31.3%, still falling from PGD-20 to PGD-100 (not converged: a longer attack may find more).');
-    expect(section).toContain('PGD-20/100: 7.8% → 4.7%, PGD-20 and PGD-100 within each other\'s intervals');
+    expect(section).toContain('PGD-20/100: 7.8% → 4.7%, no clear further fall from PGD-20 to PGD-100 (within each other\'s intervals on these images).');
     expect(section).toContain('Most of it is the statistics\', not a weaker attack\'s. PGD was still falling at its longest run, so a longer attack may shrink the gap further.');
-    expect(section).toContain('Owning one image in a batch of 128 clean ones, the attacker leaves 12.5% (2.2–47.1) of 8 such images correct (PGD-20), not clearly different from BN (P)\'s 7.8%');
-    expect(attackCheckFindings(results)[0]).toMatch(/^\*\*Statistics or a weaker attack\? \(experiment 9\)\.\*\* BN \(B\): Attacking whole batches, as the paper does, the gap survives .* An attacker who owns one image of a batch of 128 clean ones leaves 1 of 8 correct, 12\.5% \(2\.2–47\.1\) \(only 8 images, so the interval is wide; `--attack-check full` attacks more\), not clearly different from BN \(P\)'s 7\.8% .*: whatever protection the statistics give shows only when most of the batch is attacked/);
+    expect(section).toContain('Owning one image in a batch of 128 clean ones, the attacker leaves 1 of 8 such images correct, 12.5% (2.2–47.1) (PGD-20), not clearly different from BN (P)\'s 7.8%');
+    expect(attackCheckFindings(results)[0]).toMatch(/^\*\*Statistics or a weaker attack\? \(experiment 9\)\.\*\* BN \(B\): Attacking whole batches, as the paper does, the gap survives .* An attacker who owns one image of a batch of 128 clean ones leaves 1 of 8 correct, 12\.5% \(2\.2–47\.1\) \(only 8 images, so the interval is wide; `--attack-check full` attacks more\), not clearly different from BN \(P\)'s 7\.8% .*: whatever protection the statistics give shows only when many images of the batch are attacked together/);
   });
 });

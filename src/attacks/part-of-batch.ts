@@ -52,7 +52,8 @@ export function pgdOnPartOfBatch(model: Module, x: Tensor, labels: ArrayLike<num
   checkLabels(x, labels);
   const samples = x.shape[0] as number;
   if (owned.length !== samples) throw new Error(`pgdOnPartOfBatch: ${owned.length} ownership flags for a batch of ${samples}`);
-  const { eps } = resolvedSettings(settings);
+  const { eps, targeted } = resolvedSettings(settings);
+  if (targeted) throw new Error('pgdOnPartOfBatch: a targeted attack is not supported (it climbs the owned images\' loss)');
   const perSample = x.size / samples;
   const isOwnedPixel = (i: number) => owned[Math.floor(i / perSample)] === true;
   const start = new Float32Array(x.size);

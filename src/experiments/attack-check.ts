@@ -191,11 +191,26 @@ function compositionAttacks(model: Module, statistics: NormStatistics, data: Bat
   return cells;
 }
 
+/** Each group's random stream: distinct for every (seed, group), so no two seeds' groups share one. */
+function streamFor(seed: number, group: number): Random {
+  return new Random(seed * 1000 + group);
+}
+
+/** The stronger PGD runs: step counts other than the paper's 20, in ascending order (the last is the strongest). */
+function checkSteps(steps: readonly number[]): void {
+  steps.forEach((count, i) => {
+    if (!Number.isInteger(count) || count < 1 || count === 20 || (i > 0 && count <= (steps[i - 1] as number))) {
+      throw new Error(`attack check: steps must be ascending whole numbers other than the paper's 20, got [${steps.join(', ')}]`);
+    }
+  });
+}
+
 /** Experiment 9: every row's direct, transferred and batch-composition accuracies. */
 export function attackCheck(context: ExperimentContext): AttackCheckResult {
   const { settings } = context;
   const check = settings.attackCheck;
   if (check === undefined) throw new Error('the attack check (experiment 9) needs settings.attackCheck');
+  checkSteps(check.steps);
   const epsPixel = epsToPixel(settings.eps, 'paper');
   const data = [...batches(limitDataset(context.test, check.images), { batchSize: settings.batchSize })];
   const single = check.batchOne ? [...batches(limitDataset(context.test, check.images), { batchSize: 1 })] : [];
@@ -216,7 +231,7 @@ export function attackCheck(context: ExperimentContext): AttackCheckResult {
     context.cached(`attack-check ${key}`, () => {
       const row = rowOf(key);
       const stage = stageFor(`${row.label} and transfers`, data.length, directPasses);
-      const direct = directAttacks(modelOf(row.norm), row.statistics, data, epsPixel, check, new Random(settings.seed + seedOffset), stage.tick);
+      const direct = directAttacks(modelOf(row.norm), row.statistics, data, epsPixel, check, streamFor(settings.seed, seedOffset), stage.tick);
       stage.end();
       const transfers = Object.fromEntries(targets.map((target) => [target, transferred(modelOf(rowOf(target).norm), rowOf(target).statistics, data, direct.strongest)]));
       return { clean: direct.clean, cells: direct.cells, transfers: transfers as Partial<Record<CheckRowKey, CheckCell>> };
@@ -232,8 +247,8 @@ export function attackCheck(context: ExperimentContext): AttackCheckResult {
       const row = rowOf(key);
       const model = modelOf(row.norm);
       const stage = stageFor(row.label, data.length + compositionSteps, directPasses + compositionPasses);
-      const direct = directAttacks(model, row.statistics, data, epsPixel, check, new Random(settings.seed + seedOffset), stage.tick);
-      const composition = compositionAttacks(model, row.statistics, data, single, epsPixel, check, new Random(settings.seed + seedOffset + 100), stage.tick);
+      const direct = directAttacks(model, row.statistics, data, epsPixel, check, streamFor(settings.seed, seedOffset), stage.tick);
+      const composition = compositionAttacks(model, row.statistics, data, single, epsPixel, check, streamFor(settings.seed, seedOffset + 100), stage.tick);
       stage.end();
       return { clean: direct.clean, cells: { ...direct.cells, ...composition } };
     });

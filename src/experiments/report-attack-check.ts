@@ -66,40 +66,65 @@ export function gapVerdict(result: AttackCheckResult, row: AttackCheckRow): stri
   const theirs = strongest(result, baseline);
   const strongGap = 100 * (accuracy(mine.cell) - accuracy(theirs.cell));
   const against = `${cellText(mine.cell)} under ${mine.title} against BN (P)'s ${cellText(theirs.cell)} under ${theirs.title}`;
-  const unsettled = pgdRuns(result, row).settled ? '' : ' PGD was still falling at its longest run, so a longer attack may shrink the gap further.';
-  if (clearDifference(interval(mine.cell), interval(theirs.cell)) > 0) {
-    if (strongGap >= paperGap / 2) {
-      return `Attacking whole batches, as the paper does, the gap survives the stronger and the transferred attacks: ${signed(strongGap)} points (${against}), from ${signed(paperGap)} under the paper's PGD-20. Most of it is the statistics', not a weaker attack's.${unsettled}`;
-    }
-    return `Attacking whole batches, as the paper does, the gap shrinks from ${signed(paperGap)} points under the paper's PGD-20 to ${signed(strongGap)} (${against}): most of it was the attack's, not the statistics', though some survives.${unsettled}`;
+  const unsettled = pgdRuns(result, row).falling ? ' PGD was still falling at its longest run, so a longer attack may shrink the gap further.' : '';
+  const tried = attacksTried(result, row);
+  const side = clearDifference(interval(mine.cell), interval(theirs.cell));
+  if (side > 0 && strongGap >= paperGap / 2) {
+    return `Attacking whole batches, as the paper does, the gap survives ${tried}: ${signed(strongGap)} points (${against}), from ${signed(paperGap)} under the paper's PGD-20. Most of it is the statistics', not a weaker attack's.${unsettled}`;
   }
-  return `Attacking whole batches, as the paper does, the gap vanishes: ${against}, intervals overlapping, from ${signed(paperGap)} points under the paper's PGD-20. It was the attack's, not the statistics'.`;
+  if (side > 0) {
+    return `Attacking whole batches, as the paper does, the gap shrinks under ${tried} from ${signed(paperGap)} points under the paper's PGD-20 to ${signed(strongGap)} (${against}): most of it was the attack's, not the statistics', though some survives.${unsettled}`;
+  }
+  if (side < 0) {
+    return `Attacking whole batches, the gap reverses under ${tried}: ${against}, clearly below, from ${signed(paperGap)} points under the paper's PGD-20. The paper's attack was the weaker one here, not the model more robust.`;
+  }
+  const reading = strongGap < paperGap / 2 ? ' Most of it was the attack\'s, not the statistics\'.' : '';
+  return `Attacking whole batches, the gap is no longer clearly apart under ${tried}: ${against}, intervals overlapping, from ${signed(paperGap)} points under the paper's PGD-20.${reading}`;
 }
 
-/** A row's PGD runs, the paper's first; and whether the last two are within each other's intervals. */
-function pgdRuns(result: AttackCheckResult, row: AttackCheckRow): { runs: Array<{ steps: number; cell: CheckCell }>; settled: boolean } {
+/** "the stronger PGD and the transfers": the attacks beyond the paper's that this row was measured under. */
+function attacksTried(result: AttackCheckResult, row: AttackCheckRow): string {
+  const stronger = result.check.steps.some((steps) => row.cells[`pgd-${steps}`] !== undefined);
+  const transfers = row.cells['transfer-bn'] !== undefined || row.cells['transfer-own'] !== undefined;
+  if (stronger && transfers) return 'the longer PGD and the transferred images';
+  if (stronger) return 'the longer PGD';
+  if (transfers) return 'the transferred images';
+  return 'the paper\'s PGD-20 alone (no stronger attack was run)';
+}
+
+/**
+ * A row's PGD runs, the paper's first; whether the last run is clearly below
+ * the one before (still falling) or clearly above it (the longer run, with its
+ * smaller steps, was the weaker attack).
+ */
+function pgdRuns(result: AttackCheckResult, row: AttackCheckRow): { runs: Array<{ steps: number; cell: CheckCell }>; falling: boolean; rising: boolean } {
   const runs = [20, ...result.check.steps].map((steps) => ({ steps, cell: row.cells[`pgd-${steps}`] })).filter((run): run is { steps: number; cell: CheckCell } => run.cell !== undefined);
   const last = runs.slice(-2);
-  const settled = last.length < 2 || clearDifference(interval(last[0]!.cell), interval(last[1]!.cell)) === 0;
-  return { runs, settled };
+  const side = last.length < 2 ? 0 : clearDifference(interval(last[1]!.cell), interval(last[0]!.cell));
+  return { runs, falling: side < 0, rising: side > 0 };
 }
 
 /** Whether PGD's accuracy had stopped falling: its two strongest runs compared. */
 function convergence(result: AttackCheckResult, row: AttackCheckRow): string {
-  const { runs, settled } = pgdRuns(result, row);
+  const { runs, falling, rising } = pgdRuns(result, row);
   if (runs.length < 2) return '';
   const [before, last] = runs.slice(-2) as [{ steps: number; cell: CheckCell }, { steps: number; cell: CheckCell }];
   const path = runs.map((run) => `${percent(accuracy(run.cell))}%`).join(' → ');
-  return `PGD-${runs.map((run) => run.steps).join('/')}: ${path}, ${settled ? `PGD-${before.steps} and PGD-${last.steps} within each other's intervals (converged as far as these images can tell)` : `still falling from PGD-${before.steps} to PGD-${last.steps} (not converged: a longer attack may find more)`}.`;
+  const reading = falling
+    ? `still falling from PGD-${before.steps} to PGD-${last.steps} (not converged: a longer attack may find more)`
+    : rising
+      ? `clearly higher at PGD-${last.steps} than at PGD-${before.steps}: the longer run, with its smaller steps, was the weaker attack`
+      : `no clear further fall from PGD-${before.steps} to PGD-${last.steps} (within each other's intervals on these images)`;
+  return `PGD-${runs.map((run) => run.steps).join('/')}: ${path}, ${reading}.`;
 }
 
 /** The realistic threat: the attacker owns one image (or half) of a batch of clean ones. */
 function composition(result: AttackCheckResult, row: AttackCheckRow): string {
   const one = row.cells['one-in-batch'];
-  if (one === undefined) return '';
+  if (one === undefined || one.images === 0) return '';
   const baseline = rowOf(result, 'bn-p')?.cells['pgd-20'] as CheckCell;
   const side = clearDifference(interval(one), interval(baseline));
-  const parts = [`Owning one image in a batch of ${result.batchSize} clean ones, the attacker leaves ${cellText(one)} of ${one.images} such images correct (PGD-20), ${side > 0 ? 'clearly above' : side < 0 ? 'clearly below' : 'not clearly different from'} BN (P)'s ${cellText(baseline)}`];
+  const parts = [`Owning one image in a batch of ${result.batchSize} clean ones, the attacker leaves ${formatCount(one.correct)} of ${one.images} such images correct, ${cellText(one)} (PGD-20), ${side > 0 ? 'clearly above' : side < 0 ? 'clearly below' : 'not clearly different from'} BN (P)'s ${cellText(baseline)}`];
   const half = row.cells['half-batch'];
   if (half !== undefined) parts.push(`half the batch: ${cellText(half)}`);
   const single = row.cells['batch-1'];
@@ -115,14 +140,20 @@ function composition(result: AttackCheckResult, row: AttackCheckRow): string {
 export function oneImageVerdict(result: AttackCheckResult, row: AttackCheckRow): string {
   const one = row.cells['one-in-batch'];
   const baseline = rowOf(result, 'bn-p')?.cells['pgd-20'];
-  if (one === undefined || baseline === undefined) return '';
+  if (one === undefined || baseline === undefined || one.images === 0) return '';
   const side = clearDifference(interval(one), interval(baseline));
   const few = one.images < 32 ? ` (only ${one.images} images, so the interval is wide; \`--attack-check full\` attacks more)` : '';
-  const owning = `An attacker who owns one image of a batch of ${result.batchSize} clean ones leaves ${one.correct} of ${one.images} correct, ${cellText(one)}${few}`;
-  if (side > 0) return `${owning}, still clearly above BN (P)'s ${cellText(baseline)}: the protection does not need the whole batch attacked.`;
-  if (side < 0) return `${owning}, clearly below BN (P)'s ${cellText(baseline)}: against a realistic attacker the batch statistics make it worse, not better.`;
-  return `${owning}, not clearly different from BN (P)'s ${cellText(baseline)}: whatever protection the statistics give shows only when most of the batch is attacked, which a real attacker need not do.`;
+  const owning = `An attacker who owns one image of a batch of ${result.batchSize} clean ones leaves ${formatCount(one.correct)} of ${one.images} correct, ${cellText(one)}${few}`;
+  const bnP = `BN (P)'s ${cellText(baseline)} (PGD-20 on all ${baseline.images} images)`;
+  if (side > 0) return `${owning}, still clearly above ${bnP}: the protection does not need the whole batch attacked.`;
+  if (side < 0) return `${owning}, clearly below ${bnP}: against a realistic attacker the batch statistics make it worse, not better.`;
+  const half = row.cells['half-batch'];
+  const together = half !== undefined && half.images > 0 ? ` (with half the batch attacked together: ${cellText(half)})` : '';
+  return `${owning}, not clearly different from ${bnP}: whatever protection the statistics give shows only when many images of the batch are attacked together${together}, which a real attacker need not do.`;
 }
+
+/** A count of images, a whole number, or a mean over seeds to one decimal. */
+const formatCount = (count: number): string => (Number.isInteger(count) ? String(count) : count.toFixed(1));
 
 /** RobustNorm with batch statistics beside the same weights frozen (running mean and range). */
 export function weightsVerdict(result: AttackCheckResult): string {

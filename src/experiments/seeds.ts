@@ -147,10 +147,15 @@ export function mergeSeeds(perSeed: ReproductionResults[]): ReproductionResults 
   return merged;
 }
 
-/** One attack-check row over seeds: every cell's counts added up (the images of every seed pooled, as the intervals are). */
+/**
+ * One attack-check row over seeds: every cell the mean over seeds of its
+ * correct count, over one seed's images. Every seed attacks the same test
+ * images, so adding their counts up would narrow the intervals as if they
+ * were more images (as merged accuracy rows, the interval stays one seed's).
+ */
 function mergeCheckRows(rows: AttackCheckRow[]): AttackCheckRow {
   const add = (cells: Array<CheckCell | undefined>): CheckCell | undefined =>
-    cells.every((cell) => cell !== undefined) ? { correct: cells.reduce((sum, cell) => sum + cell!.correct, 0), images: cells.reduce((sum, cell) => sum + cell!.images, 0) } : undefined;
+    cells.every((cell) => cell !== undefined) ? { correct: cells.reduce((sum, cell) => sum + cell!.correct, 0) / cells.length, images: cells[0]!.images } : undefined;
   const first = rows[0]!;
   const cells: AttackCheckRow['cells'] = {};
   for (const column of Object.keys(first.cells) as CheckColumn[]) {
