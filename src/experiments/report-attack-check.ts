@@ -182,7 +182,7 @@ export function attackCheckFindings(results: ReproductionResults): string[] {
   const hasGap = (row: AttackCheckRow) => baseline !== undefined && row.cells['pgd-20'] !== undefined && clearDifference(interval(row.cells['pgd-20']), interval(baseline)) > 0;
   const verdicts = result.rows.filter((row) => row.key !== 'bn-p')
     .map((row) => [`${row.label}: ${gapVerdict(result, row)}`, hasGap(row) ? oneImageVerdict(result, row) : ''].filter((part) => part !== '').join(' '));
-  return [`**Statistics or a weaker attack? (experiment 9).** ${verdicts.join(' ')} ${weightsVerdict(result)}`];
+  return [`**Statistics or a weaker attack? (experiment 9).** ${[...verdicts, weightsVerdict(result)].filter((part) => part !== '').join(' ')}`];
 }
 
 /** The section: what each column tests, the table, and per row its verdict, convergence and batch composition. */
