@@ -41,7 +41,9 @@ heading('The library\'s kernel: the same idea, shape baked into the source');
 // gpu.js silently caps loops whose bound is a variable at 1,000 iterations).
 const backend = getBackend();
 const fromBackend = backend.matmul(a, b, { m, k, n, transA: false, transB: false });
-console.log('backend in use:', backend.name, '| auto would choose:', resolveAuto());
+const choice = resolveAuto();
+// one line, however long the reason (an object printed by console.log breaks over lines past 72 characters)
+console.log(`backend in use: ${backend.name} | auto would choose: ${choice.name} (${choice.reason})`);
 console.log('lastKernelRun() =', lastKernelRun());
 console.log('max |backend − reference| =', maxDifference(fromBackend, expected), '(float32 rounding)');
 

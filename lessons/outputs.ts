@@ -155,6 +155,8 @@ export const MASKS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\d+(?:\.\d+)?(\s?)(ms|s|min|h)\b/g, '#$1$2'],
   // throughputs
   [/\d+(?:\.\d+)?(\s?)(img\/s|images\/s|GFLOP\/s)/g, '#$1$2'],
+  // a right-aligned column pads a masked number to its width ("   6.2 s" and "  18.5 s")
+  [/ +#/g, ' #'],
   // mkdtemp folders: /tmp/robustnorm-lesson10-AbC123
   [/\S*?(robustnorm-[\w-]*?-)[A-Za-z0-9]{6}\b/g, '…/$1XXXXXX'],
   // a heading's rule of ─ is as long as its title leaves room for, and a masked time can change that

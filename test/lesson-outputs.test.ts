@@ -53,6 +53,8 @@ describe('lesson output blocks: parsing and masking', () => {
     // accuracies, step counts and sizes stay as they are: a changed one is a difference
     expect(masked('  P under PGD-40 (step 2.5·ε/40)   11.3%  10 steps  16 images')).toBe('  P under PGD-40 (step 2.5·ε/40)   11.3%  10 steps  16 images');
     expect(firstDifference('  P 16.0\n  (2.5 s)', '  P 16.0\n  (2.7 s)')).toBeNull();
+    // a right-aligned time column: the padding changes with the number's width
+    expect(firstDifference('  CW-100      30.5%     18.5 s', '  CW-100      30.5%      6.2 s')).toBeNull();
     expect(firstDifference('  P 16.0\n  B 43.0', '  P 16.0\n  B 43.1')).toEqual({ line: 2, shown: '  B 43.0', printed: '  B 43.1' });
   });
 });
