@@ -96,6 +96,24 @@ describe('the time estimate printed before a run', () => {
     expect(estimateRunSeconds({ ...quick, seeds: [0, 1, 2] }, 8000, 0.95)).toBeCloseTo(3 * oneSeed, 6);
   });
 
+  it('weighs each norm\'s passes by that norm\'s own measured step', async () => {
+    const { estimateRunSeconds } = await import('../src/experiments/estimate.js');
+    const { estimatePassesByNorm, estimatePasses } = await import('../src/experiments/run-progress.js');
+    const { presetSettings } = await import('../src/experiments/settings.js');
+    const fashion = presetSettings('fashion-mnist');
+    const passes = estimatePassesByNorm(fashion, 60000);
+    expect(passes.bn + passes.rn + passes.ln + passes.none).toBeCloseTo(estimatePasses(fashion, 60000), 3);
+    // Table 3 trains and attacks LayerNorm and no-norm models; Figures 3 and 7 attack RobustNorm twice as often as BatchNorm
+    expect(passes.ln).toBeGreaterThan(0);
+    expect(passes.none).toBeGreaterThan(0);
+    expect(passes.rn).toBeGreaterThan(passes.ln);
+    const steps = { bn: 0.3, rn: 0.3, ln: 0.6, none: 0.25 };
+    const expected = (passes.bn * 0.3 + passes.rn * 0.3 + passes.ln * 0.6 + passes.none * 0.25) / 192;
+    expect(estimateRunSeconds(fashion, 60000, steps)).toBeCloseTo(expected, 6);
+    // a slower LayerNorm makes the estimate longer by exactly its passes' share
+    expect(estimateRunSeconds(fashion, 60000, { ...steps, ln: 1.2 }) - estimateRunSeconds(fashion, 60000, steps)).toBeCloseTo((passes.ln * 0.6) / 192, 6);
+  });
+
   it('a resumed run counts only what its seeds have left', async () => {
     const { estimateLine, estimateRunSeconds } = await import('../src/experiments/estimate.js');
     const { estimatePasses } = await import('../src/experiments/run-progress.js');

@@ -22,40 +22,77 @@ export function trainingPasses(settings: ReproductionSettings, trainImages: numb
   return settings.epochs * trainImages * 1.5 * (adversarial ? 1 + settings.advIter : 1);
 }
 
+/** The norms whose models cost different amounts per pass (LayerNorm's is ≈2.5× BatchNorm's on resnet8). */
+export type PassNorm = 'bn' | 'rn' | 'ln' | 'none';
+
 /** The planned passes of the run's experiments (models counted once). */
 export function estimatePasses(settings: ReproductionSettings, trainImages: number): number {
+  const byNorm = estimatePassesByNorm(settings, trainImages);
+  return byNorm.bn + byNorm.rn + byNorm.ln + byNorm.none;
+}
+
+/**
+ * The planned passes of the run's experiments, split by the norm of the model
+ * each pass runs through, so an estimate can weigh each by its measured cost.
+ * Every model is trained once; an evaluation counts against the model it attacks.
+ */
+export function estimatePassesByNorm(settings: ReproductionSettings, trainImages: number): Record<PassNorm, number> {
   const run = new Set(settings.experiments);
   const { attacks, sweepLimit: sweep, testLimit: test } = settings;
   const linf = attacks.filter((attack) => attack !== 'cw');
-  const models = new Set<string>();
-  let passes = 0;
-  if (run.has(1)) (models.add('bn'), (passes += 2 * evaluationPasses(test, attacks)));
-  if (run.has(2)) (['none', 'ln', 'bn'].forEach((m) => models.add(m)), (passes += 3 * evaluationPasses(test, attacks)));
-  if (run.has(3)) (['bn', 'rn'].forEach((m) => models.add(m)), (passes += 3 * evaluationPasses(test, attacks)));
-  if (run.has(4)) (models.add('bn'), (passes += evaluationPasses(test, ['pgd'])));
-  if (run.has(5)) (['bn', 'rn'].forEach((m) => models.add(m)), (passes += 3 * settings.batchSizes.length * evaluationPasses(sweep, ['pgd'])));
-  if (run.has(6)) (settings.powers.forEach((p) => models.add(`rn${p}`)), (passes += 2 * settings.powers.length * evaluationPasses(sweep, attacks)));
-  if (run.has(7)) (['bn', 'rn'].forEach((m) => models.add(m)), (passes += 3 * settings.epsSweep.length * evaluationPasses(sweep, linf)));
-  if (run.has(8)) (['bn', 'bn-pgd'].forEach((m) => models.add(m)), (passes += 4 * evaluationPasses(test, attacks)));
-  if (run.has(9) && settings.attackCheck !== undefined) (['bn', 'rn'].forEach((m) => models.add(m)), (passes += attackCheckPasses(settings.attackCheck, settings.batchSize)));
+  const passes: Record<PassNorm, number> = { bn: 0, rn: 0, ln: 0, none: 0 };
+  const models = new Map<string, PassNorm>();
+  /** `batchNorm` evaluations of `each` passes on BatchNorm models and `robustNorm` of them on RobustNorm ones. */
+  const evaluations = (each: number, batchNorm: number, robustNorm: number) => ((passes.bn += batchNorm * each), (passes.rn += robustNorm * each));
+  if (run.has(1)) (models.set('bn', 'bn'), evaluations(evaluationPasses(test, attacks), 2, 0));
+  if (run.has(2)) {
+    for (const norm of ['none', 'ln', 'bn'] as const) (models.set(norm, norm), (passes[norm] += evaluationPasses(test, attacks)));
+  }
+  // Figures 3, 4 and 7: BatchNorm, RobustNorm, and RobustNorm with the tracked mean
+  if (run.has(3)) (models.set('bn', 'bn'), models.set('rn', 'rn'), evaluations(evaluationPasses(test, attacks), 1, 2));
+  if (run.has(4)) (models.set('bn', 'bn'), evaluations(evaluationPasses(test, ['pgd']), 1, 0));
+  if (run.has(5)) (models.set('bn', 'bn'), models.set('rn', 'rn'), evaluations(settings.batchSizes.length * evaluationPasses(sweep, ['pgd']), 1, 2));
+  if (run.has(6)) (settings.powers.forEach((p) => models.set(`rn${p}`, 'rn')), evaluations(2 * settings.powers.length * evaluationPasses(sweep, attacks), 0, 1));
+  if (run.has(7)) (models.set('bn', 'bn'), models.set('rn', 'rn'), evaluations(settings.epsSweep.length * evaluationPasses(sweep, linf), 1, 2));
+  if (run.has(8)) (models.set('bn', 'bn'), models.set('bn-pgd', 'bn'), evaluations(evaluationPasses(test, attacks), 4, 0));
+  if (run.has(9) && settings.attackCheck !== undefined) {
+    models.set('bn', 'bn'), models.set('rn', 'rn');
+    const check = attackCheckPassesByNorm(settings.attackCheck, settings.batchSize);
+    evaluations(1, check.bn, check.rn);
+  }
   const strong = settings.strongCw;
   if (strong !== undefined) {
     // Table 1: BN with P and B; Figure 3 adds RN and RN w/ μ̂_P (BN with P is shared)
-    const rows = (run.has(1) ? 2 : 0) + (run.has(3) ? (run.has(1) ? 2 : 3) : 0);
-    passes += rows * Math.min(strong.images, test) * (strong.binarySearchSteps * strong.maxIterations + 2 / 3);
+    const batchNormRows = (run.has(1) ? 2 : 0) + (run.has(3) && !run.has(1) ? 1 : 0);
+    const robustNormRows = run.has(3) ? 2 : 0;
+    evaluations(Math.min(strong.images, test) * (strong.binarySearchSteps * strong.maxIterations + 2 / 3), batchNormRows, robustNormRows);
   }
-  for (const model of models) passes += trainingPasses(settings, trainImages, model === 'bn-pgd');
+  for (const [key, norm] of models) passes[norm] += trainingPasses(settings, trainImages, key === 'bn-pgd');
   return passes;
 }
 
 /** Passes (forward+backward of one image) of experiment 9 (attack-check.ts) at size `check`. */
 export function attackCheckPasses(check: AttackCheckSettings, batchSize: number): number {
+  const byNorm = attackCheckPassesByNorm(check, batchSize);
+  return byNorm.bn + byNorm.rn;
+}
+
+/** {@link attackCheckPasses}, split between the BatchNorm model (BN (P) and the `bn-b` row) and the RobustNorm one (every `rn…` row). */
+export function attackCheckPassesByNorm(check: AttackCheckSettings, batchSize: number): { bn: number; rn: number } {
   const attack = (steps: number) => steps + 1 / 3;
   const direct = check.images * (1 / 3 + attack(20) + check.restarts * check.steps.reduce((sum, steps) => sum + attack(steps), 0));
   const composition = check.oneInBatch * batchSize * attack(20) + (check.halfBatch ? 2 * check.images * attack(20) : 0) + (check.batchOne ? check.images * attack(20) : 0);
   const batchModes = check.rows.filter((row) => row !== 'rn-p').length;
   const transfers = (check.rows.length + (check.rows.includes('rn-p') ? batchModes : 0)) * (check.images / 3);
-  return (1 + check.rows.length) * direct + batchModes * composition + transfers;
+  const hasBatchNormRow = check.rows.includes('bn-b') ? 1 : 0;
+  const robustNormRows = check.rows.length - hasBatchNormRow;
+  const robustNormBatchModes = batchModes - hasBatchNormRow;
+  // BN (P) is the row every other is set beside; transfers run on the attacked rows, split as the rows are
+  const transferShare = (rows: number) => (check.rows.length === 0 ? 0 : (transfers * rows) / check.rows.length);
+  return {
+    bn: (1 + hasBatchNormRow) * direct + hasBatchNormRow * composition + transferShare(hasBatchNormRow),
+    rn: robustNormRows * direct + robustNormBatchModes * composition + transferShare(robustNormRows),
+  };
 }
 
 export interface StageProgress {
