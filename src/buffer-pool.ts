@@ -38,15 +38,16 @@ const freeByLength = new Map<number, { buffers: Float32Array[]; lastUsed: number
 /** Free lists not asked for in this many outermost scopes are dropped (a batch size that no longer occurs). */
 const UNUSED_SCOPES_BEFORE_DROP = 16;
 let outermostScopes = 0;
-/** Whether new buffers live in shared memory (set by the webasm backend while it has a helper thread). */
+/** Whether new buffers live in shared memory (set by backend.ts while the backend has a helper thread). */
 let shared = false;
 
 /**
  * Makes the buffers of later scopes live in shared memory (a
  * SharedArrayBuffer), which the webasm backend's helper thread reads and
  * writes in place: it then runs half of a norm layer's loops
- * (kernels/split-loop.ts). Set by that backend; buffers made outside a scope
- * stay ordinary arrays.
+ * (kernels/split-loop.ts). Called by `setBackend` (kernels/backend.ts) when
+ * it installs a backend with a helper thread, and with false when that backend
+ * goes; buffers made outside a scope stay ordinary arrays.
  */
 export function setSharedBuffers(enabled: boolean): void {
   const wanted = enabled && typeof SharedArrayBuffer === 'function';

@@ -68,6 +68,8 @@ describe('an edit to rangeNormalizeBackward', () => {
   const load = async (): Promise<Library> => {
     cpSync(resolve(__dirname, '../src'), join(root, 'src'), { recursive: true });
     symlinkSync(resolve(__dirname, '../node_modules'), join(root, 'node_modules'), 'dir');
+    // the project's package.json too: it makes src/ ES modules (as the webasm helper thread, a worker module, loads them)
+    cpSync(resolve(__dirname, '../package.json'), join(root, 'package.json'));
     const file = join(root, 'src/nn/robust-norm.ts');
     const line = 'gradInput[k] = (gradNormalized[k] as number) / d + gradMean / M + gradRange * rangeSlope;';
     const source = readFileSync(file, 'utf8');

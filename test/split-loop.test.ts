@@ -10,16 +10,21 @@ import { BatchNorm2d, conv2d, disposeBackends, reuseBuffers, RobustNorm2d, setBa
 import { addRelu, normRelu } from '../src/internals.js';
 import { loopsStartedOnHelper } from '../src/kernels/helper-thread.js';
 import { sharedFloat64, splitLoop } from '../src/kernels/split-loop.js';
+import { addValues } from '../src/kernels/elementwise-loops.js';
+import { HELPER_LOOPS } from '../src/kernels/helper-loops.js';
 import { randomTensor } from './helpers.js';
 
-/** values[i] = i + offset for i in [first, end): a loop the helper compiles from its source text. */
+/** values[i] = i + offset for i in [first, end): a loop the helper does not have (it is not in helper-loops.ts). */
 function writeIndexPlusOffset(task: { values: Float64Array; offset: number }, first: number, end: number): void {
   for (let i = first; i < end; i++) task.values[i] = i + task.offset;
 }
 
-/** Throws for the helper's half only. */
-function failAfterFirstIndex(task: { values: Float64Array }, first: number): void {
-  if (first > 0) throw new Error(`refused index ${first} of ${task.values.length}`);
+/** x = 0, 1, 2, …, y = offset, out zeros: addValues's task, all in shared memory. */
+function additionTask(length: number, offset: number): { x: Float64Array; y: Float64Array; out: Float64Array } {
+  const x = sharedFloat64(length);
+  const y = sharedFloat64(length);
+  for (let i = 0; i < length; i++) (x[i] = i), (y[i] = offset);
+  return { x, y, out: sharedFloat64(length) };
 }
 
 let savedThreads: string | undefined;
@@ -37,34 +42,43 @@ afterAll(() => {
 
 describe('splitLoop on webasm with its helper thread', () => {
   it('runs the upper half of the indices on the helper and the rest here', () => {
-    const task = { values: sharedFloat64(11), offset: 0.5 };
+    const task = additionTask(11, 0.5);
     const before = loopsStartedOnHelper();
-    splitLoop(writeIndexPlusOffset, task, 11, Infinity);
+    splitLoop(addValues, task, 11, Infinity);
     expect(loopsStartedOnHelper()).toBe(before + 1);
-    expect(Array.from(task.values)).toEqual(Array.from({ length: 11 }, (_, i) => i + 0.5));
+    expect(Array.from(task.out)).toEqual(Array.from({ length: 11 }, (_, i) => i + 0.5));
   });
 
   it('runs a task with an array outside shared memory in one piece, here', () => {
-    const task = { values: new Float64Array(7), offset: 2 };
+    const task = { ...additionTask(7, 2), out: new Float64Array(7) };
     const before = loopsStartedOnHelper();
-    splitLoop(writeIndexPlusOffset, task, 7, Infinity);
+    splitLoop(addValues, task, 7, Infinity);
     expect(loopsStartedOnHelper()).toBe(before);
-    expect(Array.from(task.values)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    expect(Array.from(task.out)).toEqual([2, 3, 4, 5, 6, 7, 8]);
   });
 
   it('runs a loop over too few values to pay for the hand-over in one piece, here', () => {
-    const task = { values: sharedFloat64(5), offset: 0 };
+    const task = additionTask(5, 0);
     const before = loopsStartedOnHelper();
-    splitLoop(writeIndexPlusOffset, task, 5, 5);
+    splitLoop(addValues, task, 5, 5);
     expect(loopsStartedOnHelper()).toBe(before);
-    expect(Array.from(task.values)).toEqual([0, 1, 2, 3, 4]);
+    expect(Array.from(task.out)).toEqual([0, 1, 2, 3, 4]);
   });
 
-  it('reports an error on the helper with the loop\'s name and message, and keeps working', () => {
-    expect(() => splitLoop(failAfterFirstIndex, { values: sharedFloat64(4) }, 4, Infinity)).toThrow(/failAfterFirstIndex[\s\S]*refused index 2 of 4/);
-    const task = { values: sharedFloat64(4), offset: 1 };
-    splitLoop(writeIndexPlusOffset, task, 4, Infinity);
-    expect(Array.from(task.values)).toEqual([1, 2, 3, 4]);
+  it('runs a small loop that the helper does not have here, and refuses a long one by name, then keeps working', () => {
+    const short = { values: sharedFloat64(5), offset: 1 };
+    splitLoop(writeIndexPlusOffset, short, 5, 5);
+    expect(Array.from(short.values)).toEqual([1, 2, 3, 4, 5]);
+    expect(() => splitLoop(writeIndexPlusOffset, { values: sharedFloat64(4), offset: 0 }, 4, Infinity))
+      .toThrow(/helper thread failed on loop writeIndexPlusOffset[\s\S]*has no loop "writeIndexPlusOffset" \(add it to src\/kernels\/helper-loops.ts\)/);
+    const task = additionTask(4, 1);
+    splitLoop(addValues, task, 4, Infinity);
+    expect(Array.from(task.out)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('has every loop it may be handed listed under its own name', () => {
+    for (const [name, loop] of Object.entries(HELPER_LOOPS)) expect(loop.name).toBe(name);
+    expect(Object.keys(HELPER_LOOPS)).toEqual(expect.arrayContaining(['clampRun', 'maskRun', 'addValues', 'addThenClamp', 'batchNormForwardChannels', 'robustNormBackwardChannels', 'copyIntoPadding']));
   });
 });
 

@@ -8,14 +8,14 @@
  * With `settings.relu` it computes relu(BatchNorm(x)), the ReLU folded into
  * the loops with relu's rule on the float's bits (see `relu` in ops/unary.ts).
  *
- * The two channel loops use nothing but their arguments: on webasm with a
- * helper thread, each runs half of the channels there, compiled from its
- * source text (kernels/split-loop.ts).
+ * The two channel loops are RangeLoops: on webasm with a helper thread,
+ * each runs half of the channels there (kernels/split-loop.ts, helper-loops.ts).
  */
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { nchw } from '../nn/channel-groups.js';
 import type { BatchNormSettings, BatchNormState } from '../nn/norm-statistics.js';
+import { bitsOf, clampBits, maskBits } from '../kernels/elementwise-loops.js';
 import { fusedChannelNorm, type FusedBackwardTask, type FusedForwardTask } from './channel-norm-fused.js';
 
 /** BatchNorm's forward task: channelStatistics holds, per channel c at 4c … 4c+3, m, s = 1/√(v + ε), μ_B, σ²_B. */
@@ -57,11 +57,11 @@ export function batchNorm2dFused(x: Tensor, weight: Tensor, bias: Tensor, state:
 /**
  * The forward pass of channels [first, end): μ_B, σ²_B, then y = γ · x̂ + β
  * with x̂ = (x − m) · s (then max(y, 0) with `relu`, on the bits as the relu
- * op's clampRun does). Uses nothing but its arguments (split-loop.ts).
+ * op does). A RangeLoop (split-loop.ts, helper-loops.ts).
  */
-function batchNormForwardChannels(task: BatchNormForwardTask, first: number, end: number): void {
+export function batchNormForwardChannels(task: BatchNormForwardTask, first: number, end: number): void {
   const { input, out, channelInputs, channelStatistics, runs, runLength, runStride, perChannel: M } = task;
-  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
+  const outBits = bitsOf(out);
   for (let c = first; c < end; c++) {
     let batchMean = 0; // μ_B
     let batchVariance = 0; // σ²_B
@@ -118,11 +118,8 @@ function batchNormForwardChannels(task: BatchNormForwardTask, first: number, end
       }
       for (; i < end; i++) out[i] = gamma * (((input[i] as number) - center) * invStd) + beta;
       if (!task.relu) continue;
-      // max(y, 0): a float's bits are negative as an integer exactly when its sign is
-      for (i = start; i < end; i++) {
-        const bits = outBits[i] as number;
-        outBits[i] = bits & ~(bits >> 31);
-      }
+      // max(y, 0), on the float's bits (the relu op's rule, elementwise-loops.ts)
+      clampBits(outBits, outBits, start, end);
     }
   }
 }
@@ -130,15 +127,15 @@ function batchNormForwardChannels(task: BatchNormForwardTask, first: number, end
 /**
  * The backward pass of channels [first, end) (the derivation is in the file
  * header; g is ∂L/∂y, or with `relu` ∂L/∂y where the output is > 0, else 0,
- * masked into gradX first as the relu op's maskRun does). Uses nothing but
- * its arguments (split-loop.ts).
+ * masked into gradX first with the relu op's rule). A RangeLoop
+ * (split-loop.ts, helper-loops.ts).
  */
-function batchNormBackwardChannels(task: BatchNormBackwardTask, first: number, end: number): void {
+export function batchNormBackwardChannels(task: BatchNormBackwardTask, first: number, end: number): void {
   const { input, out, gradOut, gradX, channelInputs, channelStatistics, parameterGradients, runs, runLength, runStride, perChannel: M } = task;
   const g = task.relu ? gradX : gradOut;
-  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
-  const gradOutBits = new Int32Array(gradOut.buffer, gradOut.byteOffset, gradOut.length);
-  const gradXBits = new Int32Array(gradX.buffer, gradX.byteOffset, gradX.length);
+  const outBits = bitsOf(out);
+  const gradOutBits = bitsOf(gradOut);
+  const gradXBits = bitsOf(gradX);
   for (let c = first; c < end; c++) {
     const gamma = channelInputs[4 * c + 2] as number;
     const center = channelStatistics[4 * c] as number; // m
@@ -146,8 +143,8 @@ function batchNormBackwardChannels(task: BatchNormBackwardTask, first: number, e
     const batchMean = channelStatistics[4 * c + 2] as number; // μ_B
     for (let run = 0; run < runs && task.relu; run++) {
       const start = run * runStride + c * runLength;
-      // ∂L/∂z = ∂L/∂y where y = max(z, 0) > 0 (as integers, a float's bits are > 0 exactly when it is), else +0
-      for (let i = start; i < start + runLength; i++) gradXBits[i] = (gradOutBits[i] as number) & -Number((outBits[i] as number) > 0);
+      // ∂L/∂z = ∂L/∂y where y = max(z, 0) > 0, else +0 (the relu op's rule on bits, elementwise-loops.ts)
+      maskBits(outBits, gradOutBits, gradXBits, start, start + runLength);
     }
     if (task.frozen) {
       // ∂L/∂x = γ · g · s (+ 0 keeps the result bit-identical to the full

@@ -9,13 +9,13 @@
  * it computes relu(RobustNorm(x)), the ReLU folded into the loops with relu's
  * rule on the float's bits (see `relu` in ops/unary.ts).
  *
- * The two channel loops use nothing but their arguments: on webasm with a
- * helper thread, each runs half of the channels there, compiled from its
- * source text (kernels/split-loop.ts).
+ * The two channel loops are RangeLoops: on webasm with a helper thread,
+ * each runs half of the channels there (kernels/split-loop.ts, helper-loops.ts).
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { nchw } from '../nn/channel-groups.js';
 import type { RobustNormSettings, RobustNormState } from '../nn/norm-statistics.js';
+import { bitsOf, clampBits, maskBits } from '../kernels/elementwise-loops.js';
 import { fusedChannelNorm, type FusedBackwardTask, type FusedForwardTask } from './channel-norm-fused.js';
 
 /** RobustNorm's forward task: channelStatistics holds, per channel c at 6c … 6c+5, m, r, d = r^p + ε, max, min, μ_B. */
@@ -57,11 +57,11 @@ const CHANNEL_STATISTICS = 6;
 /**
  * The forward pass of channels [first, end): μ_B, max and min, then
  * y = γ · x̂ + β with x̂ = (x − m)/d (then max(y, 0) with `relu`, on the bits
- * as the relu op's clampRun does). Uses nothing but its arguments (split-loop.ts).
+ * as the relu op does). A RangeLoop (split-loop.ts, helper-loops.ts).
  */
-function robustNormForwardChannels(task: RobustNormForwardTask, first: number, end: number): void {
+export function robustNormForwardChannels(task: RobustNormForwardTask, first: number, end: number): void {
   const { input, out, channelInputs, channelStatistics, runs, runLength, runStride, perChannel: M } = task;
-  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
+  const outBits = bitsOf(out);
   for (let c = first; c < end; c++) {
     let sum = 0;
     let batchMax = -Infinity;
@@ -118,11 +118,8 @@ function robustNormForwardChannels(task: RobustNormForwardTask, first: number, e
       }
       for (; i < end; i++) out[i] = gamma * (((input[i] as number) - center) / divisor) + beta;
       if (!task.relu) continue;
-      // max(y, 0): a float's bits are negative as an integer exactly when its sign is
-      for (i = start; i < end; i++) {
-        const bits = outBits[i] as number;
-        outBits[i] = bits & ~(bits >> 31);
-      }
+      // max(y, 0), on the float's bits (the relu op's rule, elementwise-loops.ts)
+      clampBits(outBits, outBits, start, end);
     }
   }
 }
@@ -130,14 +127,14 @@ function robustNormForwardChannels(task: RobustNormForwardTask, first: number, e
 /**
  * The backward pass (★) of channels [first, end) (g is ∂L/∂y, or with `relu`
  * ∂L/∂y where the output is > 0, else 0, masked into gradX first as the relu
- * op's maskRun does). Uses nothing but its arguments (split-loop.ts).
+ * op does). A RangeLoop (split-loop.ts, helper-loops.ts).
  */
-function robustNormBackwardChannels(task: RobustNormBackwardTask, first: number, end: number): void {
+export function robustNormBackwardChannels(task: RobustNormBackwardTask, first: number, end: number): void {
   const { input, out, gradOut, gradX, channelInputs, channelStatistics, parameterGradients, runs, runLength, runStride, perChannel: M } = task;
   const g = task.relu ? gradX : gradOut;
-  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
-  const gradOutBits = new Int32Array(gradOut.buffer, gradOut.byteOffset, gradOut.length);
-  const gradXBits = new Int32Array(gradX.buffer, gradX.byteOffset, gradX.length);
+  const outBits = bitsOf(out);
+  const gradOutBits = bitsOf(gradOut);
+  const gradXBits = bitsOf(gradX);
   for (let c = first; c < end; c++) {
     const gamma = channelInputs[4 * c + 2] as number;
     const at = 6 * c; // CHANNEL_STATISTICS per channel
@@ -148,8 +145,8 @@ function robustNormBackwardChannels(task: RobustNormBackwardTask, first: number,
     const batchMin = channelStatistics[at + 4] as number;
     for (let run = 0; run < runs && task.relu; run++) {
       const start = run * runStride + c * runLength;
-      // ∂L/∂z = ∂L/∂y where y = max(z, 0) > 0 (as integers, a float's bits are > 0 exactly when it is), else +0
-      for (let i = start; i < start + runLength; i++) gradXBits[i] = (gradOutBits[i] as number) & -Number((outBits[i] as number) > 0);
+      // ∂L/∂z = ∂L/∂y where y = max(z, 0) > 0, else +0 (the relu op's rule on bits, elementwise-loops.ts)
+      maskBits(outBits, gradOutBits, gradXBits, start, start + runLength);
     }
     if (task.frozen) {
       // ∂L/∂x = γ · g / d (+ 0 keeps the result bit-identical to (★), whose

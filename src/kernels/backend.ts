@@ -33,6 +33,7 @@ import { createGpuJsBackend, glRenderer, isGpuJsModeAvailable } from './gpujs-ba
 export { BACKEND_NAMES, lastKernelRun, noteKernelRun, type BackendChoice, type BackendName, type KernelBackend, type KernelRun } from './kernel-backend.js';
 import { BACKEND_NAMES, noteKernelRun, type BackendChoice, type BackendName, type KernelBackend } from './kernel-backend.js';
 import { environmentVariable } from '../environment.js';
+import { setSharedBuffers } from '../buffer-pool.js';
 
 /** The TypeScript twins, in float32 or float64. */
 export function createReferenceBackend<T extends FloatArray>(allocate: (size: number) => T): KernelBackend<T> {
@@ -107,8 +108,11 @@ export function setBackend(choice: BackendChoice | string): KernelBackend {
   const parsed = parseChoice(choice, 'setBackend');
   const name = parsed === 'auto' ? resolveAuto().name : parsed;
   if (active?.name === name) return active;
-  active?.dispose();
+  disposeBackends();
   active = create(name);
+  // With a helper thread, the buffers of a step live in shared memory, so that
+  // the helper can run half of each norm layer's and relu's loops (split-loop.ts).
+  setSharedBuffers(active.usesHelperThread === true);
   return active;
 }
 
@@ -141,6 +145,7 @@ export function fastPathFor(dtype: 'float32' | 'float64'): boolean {
 
 /** Destroys every compiled kernel and GPU context, so nothing keeps the process alive. */
 export function disposeBackends(): void {
+  if (active?.usesHelperThread === true) setSharedBuffers(false);
   active?.dispose();
   active = null;
 }

@@ -181,7 +181,7 @@ export interface FromPhaseLanesTask {
  * The kernel's result into images [firstImage, firstImage + count) of
  * ∂L/∂x, for channels [first, end): per image and block row a, the block's
  * four values go to rows 2a and 2a + 1, columns 2b and 2b + 1 (those past
- * an odd edge dropped). Uses nothing but its arguments (a RangeLoop, split-loop.ts).
+ * an odd edge dropped). A RangeLoop (split-loop.ts, helper-loops.ts).
  */
 export function copyFromPhaseLanes(task: FromPhaseLanesTask, first: number, end: number): void {
   const { quads, out, channels, height: H, width: W, firstImage, count } = task;

@@ -167,7 +167,7 @@ export interface ScatterTask extends Conv2dShape {
  * the order they lie in `quads`; each goes to its own (c, kh, kw) place in
  * the image), then the padding cropped off. Images are independent, and each
  * position's sum is taken in the same order however the images are split.
- * Uses nothing but its arguments (a RangeLoop, split-loop.ts).
+ * A RangeLoop (split-loop.ts, helper-loops.ts).
  */
 export function scatterImages(task: ScatterTask, first: number, end: number): void {
   const { quads, padded, out, batch: N, inChannels: C, height: H, width: W, kernelHeight: KH, kernelWidth: KW, stride: S, padding: P, outHeight: OH, outWidth: OW } = task;

@@ -221,7 +221,7 @@ export function toChannelsLast(g: Float32Array, first: number, count: number, ch
  * The copy of {@link toChannelsLast} for images [first, end) of the part.
  * Four channels at a time: four rows read in order, four consecutive floats
  * written per position (measured 2× faster than one channel at a time).
- * Uses nothing but its arguments (a RangeLoop, split-loop.ts).
+ * A RangeLoop (split-loop.ts, helper-loops.ts).
  */
 export function copyToChannelsLast(task: ChannelsLastTask, first: number, end: number): void {
   const { g, out, firstImage, channels, positions } = task;
@@ -269,8 +269,8 @@ export interface SharesTask {
  * j = (q·Co + co)·4 + r ↔ dw[co·taps + 4q + r]: dw's values gathered into the
  * shares' layout, the groups added there in order (each sum rounded to
  * float32 as in dw), the sums put back. Each j is summed over the groups in
- * order on its own, so a split over j changes no bit. Uses nothing but its
- * arguments (a RangeLoop, split-loop.ts).
+ * order on its own, so a split over j changes no bit. A RangeLoop
+ * (split-loop.ts, helper-loops.ts).
  */
 export function addShares(task: SharesTask, first: number, end: number): void {
   const { shares, groups, outChannels, taps, dw } = task;

@@ -88,8 +88,8 @@ export function toImageLanes(
  * The copy of {@link toImageLanes} for channels [first, end). Four images at
  * a time: one row of each read in order, and per position four consecutive
  * floats written (measured 2.2× faster than one image at a time in the lanes:
- * B reads in flight, one float written from each). Uses nothing but its
- * arguments (a RangeLoop, split-loop.ts).
+ * B reads in flight, one float written from each). A RangeLoop
+ * (split-loop.ts, helper-loops.ts).
  */
 export function copyToImageLanes(task: ToImageLanesTask, first: number, end: number): void {
   const { x, out, firstImage, count, channels, height, width, padH, padW } = task;
@@ -155,7 +155,7 @@ export function fromImageLanes(quads: Float32Array, rows: number, positions: num
  * a time, walking its positions: four rows of `out` written in order, from
  * reads a constant stride (4·B) apart, which the hardware prefetches
  * (measured 2.6× faster than reading `quads` in order, whose writes go to
- * 4·B rows at once). Uses nothing but its arguments (a RangeLoop, split-loop.ts).
+ * 4·B rows at once). A RangeLoop (split-loop.ts, helper-loops.ts).
  */
 export function copyFromImageLanes(task: FromImageLanesTask, first: number, end: number): void {
   const { quads, out, rows, positions, firstImage, count } = task;

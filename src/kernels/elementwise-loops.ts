@@ -12,12 +12,12 @@
  *   backward  gradBits & −[bits > 0]      keeps ∂L/∂y where x > 0, +0 elsewhere
  * (the bits of a float, read as an integer, are > 0 exactly when the float is;
  * a NaN input stays NaN forward and passes the gradient, as in PyTorch). The
- * fused norm loops (src/fast/) apply the same two rules to a norm's output.
+ * fused norm loops (src/fast/) call the same two functions on a norm's output.
  *
- * Each loop is a RangeLoop: it uses nothing but its arguments, so a long run
- * is split over the webasm backend's two threads (split-loop.ts). Loops take
- * four values a step, then the rest: the same operations in the same order,
- * measured ≈1.5× faster (V8 checks the loop and the arrays once a step).
+ * The loops are RangeLoops, so a long run is split over the webasm backend's
+ * two threads (split-loop.ts, helper-loops.ts). They take four values a step,
+ * then the rest: the same operations in the same order, measured ≈1.5×
+ * faster (V8 checks the loop and the arrays once a step).
  */
 
 /** The float32 values' bits, as integers (a view, no copy). */
@@ -27,12 +27,11 @@ export function bitsOf(values: Float32Array): Int32Array {
 
 /**
  * relu's forward rule on the bits of float32 values [first, end):
- * to = max(from, 0); `fromBits` and `toBits` may be the same array (in
- * place). Used by `relu` and addRelu; a RangeLoop, so a long run is split over
- * the webasm backend's two threads (kernels/split-loop.ts).
+ * to = max(from, 0) (`fromBits` and `toBits` may be the same array: in place).
+ * The one copy of the rule: the relu op, addRelu and the fused norm loops
+ * (src/fast/) all call it.
  */
-export function clampRun(task: { fromBits: Int32Array; toBits: Int32Array }, first: number, end: number): void {
-  const { fromBits, toBits } = task;
+export function clampBits(fromBits: Int32Array, toBits: Int32Array, first: number, end: number): void {
   // four values a step, then the rest: measured ≈1.5× faster (V8 checks the loop and the arrays once a step)
   let i = first;
   for (; i + 3 < end; i += 4) {
@@ -54,12 +53,10 @@ export function clampRun(task: { fromBits: Int32Array; toBits: Int32Array }, fir
 /**
  * relu's backward rule on bits, for [first, end): into = ∂L/∂y where the
  * values in `outputBits` are > 0, else +0 (the ReLU's input or its output:
- * one is > 0 exactly where the other is). Used by `relu` and addRelu; a
- * RangeLoop, as clampRun.
+ * one is > 0 exactly where the other is). The one copy of the rule, as clampBits.
  */
-export function maskRun(task: { outputBits: Int32Array; gradBits: Int32Array; intoBits: Int32Array }, first: number, end: number): void {
-  const { outputBits, gradBits, intoBits } = task;
-  // four values a step, then the rest (as clampRun)
+export function maskBits(outputBits: Int32Array, gradBits: Int32Array, intoBits: Int32Array, first: number, end: number): void {
+  // four values a step, then the rest (as clampBits)
   let i = first;
   for (; i + 3 < end; i += 4) {
     intoBits[i] = (gradBits[i] as number) & -Number((outputBits[i] as number) > 0);
@@ -68,6 +65,16 @@ export function maskRun(task: { outputBits: Int32Array; gradBits: Int32Array; in
     intoBits[i + 3] = (gradBits[i + 3] as number) & -Number((outputBits[i + 3] as number) > 0);
   }
   for (; i < end; i++) intoBits[i] = (gradBits[i] as number) & -Number((outputBits[i] as number) > 0);
+}
+
+/** {@link clampBits} as a RangeLoop (used by `relu`; split over the webasm backend's two threads when long, kernels/split-loop.ts). */
+export function clampRun(task: { fromBits: Int32Array; toBits: Int32Array }, first: number, end: number): void {
+  clampBits(task.fromBits, task.toBits, first, end);
+}
+
+/** {@link maskBits} as a RangeLoop (used by `relu` and addRelu; split as clampRun). */
+export function maskRun(task: { outputBits: Int32Array; gradBits: Int32Array; intoBits: Int32Array }, first: number, end: number): void {
+  maskBits(task.outputBits, task.gradBits, task.intoBits, first, end);
 }
 
 /**
@@ -90,18 +97,15 @@ export function addValues(task: { x: Float32Array | Float64Array; y: Float32Arra
 
 /**
  * out[i] = max(x[i] + y[i], 0) for i in [first, end): the float32 sum, then
- * relu's rule on its bits (clampRun in unary.ts), in blocks that stay in the
- * cache between the two (a RangeLoop, as addValues).
+ * relu's rule on its bits (clampBits), in blocks that stay in the cache
+ * between the two (a RangeLoop, as addValues).
  */
 export function addThenClamp(task: { x: Float32Array; y: Float32Array; out: Float32Array }, first: number, end: number): void {
   const { x, y, out } = task;
-  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
+  const outBits = bitsOf(out);
   for (let start = first; start < end; start += 1024) {
     const stop = Math.min(end, start + 1024);
     for (let i = start; i < stop; i++) out[i] = (x[i] as number) + (y[i] as number);
-    for (let i = start; i < stop; i++) {
-      const bits = outBits[i] as number;
-      outBits[i] = bits & ~(bits >> 31);
-    }
+    clampBits(outBits, outBits, start, stop);
   }
 }

@@ -4,13 +4,13 @@
  * gpu.js spreads WebAssembly kernels over threads only under its asynchronous
  * contract, and our ops are synchronous (see backend.ts). So the backend
  * splits a convolution's batch in two and hands one half to this helper: a
- * worker thread with its own gpu.js that compiles the same generated kernel
- * source (for the half batch) and runs it, while the main thread runs the
- * other half. The main thread then blocks on `Atomics.wait` until the helper's
- * half is done: the call stays synchronous.
+ * worker thread (helper-worker.ts) with its own gpu.js that compiles the same
+ * generated kernel source (for the half batch) and runs it, while the main
+ * thread runs the other half. The main thread then blocks on `Atomics.wait`
+ * until the helper's half is done: the call stays synchronous.
  *
  * It also runs half of a plain JavaScript loop over independent indices (the
- * norm layers' channels; split-loop.ts), compiled from the loop's source text.
+ * norm layers' channels; split-loop.ts), named in helper-loops.ts.
  *
  * Data moves through SharedArrayBuffers, so nothing is copied between the
  * threads beyond the arguments gpu.js copies into its WebAssembly memory anyway.
@@ -18,99 +18,41 @@
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { nodeBuiltin, type NodeBuiltins } from '../platform.js';
-import { installWasmCodegen } from './wasm-codegen.js';
 import type { KernelJob, LoopCall } from './kernel-runner.js';
 import type { RangeLoop } from './kernel-backend.js';
+import type { HelperWorkerData, KernelMessage, LoopMessage } from './helper-worker.js';
 
-
-// The worker's code, plain CommonJS (it runs from a string, so it works the
-// same under tsx, vitest and the compiled dist/).
-const WORKER_CODE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const errors = workerData.errors;
-require('node:v8').setFlagsFromString('--no-liftoff');
-// __name stands in for the helper a TypeScript loader may add to the code generator's source text
-const __name = (target) => target;
-let gpu = null;
-let startupError = null;
-try {
-  const gpujs = require(workerData.gpuPath);
-  // the main thread's code generator (wasm-codegen.ts), from its source text
-  const codegen = (${installWasmCodegen.toString()})(gpujs, workerData.codegen === 'improved');
-  if (workerData.codegen === 'improved' && !codegen.installed) throw new Error('the improved code generator did not install: ' + codegen.reason);
-  gpu = new gpujs.GPU({ mode: 'webasm' });
-} catch (error) {
-  // answered on every job below, so the main thread never waits on a helper that cannot work
-  startupError = error;
-}
-const kernels = new Map();
-const loops = new Map();
-// a plain JavaScript loop (split-loop.ts), compiled from its source text the first time its key comes
-const loopFor = (key, source) => {
-  let loop = loops.get(key);
-  if (loop === undefined) {
-    loop = new Function('__name', 'return (' + source + ');')(__name);
-    loops.set(key, loop);
-  }
-  return loop;
-};
-parentPort.on('message', (job) => {
-  const status = new Int32Array(job.status);
-  try {
-    if (job.kind === 'loop') {
-      // over [first, end) of a task in shared memory
-      loopFor(job.key, job.source)(job.task, job.first, job.end);
-      Atomics.store(status, 0, 1);
-      Atomics.notify(status, 0);
-      return;
-    }
-    if (startupError !== null) throw startupError;
-    let kernel = kernels.get(job.key);
-    if (kernel === undefined) {
-      kernel = gpu.createKernel(job.source, { output: job.output, precision: 'single', tactic: 'precision' });
-      kernels.set(job.key, kernel);
-    }
-    // as in gpujs-backend.ts (returnFlatOutput): take gpu.js's flat output
-    // instead of one subarray per cell
-    if (!Object.prototype.hasOwnProperty.call(kernel.kernel, '_shapeOutput')) {
-      Object.defineProperty(kernel.kernel, '_shapeOutput', { value: (data) => data });
-    }
-    const result = kernel(...job.args);
-    // and, as there, a view of the output region instead of gpu.js's copy of it
-    // (valid until this kernel runs again; copied out below)
-    const memory = kernel.kernel._active && kernel.kernel._active.f32;
-    if (memory && !Object.prototype.hasOwnProperty.call(memory, 'slice')) {
-      Object.defineProperty(memory, 'slice', { value: (begin, end) => memory.subarray(begin, end) });
-    }
-    if (kernel.kernel.constructor.name !== 'WebAssemblyKernel') throw new Error('the helper ran ' + kernel.kernel.constructor.name + ', not webasm');
-    if (job.finish && result instanceof Float32Array) {
-      // the loop that takes the result apart reads it where it is, in the kernel's memory
-      loopFor(job.finish.key, job.finish.source)({ ...job.finish.task, quads: result }, 0, job.finish.count);
-      Atomics.store(status, 0, 1);
-      Atomics.notify(status, 0);
-      return;
-    }
-    // a flat Float32Array (or, before the patch above took, nested rows of per-cell views): copy it out in order
-    const out = new Float32Array(job.out);
-    let offset = 0;
-    const walk = (item) => {
-      if (item instanceof Float32Array) { out.set(item, offset); offset += item.length; }
-      else for (const child of item) walk(child);
-    };
-    walk(result);
-    if (job.finish) loopFor(job.finish.key, job.finish.source)(job.finish.task, 0, job.finish.count);
-    Atomics.store(status, 0, 1);
-  } catch (error) {
-    errors.postMessage(String((error && error.stack) || error));
+/**
+ * Starts the worker module. Run from source (tsx, vitest), it is a .ts file,
+ * so the worker first registers tsx's loader; built (dist/), it is plain
+ * JavaScript. If the module fails to load, every job is answered with that
+ * error, so the main thread never waits on a helper that cannot work.
+ */
+const BOOTSTRAP = `
+const { workerData, parentPort } = require('node:worker_threads');
+(async () => {
+  if (workerData.typescriptLoader !== null) (await import(workerData.typescriptLoader)).register();
+  await import(workerData.moduleUrl);
+})().catch((error) => {
+  const message = String((error && error.stack) || error);
+  parentPort.on('message', (job) => {
+    workerData.errors.postMessage('the helper thread could not start: ' + message);
+    const status = new Int32Array(job.status);
     Atomics.store(status, 0, 2);
-  }
-  Atomics.notify(status, 0);
+    Atomics.notify(status, 0);
+  });
+  const ready = new Int32Array(workerData.ready);
+  Atomics.store(ready, 0, 1);
+  Atomics.notify(ready, 0);
 });
-// listening: the main thread may hand over jobs now (a startup error is reported per job, above)
-const ready = new Int32Array(workerData.ready);
-Atomics.store(ready, 0, 1);
-Atomics.notify(ready, 0);
 `;
+
+/** The worker module beside this one, as source or as built JavaScript. */
+function workerModule(): { moduleUrl: string; typescriptLoader: string | null } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const moduleUrl = new URL(fromSource ? './helper-worker.ts' : './helper-worker.js', import.meta.url).href;
+  return { moduleUrl, typescriptLoader: fromSource ? import.meta.resolve('tsx/esm/api') : null };
+}
 
 /** A Float32Array over shared memory, reused between calls of the same size. */
 function sharedCopy(pool: Map<string, Float32Array>, name: string, source: Float32Array): Float32Array {
@@ -157,7 +99,7 @@ export class HelperThread {
 
   /** Whether there are worker threads here (Node; reached through platform.ts, so a page never loads them). */
   static available(): boolean {
-    return nodeBuiltin('node:worker_threads') !== null && nodeBuiltin('node:module') !== null;
+    return nodeBuiltin('node:worker_threads') !== null;
   }
 
   private readonly threads: NodeBuiltins['node:worker_threads'];
@@ -165,16 +107,15 @@ export class HelperThread {
   /** `codegen`: which WebAssembly code generator the helper compiles with (see gpujs-backend.ts). Only where {@link HelperThread.available}. */
   constructor(codegen: 'improved' | 'stock') {
     const threads = nodeBuiltin('node:worker_threads');
-    const nodeModule = nodeBuiltin('node:module');
-    if (threads === null || nodeModule === null) throw new Error('HelperThread: worker threads are only available in Node');
+    if (threads === null) throw new Error('HelperThread: worker threads are only available in Node');
     this.threads = threads;
-    const gpuPath = nodeModule.createRequire(import.meta.url).resolve('gpu.js');
     const { port1, port2 } = new threads.MessageChannel();
     this.errors = port1;
     // The worker inherits Node's flags, except --input-type (`node --input-type=module -e …`
-    // would make it read WORKER_CODE, CommonJS, as a module).
+    // would make it read BOOTSTRAP, CommonJS, as a module).
     const execArgv = withoutInputType(process.execArgv);
-    this.worker = new threads.Worker(WORKER_CODE, { eval: true, execArgv, workerData: { gpuPath, codegen, errors: port2, ready: this.readyFlag.buffer }, transferList: [port2] });
+    const workerData = { ...workerModule(), codegen, errors: port2, ready: this.readyFlag.buffer as SharedArrayBuffer } satisfies HelperWorkerData & ReturnType<typeof workerModule>;
+    this.worker = new threads.Worker(BOOTSTRAP, { eval: true, execArgv, workerData, transferList: [port2] });
     // A helper that dies (it could not even load) is not used again: one thread from then on.
     this.worker.on('error', (error) => {
       if (!this.failed) console.warn(`robustnorm: the webasm helper thread stopped (${error.message}); running on one thread`);
@@ -220,45 +161,38 @@ export class HelperThread {
     // The source is sent once per kernel; the helper caches the compiled kernel by key.
     const source = this.sentSources.has(job.key) ? '' : job.source();
     this.sentSources.add(job.key);
-    const then = finish === undefined ? undefined : { ...this.loopMessage(finish.loop as RangeLoop<object>), task: finish.task, count: finish.count };
-    if (then !== undefined) loopsStarted++;
-    this.worker.postMessage({ key: job.key, source, output: job.output, args, out: out.buffer, status: status.buffer, finish: then });
-    const result = out;
+    if (finish !== undefined) loopsStarted++;
+    const message: KernelMessage = {
+      kind: 'kernel', key: job.key, source, output: job.output, args, out: out.buffer as SharedArrayBuffer, status: status.buffer as SharedArrayBuffer,
+      ...(finish === undefined ? {} : { finish: { loop: (finish.loop as RangeLoop<object>).name, task: finish.task, count: finish.count } }),
+    };
+    this.worker.postMessage(message);
     return () => {
-      Atomics.wait(status, 0, 0);
-      if (Atomics.load(status, 0) !== 1) {
-        const message = this.threads.receiveMessageOnPort(this.errors)?.message as string | undefined;
-        throw new Error(`the webasm helper thread failed on ${job.key}: ${message ?? 'no message'}`);
-      }
-      return result;
+      this.wait(status, job.key);
+      return out;
     };
   }
 
   /**
    * Starts `loop(task, first, end)` on the helper (call only once `isReady`;
-   * every array of `task` must live in shared memory, see split-loop.ts);
-   * call the returned function to wait for it.
+   * `loop` must be listed in helper-loops.ts, and every array of `task` live
+   * in shared memory, see split-loop.ts); call the returned function to wait for it.
    */
   startLoop<Task>(loop: RangeLoop<Task>, task: Task, first: number, end: number): () => void {
     loopsStarted++;
-    const { key, source } = this.loopMessage(loop);
     const status = new Int32Array(new SharedArrayBuffer(4));
-    this.worker.postMessage({ kind: 'loop', key, source, task, first, end, status: status.buffer });
-    return () => {
-      Atomics.wait(status, 0, 0);
-      if (Atomics.load(status, 0) !== 1) {
-        const message = this.threads.receiveMessageOnPort(this.errors)?.message as string | undefined;
-        throw new Error(`the webasm helper thread failed on ${key}: ${message ?? 'no message'}`);
-      }
-    };
+    const message: LoopMessage = { kind: 'loop', loop: loop.name, task: task as object, first, end, status: status.buffer as SharedArrayBuffer };
+    this.worker.postMessage(message);
+    return () => this.wait(status, `loop ${loop.name}`);
   }
 
-  /** A loop's key, and its source text the first time (the helper compiles it once). */
-  private loopMessage<Task>(loop: RangeLoop<Task>): { key: string; source: string } {
-    const key = `loop:${loop.name}`;
-    const source = this.sentSources.has(key) ? '' : loop.toString();
-    this.sentSources.add(key);
-    return { key, source };
+  /** Waits until the helper has set `status`; an error with the helper's message if it failed. */
+  private wait(status: Int32Array, what: string): void {
+    Atomics.wait(status, 0, 0);
+    if (Atomics.load(status, 0) !== 1) {
+      const message = this.threads.receiveMessageOnPort(this.errors)?.message as string | undefined;
+      throw new Error(`the webasm helper thread failed on ${what}: ${message ?? 'no message'}`);
+    }
   }
 
   dispose(): void {

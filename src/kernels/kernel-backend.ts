@@ -28,6 +28,8 @@ export interface KernelBackend<T extends FloatArray = Float32Array> {
   conv2dGradInput(gradOut: T, w: T, shape: Conv2dShape): T;
   /** ∂L/∂w from x and ∂L/∂y; see kernels/conv2d-grad-weight.ts. */
   conv2dGradWeight(x: T, gradOut: T, shape: Conv2dShape): T;
+  /** Whether a helper thread works on this backend's arrays in shared memory (webasm on two threads; backend.ts then makes a step's buffers shared). */
+  readonly usesHelperThread?: boolean;
   /** Frees compiled kernels and GPU contexts. */
   dispose(): void;
 }

@@ -57,8 +57,8 @@ export interface PaddingTask {
 
 /**
  * The copy of {@link padInput} for planes [first, end): a plain loop, as rows
- * are short (7–28 values), too short for subarray + set. Uses nothing but its
- * arguments (a RangeLoop, split-loop.ts).
+ * are short (7–28 values), too short for subarray + set. A RangeLoop
+ * (split-loop.ts, helper-loops.ts).
  */
 export function copyIntoPadding(task: PaddingTask, first: number, end: number): void {
   const { x, padded, height, width, padHeight, padWidth } = task;

@@ -15,14 +15,14 @@
  * the work is split.
  *
  * What a loop must be, to run on the helper:
- * - a named function declaration that uses nothing but its arguments and
- *   JavaScript's globals (`Math`, typed arrays): the helper compiles it from
- *   its source text (`loop.toString()`), without this module's imports;
+ * - a named function, listed in helper-loops.ts: the helper (a worker
+ *   module, helper-worker.ts) imports that list and calls the same function
+ *   by name, so a loop may call the helpers its module imports;
  * - its task an object of numbers, booleans and typed arrays; the arrays it
  *   writes, and those it reads, all in shared memory (a SharedArrayBuffer),
  *   which the buffer pool hands out while the backend has a helper
- *   (`setSharedBuffers` in buffer-pool.ts). A task with any other array runs
- *   in one piece here.
+ *   (`setSharedBuffers` in buffer-pool.ts, called by backend.ts). A task
+ *   with any other array runs in one piece here.
  */
 import { getBackend } from './backend.js';
 import type { RangeLoop, SplitsLoops } from './kernel-backend.js';

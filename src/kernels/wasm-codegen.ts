@@ -49,9 +49,8 @@
  * stock gpu.js: test/wasm-codegen.test.ts runs every kernel both ways on
  * odd shapes and compares the bits.
  *
- * The function below is self-contained (it touches nothing outside its
- * argument) because the webasm helper thread installs it too, from its
- * source text (helper-thread.ts).
+ * The webasm helper thread installs it too, on its own gpu.js
+ * (helper-worker.ts imports this module).
  */
 
 /** What `installWasmCodegen` did. */
