@@ -104,7 +104,7 @@ export class HelperThread {
 
   private readonly threads: NodeBuiltins['node:worker_threads'];
 
-  /** `codegen`: which WebAssembly code generator the helper compiles with (see gpujs-backend.ts). Only where {@link HelperThread.available}. */
+  /** `codegen`: which WebAssembly code generator the helper compiles with (see wasmCodegen in gpujs-patches.ts). Only where {@link HelperThread.available}. */
   constructor(codegen: 'improved' | 'stock') {
     const threads = nodeBuiltin('node:worker_threads');
     if (threads === null) throw new Error('HelperThread: worker threads are only available in Node');

@@ -6,8 +6,8 @@
  * its TypeScript twin and the steps around a run: packing the inputs,
  * splitting the batch, unpacking the result. Those steps call the backend
  * through this interface only, so a reader finds a kernel's whole story in
- * its file. gpujs-backend.ts implements it, beside its other jobs (renderer
- * detection, gpu.js patches, kernel memory, the helper thread's scheduling).
+ * its file. gpujs-backend.ts implements it, with kernel-memory.ts and
+ * two-threads.ts.
  */
 import type { BackendName, RangeLoop } from './kernel-backend.js';
 import type { Conv2dShape } from './shapes.js';
