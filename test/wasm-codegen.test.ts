@@ -9,7 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { disposeBackends, isBackendAvailable, setBackend } from '../src/index.js';
 import { wasmCodegen } from '../src/kernels/gpujs-backend.js';
 import type { Conv2dShape, MatmulShape } from '../src/kernels/shapes.js';
-import { installCheckedWasmCodegen, installWasmCodegen } from '../src/kernels/wasm-codegen.js';
+import { CODEGEN_PASSES, installCheckedWasmCodegen, installWasmCodegen, withNeeds, type CodegenPass } from '../src/kernels/wasm-codegen.js';
+import type { CodegenCounts } from '../src/kernels/wasm-codegen/function-node.js';
+import { convCase } from './kernel-cases.js';
 import { Random } from '../src/random.js';
 import { layerConvShapes, matmulShapes, oddConvShapes } from './kernel-cases.js';
 
@@ -249,5 +251,63 @@ describe.skipIf(!hasWebasm)('improved wasm code generator', () => {
   it('reports why when gpu.js does not have what it patches', () => {
     expect(installCheckedWasmCodegen({})).toMatch(/no WebAssemblyFunctionNode/);
     expect(installCheckedWasmCodegen({ WebAssemblyFunctionNode: { prototype: {} } })).toMatch(/no stmtVariableDeclaration/);
+  });
+});
+
+/** Which count each pass raises when it changes what gpu.js emits. */
+const PASS_COUNTS: Record<CodegenPass, keyof CodegenCounts> = {
+  'integer-locals': 'integerLocals',
+  'vector-loads': 'vectorLoads',
+  'folded-offsets': 'foldedOffsets',
+  'splat-loads': 'splatLoads',
+  'unclamped-vector-loads': 'unclampedVectorLoads',
+  'bottom-tested-loops': 'bottomTestedLoops',
+};
+
+describe.skipIf(!hasWebasm)('each pass of the code generator on its own (src/kernels/wasm-codegen/)', () => {
+  // a ResNet layer at batch 8 (the image-lanes layout), with a stride-2 one for the phases kernel; the helper off, so only this thread compiles
+  const shapes = [convCase(8, 16, 14, 14, 16, 3, 1, 1), convCase(8, 16, 14, 14, 32, 3, 2, 1)];
+  const counts = () => ({ ...(gpujs.WebAssemblyFunctionNode.prototype as unknown as { __codegenCounts: CodegenCounts }).__codegenCounts });
+  const runKernels = () => shapes.flatMap((shape) => {
+    const x = values(shape.batch * shape.inChannels * shape.height * shape.width, 11);
+    const w = values(shape.outChannels * shape.inChannels * 9, 12);
+    const g = values(shape.batch * shape.outChannels * shape.outHeight * shape.outWidth, 13);
+    const backend = setBackend('webasm');
+    return [backend.conv2dForward(x, w, shape), backend.conv2dGradInput(g, w, shape), backend.conv2dGradWeight(x, g, shape)].map((out) => Float32Array.from(out));
+  });
+  /** Runs the kernels compiled with `passes` installed (false: stock gpu.js), on a fresh backend that keeps them (wasmCodegen() has 'improved' cached). */
+  const withPasses = (passes: readonly CodegenPass[] | false) => {
+    const savedThreads = process.env.ROBUSTNORM_THREADS;
+    process.env.ROBUSTNORM_THREADS = '1';
+    try {
+      return withGenerator('improved', () => {
+        installWasmCodegen(gpujs, passes);
+        disposeBackends();
+        const before = counts();
+        const outputs = runKernels();
+        const after = counts();
+        return { outputs, counts: after, before };
+      });
+    } finally {
+      if (savedThreads === undefined) delete process.env.ROBUSTNORM_THREADS;
+      else process.env.ROBUSTNORM_THREADS = savedThreads;
+      installWasmCodegen(gpujs, true);
+    }
+  };
+
+  it('builds each pass on what it needs', () => {
+    expect([...withNeeds(['splat-loads'])].sort()).toEqual(['folded-offsets', 'integer-locals', 'splat-loads']);
+    expect([...withNeeds(['unclamped-vector-loads'])].sort()).toEqual(['integer-locals', 'unclamped-vector-loads', 'vector-loads']);
+    expect([...withNeeds(['integer-locals'])]).toEqual(['integer-locals']);
+  });
+
+  it.each(CODEGEN_PASSES.map((pass) => [pass]))('%s, with only the passes it builds on: applies, and gives the same bits as stock gpu.js', (pass: CodegenPass) => {
+    const stock = withPasses(false).outputs;
+    const alone = withPasses([pass]);
+    const name = PASS_COUNTS[pass];
+    expect(alone.counts[name]).toBeGreaterThan(0);
+    // a pass not installed emits nothing of its own
+    for (const other of CODEGEN_PASSES) if (!withNeeds([pass]).has(other)) expect(alone.counts[PASS_COUNTS[other]], other).toBe(0);
+    alone.outputs.forEach((out, i) => expectSameBits(out, stock[i] as Float32Array));
   });
 });
