@@ -4,10 +4,9 @@
  *
  *   y = max(z, 0),  z = the norm's output   ⇒   ∂L/∂z = ∂L/∂y where z > 0, else 0
  *
- * The same definition, and the same bit arithmetic, as the relu op
- * (`clampRun`, `maskRun` in ops/unary.ts; see there why it works on the bits),
- * written out in the norms' channel loops, which may not call other functions
- * (they also run on the helper thread, kernels/split-loop.ts): the results are
+ * The same definition, and the same functions, as the relu op
+ * (`clampBits`, `maskBits` in kernels/elementwise-loops.ts; see there why they
+ * work on the bits), called from the norms' channel loops: the results are
  * identical, bit for bit (test/norms-fused.test.ts). Folded in, the forward
  * pass clamps each run of z right after writing it, while it is in the
  * cache, and the backward pass masks ∂L/∂y run by run into the ∂L/∂x buffer,

@@ -72,7 +72,7 @@ export function add(left: Tensor, right: Tensor | number): Tensor {
  * block), in one pass each way:
  *   y = max(a + b, 0)  ⇒  ∂L/∂a = ∂L/∂b = ∂L/∂y where y > 0, else 0
  * The same numbers as a.add(b).relu(): the sum is rounded to float32, then
- * relu's own rule applies (clampRun, maskRun in unary.ts). Other dtypes and
+ * relu's own rule applies (clampBits, maskBits in kernels/elementwise-loops.ts). Other dtypes and
  * shapes, and the readable path (`setBackend('reference')`), run add, then relu.
  */
 export function addRelu(a: Tensor, b: Tensor): Tensor {
