@@ -126,6 +126,8 @@ function release(buffer: Float32Array): void {
     buffer.fill(Number.NaN);
     return;
   }
+  // a buffer of the other kind (the backend changed while its scope was open) is not handed out again
+  if ((typeof SharedArrayBuffer === 'function' && buffer.buffer instanceof SharedArrayBuffer) !== shared) return;
   let free = freeByLength.get(buffer.length);
   if (free === undefined) {
     free = { buffers: [], lastUsed: outermostScopes };

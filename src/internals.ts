@@ -29,6 +29,7 @@ export type { Labels, Reduction } from './ops/loss.js';
 
 // Kernels
 export { glRenderer } from './kernels/gpujs-backend.js';
+export { loopsStartedOnHelper } from './kernels/helper-thread.js';
 export type { MatmulShape, Conv2dShape, FloatArray } from './kernels/shapes.js';
 
 // The norm layers' insides

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { float32Buffer, freeBufferBytes, keepBuffer, reuseBuffers, setCheckBuffers } from '../src/buffer-pool.js';
+import { float32Buffer, freeBufferBytes, keepBuffer, reuseBuffers, setCheckBuffers, setSharedBuffers } from '../src/buffer-pool.js';
 import { limitDataset, loadDataset } from '../src/data/datasets.js';
 import { buildModel, modelConfig } from '../src/models/build.js';
 import { SGD } from '../src/optim/sgd.js';
@@ -18,6 +18,24 @@ describe('buffer pool: the rules', () => {
     const second = reuseBuffers(() => float32Buffer(1001));
     expect(second).toBe(first);
     expect(second.every((value) => value === 0)).toBe(true);
+  });
+
+  it('does not hand out a buffer of the other kind when the backend changed while its scope was open', () => {
+    try {
+      setSharedBuffers(true);
+      const shared = reuseBuffers(() => {
+        const buffer = float32Buffer(1005);
+        // as setBackend('reference') after a webasm backend with its helper thread
+        setSharedBuffers(false);
+        return buffer;
+      });
+      expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+      const next = reuseBuffers(() => float32Buffer(1005));
+      expect(next).not.toBe(shared);
+      expect(next.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    } finally {
+      setSharedBuffers(false);
+    }
   });
 
   it('makes new arrays when no scope is open, and never takes them back', () => {

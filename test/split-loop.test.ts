@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchNorm2d, conv2d, disposeBackends, reuseBuffers, RobustNorm2d, setBackend, Tensor, type Module, type NormStatistics } from '../src/index.js';
 import { addRelu, normRelu } from '../src/internals.js';
-import { loopsStartedOnHelper } from '../src/kernels/helper-thread.js';
+import { HelperThread, loopsStartedOnHelper } from '../src/kernels/helper-thread.js';
 import { sharedFloat64, splitLoop } from '../src/kernels/split-loop.js';
 import { addValues } from '../src/kernels/elementwise-loops.js';
 import { HELPER_LOOPS } from '../src/kernels/helper-loops.js';
@@ -74,6 +74,22 @@ describe('splitLoop on webasm with its helper thread', () => {
     const task = additionTask(4, 1);
     splitLoop(addValues, task, 4, Infinity);
     expect(Array.from(task.out)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('leaves a helper whose module cannot load unused, with one warning, instead of failing every job', () => {
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (message: string) => void warnings.push(message);
+    const helper = new HelperThread('improved', { moduleUrl: new URL('./no-such-helper-worker.js', import.meta.url).href, typescriptLoader: null });
+    try {
+      expect(helper.isReady()).toBe(false);
+      expect(helper.isReady()).toBe(false);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/helper thread could not start \(.*no-such-helper-worker.*\); running on one thread/);
+    } finally {
+      console.warn = warn;
+      helper.dispose();
+    }
   });
 
   it('has every loop it may be handed listed under its own name', () => {

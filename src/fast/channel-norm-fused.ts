@@ -16,41 +16,18 @@
  * kernels/split-loop.ts); updating the running averages; and, in backward,
  * the frozen case, the ∂L/∂x buffer and ∂L/∂γ, ∂L/∂β from the per-channel
  * sums. What differs (the statistics and the derivative) is in each norm's
- * two channel loops (batch-norm-fused.ts, robust-norm-fused.ts).
+ * two channel loops (kernels/norm-loops/), which batch-norm-fused.ts and
+ * robust-norm-fused.ts hand to this driver.
  */
 import { record } from '../tensor/autograd.js';
 import { allocate, allocateToOverwrite, Tensor, type TypedArray } from '../tensor/tensor.js';
 import { checkedChannelGroups } from '../nn/channel-norm.js';
-import type { ChannelGroups } from '../nn/channel-groups.js';
 import { usesBatchStatistics, type NormStatistics } from '../nn/norm-statistics.js';
 import { sharedFloat64, splitLoop } from '../kernels/split-loop.js';
 import type { RangeLoop } from '../kernels/kernel-backend.js';
+import type { FusedBackwardTask, FusedForwardTask } from '../kernels/norm-loops/channel-task.js';
 
-/** What a fused norm's forward channel loop reads and writes (in shared memory when split). */
-export interface FusedForwardTask extends ChannelGroups {
-  input: Float32Array;
-  out: Float32Array;
-  /** Per channel c, at 4c … 4c+3: the running centre (μ̂), the running scale (σ̂² or r̂), γ, β. */
-  channelInputs: Float64Array;
-  /** Written per channel by the forward loop, for backward and the running averages (the layout is the norm's). */
-  channelStatistics: Float64Array;
-  meanFromBatch: boolean;
-  scaleFromBatch: boolean;
-  /** False with population statistics at inference (every attack on a model in eval mode): y needs no batch statistics. */
-  needsBatchStatistics: boolean;
-  relu: boolean;
-}
-
-/** What a fused norm's backward channel loop reads and writes. */
-export interface FusedBackwardTask extends FusedForwardTask {
-  gradOut: Float32Array;
-  gradX: Float32Array;
-  /** Written per channel c: ∂L/∂β at 2c, ∂L/∂γ at 2c+1. */
-  parameterGradients: Float64Array;
-  needsInputGradient: boolean;
-  /** γ, β frozen and both statistics constants: only ∂L/∂x. */
-  frozen: boolean;
-}
+export type { FusedBackwardTask, FusedForwardTask } from '../kernels/norm-loops/channel-task.js';
 
 /** One fused norm: its name, running averages, constants and two channel loops. */
 export interface FusedChannelNorm<Constants extends object> {

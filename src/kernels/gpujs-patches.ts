@@ -7,7 +7,9 @@
  *   - {@link returnFlatOutput}: a kernel's flat output, without the copies;
  *   - {@link skipCopiesOntoThemselves}: no copy of an argument onto itself;
  *   - {@link useOptimizingWasmCompiler}: V8's optimizing compiler for the kernels.
- * The webasm helper thread (helper-worker.ts) applies the same ones to its own gpu.js.
+ * The webasm helper thread (helper-worker.ts) applies them to its own gpu.js,
+ * all but skipCopiesOntoThemselves (its arguments are shared copies, never
+ * written into a kernel's memory first).
  */
 import * as gpujs from 'gpu.js';
 import { WebAssemblyKernel } from 'gpu.js';

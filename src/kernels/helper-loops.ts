@@ -20,8 +20,8 @@ import { copyFromImageLanes, copyToImageLanes } from './conv2d-image-lanes.js';
 import { addShares, copyToChannelsLast } from './conv2d-grad-weight.js';
 import { copyFromPhaseLanes } from './conv2d-grad-input-phases.js';
 import { scatterImages } from './conv2d-grad-input.js';
-import { batchNormBackwardChannels, batchNormForwardChannels } from '../fast/batch-norm-fused.js';
-import { robustNormBackwardChannels, robustNormForwardChannels } from '../fast/robust-norm-fused.js';
+import { batchNormBackwardChannels, batchNormForwardChannels } from './norm-loops/batch-norm-channels.js';
+import { robustNormBackwardChannels, robustNormForwardChannels } from './norm-loops/robust-norm-channels.js';
 
 /** The loops, under their functions' own names. */
 export const HELPER_LOOPS: Readonly<Record<string, RangeLoop<never>>> = Object.fromEntries(

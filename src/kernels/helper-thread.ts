@@ -20,29 +20,23 @@ import type { MessagePort, Worker } from 'node:worker_threads';
 import { nodeBuiltin, type NodeBuiltins } from '../platform.js';
 import type { KernelJob, LoopCall } from './kernel-runner.js';
 import type { RangeLoop } from './kernel-backend.js';
-import type { HelperWorkerData, KernelMessage, LoopMessage } from './helper-worker.js';
+import { DONE, FAILED, type HelperWorkerData, type KernelMessage, type LoopMessage } from './helper-protocol.js';
 
 /**
  * Starts the worker module. Run from source (tsx, vitest), it is a .ts file,
  * so the worker first registers tsx's loader; built (dist/), it is plain
- * JavaScript. If the module fails to load, every job is answered with that
- * error, so the main thread never waits on a helper that cannot work.
+ * JavaScript. If the module fails to load, the worker says why and sets its
+ * ready word to FAILED: the backend then runs on one thread (isReady).
  */
 const BOOTSTRAP = `
-const { workerData, parentPort } = require('node:worker_threads');
+const { workerData } = require('node:worker_threads');
 (async () => {
   if (workerData.typescriptLoader !== null) (await import(workerData.typescriptLoader)).register();
   await import(workerData.moduleUrl);
 })().catch((error) => {
-  const message = String((error && error.stack) || error);
-  parentPort.on('message', (job) => {
-    workerData.errors.postMessage('the helper thread could not start: ' + message);
-    const status = new Int32Array(job.status);
-    Atomics.store(status, 0, 2);
-    Atomics.notify(status, 0);
-  });
+  workerData.errors.postMessage(String((error && error.stack) || error));
   const ready = new Int32Array(workerData.ready);
-  Atomics.store(ready, 0, 1);
+  Atomics.store(ready, 0, ${FAILED});
   Atomics.notify(ready, 0);
 });
 `;
@@ -105,7 +99,8 @@ export class HelperThread {
   private readonly threads: NodeBuiltins['node:worker_threads'];
 
   /** `codegen`: which WebAssembly code generator the helper compiles with (see wasmCodegen in gpujs-patches.ts). Only where {@link HelperThread.available}. */
-  constructor(codegen: 'improved' | 'stock') {
+  /** `module`: the worker module to run (helper-worker.ts beside this file; another only in tests). */
+  constructor(codegen: 'improved' | 'stock', module = workerModule()) {
     const threads = nodeBuiltin('node:worker_threads');
     if (threads === null) throw new Error('HelperThread: worker threads are only available in Node');
     this.threads = threads;
@@ -114,7 +109,7 @@ export class HelperThread {
     // The worker inherits Node's flags, except --input-type (`node --input-type=module -e …`
     // would make it read BOOTSTRAP, CommonJS, as a module).
     const execArgv = withoutInputType(process.execArgv);
-    const workerData = { ...workerModule(), codegen, errors: port2, ready: this.readyFlag.buffer as SharedArrayBuffer } satisfies HelperWorkerData & ReturnType<typeof workerModule>;
+    const workerData = { ...module, codegen, errors: port2, ready: this.readyFlag.buffer as SharedArrayBuffer } satisfies HelperWorkerData & ReturnType<typeof workerModule>;
     this.worker = new threads.Worker(BOOTSTRAP, { eval: true, execArgv, workerData, transferList: [port2] });
     // A helper that dies (it could not even load) is not used again: one thread from then on.
     this.worker.on('error', (error) => {
@@ -125,14 +120,25 @@ export class HelperThread {
     port1.unref();
   }
 
-  /** Whether the helper listens for jobs; the first call waits for it to start (up to FIRST_START_PATIENCE_MS), later ones do not wait. */
+  /**
+   * Whether the helper listens for jobs; the first call waits for it to start
+   * (up to FIRST_START_PATIENCE_MS), later ones do not wait. A helper whose
+   * module could not load is not used: one warning, then one thread.
+   */
   isReady(): boolean {
     if (this.failed) return false;
     if (Atomics.load(this.readyFlag, 0) === 0 && this.patience > 0) {
       Atomics.wait(this.readyFlag, 0, 0, this.patience);
       this.patience = 0;
     }
-    return Atomics.load(this.readyFlag, 0) === 1;
+    const ready = Atomics.load(this.readyFlag, 0);
+    if (ready === FAILED) {
+      const message = this.threads.receiveMessageOnPort(this.errors)?.message as string | undefined;
+      console.warn(`robustnorm: the webasm helper thread could not start (${message?.split('\n')[0] ?? 'no message'}); running on one thread`);
+      this.failed = true;
+      return false;
+    }
+    return ready === DONE;
   }
 
   /** The shared array the helper writes `job`'s flat result into (kept per kernel, so a loop queued after the job can read it). */
@@ -189,7 +195,7 @@ export class HelperThread {
   /** Waits until the helper has set `status`; an error with the helper's message if it failed. */
   private wait(status: Int32Array, what: string): void {
     Atomics.wait(status, 0, 0);
-    if (Atomics.load(status, 0) !== 1) {
+    if (Atomics.load(status, 0) !== DONE) {
       const message = this.threads.receiveMessageOnPort(this.errors)?.message as string | undefined;
       throw new Error(`the webasm helper thread failed on ${what}: ${message ?? 'no message'}`);
     }

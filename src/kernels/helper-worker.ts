@@ -13,52 +13,20 @@
  * Node-only (it is never part of a page's import graph: helper-thread.ts
  * names it by URL, and only where worker threads exist).
  */
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import * as gpujs from 'gpu.js';
 import type { IKernelRunShortcut, KernelOutput } from 'gpu.js';
 import { installWasmCodegen } from './wasm-codegen.js';
 import { returnFlatOutput, useOptimizingWasmCompiler } from './gpujs-patches.js';
 import { helperLoop } from './helper-loops.js';
-
-/** What helper-thread.ts starts the worker with. */
-export interface HelperWorkerData {
-  codegen: 'improved' | 'stock';
-  /** Where a failure's message goes (read synchronously by the main thread after the wait). */
-  errors: MessagePort;
-  /** Set to 1 once the helper listens for jobs. */
-  ready: SharedArrayBuffer;
-}
-
-/** A kernel job: the kernel (its source the first time), its arguments, where its flat result goes, and the loop that takes it apart there. */
-export interface KernelMessage {
-  kind: 'kernel';
-  key: string;
-  source: string;
-  output: number[];
-  args: Float32Array[];
-  out: SharedArrayBuffer;
-  status: SharedArrayBuffer;
-  finish?: { loop: string; task: object; count: number };
-}
-
-/** A loop job: `loop(task, first, end)` on this thread. */
-export interface LoopMessage {
-  kind: 'loop';
-  loop: string;
-  task: object;
-  first: number;
-  end: number;
-  status: SharedArrayBuffer;
-}
-
-const DONE = 1;
-const FAILED = 2;
+import { DONE, FAILED, type HelperWorkerData, type KernelMessage, type LoopMessage } from './helper-protocol.js';
 
 const data = workerData as HelperWorkerData;
 // the main thread's changes to gpu.js (gpujs-patches.ts), on this thread's gpu.js
 useOptimizingWasmCompiler();
 
-// gpu.js, loaded as the main thread loads it; a failure here is answered on every job, so the main thread never waits on a helper that cannot work
+// the code generator and gpu.js's GPU; a failure here is answered on every kernel job (loops still run), so the main
+// thread never waits on a helper that cannot work (a module that fails to import is the bootstrap's case, helper-thread.ts)
 let gpu: { createKernel(source: string, settings: object): IKernelRunShortcut } | null = null;
 let startupError: unknown = null;
 try {
@@ -127,5 +95,5 @@ parentPort?.on('message', (job: KernelMessage | LoopMessage) => {
 
 // listening: the main thread may hand over jobs now
 const ready = new Int32Array(data.ready);
-Atomics.store(ready, 0, 1);
+Atomics.store(ready, 0, DONE);
 Atomics.notify(ready, 0);

@@ -159,8 +159,19 @@ export class TwoThreads implements SplitsLoops {
   }
 }
 
-/** The scheduler for a backend: with a helper on webasm when there are two threads and worker threads exist, else one thread. */
+/**
+ * The scheduler for a backend: with a helper on webasm when there are two
+ * threads and worker threads exist, else one thread. A helper that cannot
+ * even be started (say, TypeScript source run by a loader other than tsx,
+ * so that the worker module cannot be loaded) costs the second core, with
+ * one warning, never the backend.
+ */
 export function twoThreadsFor(codegen: 'improved' | 'stock' | null): TwoThreads {
-  const helper = codegen !== null && webasmThreads() > 1 && HelperThread.available() ? new HelperThread(codegen) : null;
-  return new TwoThreads(helper);
+  if (codegen === null || webasmThreads() < 2 || !HelperThread.available()) return new TwoThreads(null);
+  try {
+    return new TwoThreads(new HelperThread(codegen));
+  } catch (error) {
+    console.warn(`robustnorm: the webasm helper thread could not start (${(error as Error).message.split('\n')[0]}); running on one thread`);
+    return new TwoThreads(null);
+  }
 }

@@ -56,7 +56,7 @@
  * (helper-worker.ts imports this module).
  */
 
-import { PATCHED_METHODS, type CodegenCounts, type CodegenState, type FunctionNode, type StockMethods } from './wasm-codegen/function-node.js';
+import { CODEGEN_PASSES, PATCHED_METHODS, type CodegenCounts, type CodegenPass, type CodegenState, type FunctionNode, type StockMethods } from './wasm-codegen/function-node.js';
 import { installIntegerLocals } from './wasm-codegen/integer-locals.js';
 import { installVectorLoads } from './wasm-codegen/vector-loads.js';
 import { installScalarLoads } from './wasm-codegen/scalar-loads.js';
@@ -68,9 +68,7 @@ export interface WasmCodegenStatus {
   reason?: string;
 }
 
-/** The passes, in the order of the list above (6: loops tested at the bottom, bottom-tested-loops.ts). */
-export const CODEGEN_PASSES = ['integer-locals', 'vector-loads', 'folded-offsets', 'splat-loads', 'unclamped-vector-loads', 'bottom-tested-loops'] as const;
-export type CodegenPass = (typeof CODEGEN_PASSES)[number];
+export { CODEGEN_PASSES, type CodegenPass } from './wasm-codegen/function-node.js';
 
 /** The passes each pass builds on (an index must be an i32 before it can be a vector load's). */
 const NEEDS: Record<CodegenPass, readonly CodegenPass[]> = {
@@ -111,7 +109,7 @@ export function installWasmCodegen(gpujs: any, enabled: boolean | readonly Codeg
   const passes = withNeeds(enabled === true ? CODEGEN_PASSES : enabled);
   // what the improved paths emitted, read by the start-up self-test
   const counts = (proto.__codegenCounts = { integerLocals: 0, vectorLoads: 0, foldedOffsets: 0, bottomTestedLoops: 0, splatLoads: 0, unclampedVectorLoads: 0 });
-  const state: CodegenState = { stock, counts, counters: new WeakSet(), risingCounters: new WeakSet(), passes };
+  const state: CodegenState = { stock, counts, counters: new WeakSet(), risingCounters: new WeakSet(), counterRanges: new WeakMap(), passes };
   if (passes.has('integer-locals')) installIntegerLocals(proto, state);
   if (passes.has('vector-loads')) installVectorLoads(proto, state);
   if (passes.has('folded-offsets')) installScalarLoads(proto, state);

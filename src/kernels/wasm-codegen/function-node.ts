@@ -110,7 +110,12 @@ export interface FunctionNode {
   vstmtVariableDeclaration(ast: Ast): void;
 }
 
-/** The methods of `WebAssemblyFunctionNode` the passes replace (each calls gpu.js's own where it does not apply). */
+/**
+ * The methods of `WebAssemblyFunctionNode` that installing saves and puts
+ * back first: the ones the passes replace (each calls gpu.js's own where it
+ * does not apply), and three they call (vEmitIndex, setScalarLocal,
+ * vSetVaryingScalar), so that an installation always starts from stock gpu.js.
+ */
 export const PATCHED_METHODS = ['stmtVariableDeclaration', 'vDeclareVarying', 'stmtFor', 'vstmtFor', 'vGather', 'vEmitIndex', 'setScalarLocal', 'vSetVaryingScalar', 'emitFlatLoad', 'vCoerce'] as const;
 
 /** gpu.js's own methods, kept when the passes replace them. */
@@ -136,8 +141,14 @@ export interface CodegenState {
   /** Of those, the ones that start at 0 or more and only count up. */
   risingCounters: WeakSet<object>;
   /** Which passes are installed (a pass that needs another checks here). */
-  passes: ReadonlySet<string>;
+  passes: ReadonlySet<CodegenPass>;
+  /** The values a counting loop's counter takes, by declarator (pass 5). */
+  counterRanges: WeakMap<object, Range>;
 }
+
+/** The passes, in the order of wasm-codegen.ts's list (6: loops tested at the bottom, bottom-tested-loops.ts). */
+export const CODEGEN_PASSES = ['integer-locals', 'vector-loads', 'folded-offsets', 'splat-loads', 'unclamped-vector-loads', 'bottom-tested-loops'] as const;
+export type CodegenPass = (typeof CODEGEN_PASSES)[number];
 
 /** A range of integers, [lo, hi]. */
 export interface Range {

@@ -16,11 +16,9 @@
  * Math.max, and the remainder a − ⌊a / d⌋·d.
  */
 import { facts, type Ast, type CodegenState, type FunctionNode, type Range } from './function-node.js';
-import { emitLane0 } from './vector-loads.js';
+import { emitLane0 } from './lanes.js';
 
 const LARGEST_PROVEN = 2 ** 30;
-/** Counters of counting loops with literal bounds, by declarator (noted by pass 1's `for`). */
-const counterRanges = new WeakMap<object, Range>();
 
 /** Whether two expressions are written the same (names, members, literals, operators). */
 function sameExpression(a: Ast, b: Ast): boolean {
@@ -70,7 +68,7 @@ export function noteCounterRange(forNode: Ast, state: CodegenState): void {
   const first = declarator.init.value as number;
   const limit = test.operator === '<' ? test.right.value - 1 : test.operator === '<=' ? test.right.value : null;
   // the last value the counter takes: first + step · ⌊(limit − first) / step⌋
-  if (limit !== null && step > 0 && first <= limit) counterRanges.set(declarator, { lo: first, hi: first + step * Math.floor((limit - first) / step) });
+  if (limit !== null && step > 0 && first <= limit) state.counterRanges.set(declarator, { lo: first, hi: first + step * Math.floor((limit - first) / step) });
 }
 
 /** Remembers the range of a `const` integer (or a counter) just declared; anything else has none. */
@@ -78,7 +76,7 @@ export function recordRange(node: FunctionNode, varDecNode: Ast, declaration: As
   if (!state.passes.has('unclamped-vector-loads')) return;
   const name = declaration.id?.name;
   if (name === undefined) return;
-  const range = counterRanges.get(declaration) ?? (varDecNode.kind === 'const' && declaration.init ? rangeOf(node, declaration.init) : null);
+  const range = state.counterRanges.get(declaration) ?? (varDecNode.kind === 'const' && declaration.init ? rangeOf(node, declaration.init) : null);
   if (range !== null && range !== undefined) facts(node).ranges.set(name, range);
   if (varDecNode.kind === 'const' && declaration.init) facts(node).definitions.set(name, declaration.init);
 }

@@ -14,11 +14,13 @@
  * such a value see an Integer argument.)
  *
  * It also records, for the later passes, which integer locals are provably
- * ≥ 0 (pass 3), their lane patterns (pass 2) and ranges (pass 5).
+ * ≥ 0 (pass 3), their lane patterns (pass 2) and ranges (pass 5). Its `for`
+ * statements are where pass 6 starts too: once a loop's counter is known to
+ * be an i32, bottom-tested-loops.ts may emit the loop in its own shape.
  */
 import { facts, forget, type Ast, type CodegenState, type FunctionNode } from './function-node.js';
 import { emitBottomTestedLoop, bottomTestedTrips } from './bottom-tested-loops.js';
-import { lanesOf } from './vector-loads.js';
+import { lanesOf } from './lanes.js';
 import { noteCounterRange, recordRange } from './in-bounds.js';
 
 /** Whether an expression is integer-valued (an i32 computes it exactly). */
