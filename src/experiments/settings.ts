@@ -169,7 +169,7 @@ export const ATTACK_CHECK_SIZES = { quick: quickCheck, compact: compactCheck, fu
  * `smoke`: a run of about a minute for CI and lesson 10; its numbers mean nothing.
  * `mnist`: ResNet8 on 20,000 training images, three seeds, Tables 1 and 3 and
  * Figures 2, 3 and 7 (about 3 hours for the three seeds on a 2-core machine).
- * `fashion-mnist`: ResNet8 on all 60,000 training images for 8 epochs, so that
+ * `fashion-mnist`: ResNet8 on all 60,000 training images for 10 epochs, so that
  * BatchNorm reaches the paper's clean accuracy (issue 33), one seed, the same
  * experiments (about 2.5 hours; the run prints its estimate).
  * `paper` / `paper-fashion-mnist`: the paper's full budget: ResNet20, 50 epochs,
@@ -205,14 +205,15 @@ export const PRESETS: Record<string, ReproductionSettings> = {
     note: 'resnet8 on 20,000 of the 60,000 MNIST training digits for 3 epochs (lr ÷10 for the 3rd, no flips), three seeds, 1,024 test images (512 for the ε sweep).',
   },
   'fashion-mnist': {
-    preset: 'fashion-mnist', dataset: 'fashion-mnist', model: 'resnet8', epochs: 8, testLimit: 1024, sweepLimit: 512,
-    ...shortTraining, milestones: [5], eps: 0.06, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 2, 3, 4, 7, 9], attackCheck: compactCheck,
+    preset: 'fashion-mnist', dataset: 'fashion-mnist', model: 'resnet8', epochs: 10, testLimit: 1024, sweepLimit: 256,
+    // Table 3 (LayerNorm, whose step takes twice BatchNorm's, and no norm) last: the paper's headline comes first
+    ...shortTraining, milestones: [7], eps: 0.06, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 3, 4, 7, 9, 2], attackCheck: compactCheck,
     ...fashionSweeps, advEps: 0.06, advIter: 10, seed: 0, seeds: [0],
     strongCw: { ...STRONG_CW, images: 256 },
-    note: 'resnet8 on all 60,000 Fashion-MNIST training images for 8 epochs (lr ÷10 from the 6th, no flips), one seed (`--seeds 0,1,2` for three), 1,024 test images (512 for the ε sweep). ' +
-      'At the earlier budget (20,000 images, 3 epochs) BatchNorm reached 87.8% clean and showed no effect, and an independent PyTorch resnet8 agreed (88.7%); at 60,000 × 10 epochs PyTorch reached 94.1% and the effect appeared (+29 points under PGD). ' +
-      'The paper\'s effect needs its clean accuracy (93.7%), so this preset trains to that regime: 8 epochs with the lr drop after 5 is the paper\'s schedule in proportion (÷10 at 30 of 50). ' +
-      'Experiment 9 runs at its compact size (one batch of 128) to keep one seed within about 2.5 hours on a 2-core machine.',
+    note: 'resnet8 on all 60,000 Fashion-MNIST training images for 10 epochs (lr ÷10 from the 8th, no flips), one seed (`--seeds 0,1,2` for three), 1,024 test images (256 for the ε sweep). ' +
+      'The paper\'s effect needs its clean accuracy (BatchNorm 93.7%): at 20,000 images × 3 epochs BatchNorm reached 87.8% and showed no effect, and an independent PyTorch resnet8 agreed (88.7%); at 60,000 × 10 epochs with the lr drop from the 8th PyTorch reached 94.1% and the effect appeared (+29 points under PGD). ' +
+      'Measured here on 2026-12-06: 8 epochs with the drop from the 6th left BatchNorm at 92.4% on the 10,000 test images, under the 93% aimed at, so this preset trains PyTorch\'s 10 epochs. ' +
+      'To keep one seed near 2.5 hours on a 2-core machine, experiment 9 runs at its compact size (one batch of 128) and the ε sweep on 256 images; Table 3 (LayerNorm, whose step takes ≈2× BatchNorm\'s, and no norm) runs last.',
   },
   paper: {
     preset: 'paper', dataset: 'mnist-full', model: 'resnet20', epochs: 50, testLimit: 10000, sweepLimit: 10000,
