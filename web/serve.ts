@@ -1,6 +1,7 @@
 /**
  * `npm run playground`: builds the page (web/build.ts) and serves the folder
- * on localhost, printing the URL. Ctrl-C stops it.
+ * on localhost, printing the URL, with the cross-origin isolation headers
+ * (web/server.ts). Ctrl-C stops it.
  *
  *   npm run playground -- [--port N] [--host H] [--build-only]
  */

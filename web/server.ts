@@ -1,7 +1,23 @@
-/** Serving a built playground folder (esbuild's static server), by default on localhost only. */
+/**
+ * Serving a built playground folder, by default on localhost only: esbuild's
+ * static server on a loopback port of its own, behind a small node:http proxy
+ * (as esbuild's documentation shows) that answers on the chosen host and port
+ * and adds the cross-origin isolation headers esbuild's server cannot send
+ * (Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy:
+ * require-corp), so that the page is `crossOriginIsolated` and may use
+ * SharedArrayBuffer.
+ */
 import { context } from 'esbuild';
+import { createServer, request, type Server } from 'node:http';
 import { isIP } from 'node:net';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+
+/** What every answer carries: the page and its workers become cross-origin isolated; everything they load is same-origin. */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+} as const;
 
 /** A running playground server: its URL, the addresses it answers on, and how to stop it. */
 export interface PlaygroundServer {
@@ -22,8 +38,8 @@ function urlOf(address: string, port: number): string {
 
 /**
  * The URLs a browser can use for a server bound to `host`: a wildcard
- * address (0.0.0.0, ::) is no address to connect to (esbuild answers 403
- * there), so it stands for loopback and each of this machine's interfaces.
+ * address (0.0.0.0, ::) is no address to connect to, so it stands for
+ * loopback and each of this machine's interfaces.
  */
 export function reachableUrls(host: string, port: number, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): string[] {
   if (!WILDCARDS.has(host)) return [urlOf(host.replace(/^\[|\]$/g, ''), port)];
@@ -38,30 +54,70 @@ export function reachableUrls(host: string, port: number, interfaces: NodeJS.Dic
   return urls;
 }
 
-/** Why esbuild could not listen, in one line (its own message is a Go error with a stack trace around it). */
+/** Why the server could not listen, in one line (Node's error code, or esbuild's message, a Go error with a stack trace around it). */
 function listenError(host: string, port: number, error: unknown): Error {
   const text = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string } | null)?.code ?? '';
   const where = `${host}:${port}`;
-  if (/address already in use/i.test(text)) return new Error(`cannot serve the playground on ${where}: the port is in use (another playground still running? --port 0 picks a free port)`);
-  if (/cannot assign requested address|can't assign/i.test(text)) return new Error(`cannot serve the playground on ${where}: this machine has no address ${host} (use 127.0.0.1, the default, or one of its own addresses)`);
-  if (/permission denied/i.test(text)) return new Error(`cannot serve the playground on ${where}: permission denied (ports below 1024 need privileges; try --port 5173)`);
-  if (/no such host/i.test(text)) return new Error(`cannot serve the playground on ${where}: no such host`);
+  if (code === 'EADDRINUSE' || /address already in use/i.test(text)) return new Error(`cannot serve the playground on ${where}: the port is in use (another playground still running? --port 0 picks a free port)`);
+  if (code === 'EADDRNOTAVAIL' || /cannot assign requested address|can't assign/i.test(text)) return new Error(`cannot serve the playground on ${where}: this machine has no address ${host} (use 127.0.0.1, the default, or one of its own addresses)`);
+  if (code === 'EACCES' || /permission denied/i.test(text)) return new Error(`cannot serve the playground on ${where}: permission denied (ports below 1024 need privileges; try --port 5173)`);
+  if (code === 'ENOTFOUND' || /no such host/i.test(text)) return new Error(`cannot serve the playground on ${where}: no such host`);
   return new Error(`cannot serve the playground on ${where}: ${text.split('\n')[0]}`);
+}
+
+/** Listens on host:port; resolves with the port bound, rejects with Node's error. */
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
 }
 
 /** Serves a built playground folder (port 0: any free port). `host` must be an IP address or localhost. */
 export async function servePlayground(outDir: string, port = 0, host = '127.0.0.1'): Promise<PlaygroundServer> {
   const bare = host.replace(/^\[|\]$/g, '');
   if (bare !== 'localhost' && isIP(bare) === 0) throw new Error(`--host must be an IP address (127.0.0.1, 0.0.0.0, ::1, …) or localhost, got "${host}"`);
-  const server = await context({ logLevel: 'silent' });
+  // esbuild's server, on loopback only; the proxy below forwards to it
+  let inner: { port: number } | undefined;
+  const proxy = createServer((incoming, answer) => {
+    if (inner === undefined) {
+      answer.writeHead(503, ISOLATION_HEADERS).end('the playground is starting');
+      return;
+    }
+    const forwarded = request({ hostname: '127.0.0.1', port: inner.port, path: incoming.url, method: incoming.method, headers: { ...incoming.headers, host: `127.0.0.1:${inner.port}` } }, (response) => {
+      answer.writeHead(response.statusCode ?? 502, { ...response.headers, ...ISOLATION_HEADERS });
+      response.pipe(answer);
+    });
+    forwarded.on('error', (error) => {
+      if (!answer.headersSent) answer.writeHead(502, { 'Content-Type': 'text/plain', ...ISOLATION_HEADERS });
+      answer.end(`the playground's file server did not answer: ${error.message}`);
+    });
+    incoming.pipe(forwarded);
+  });
   let bound: number;
   try {
-    ({ port: bound } = await server.serve({ servedir: outDir, port, host: bare }));
+    bound = await listen(proxy, port, bare);
   } catch (error) {
-    await server.dispose();
     throw listenError(host, port, error);
+  }
+  const files = await context({ logLevel: 'silent' });
+  try {
+    inner = await files.serve({ servedir: outDir, port: 0, host: '127.0.0.1' });
+  } catch (error) {
+    proxy.close();
+    await files.dispose();
+    throw new Error(`cannot start the playground's file server: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
   }
   const urls = reachableUrls(bare, bound);
   const warning = LOOPBACK.has(bare) ? undefined : `warning: the playground is now reachable from the network at ${urls.slice(WILDCARDS.has(bare) ? 1 : 0).join(' ') || `${bare}:${bound}`}; anyone who can reach this machine can open it (leave --host out to serve on 127.0.0.1 only)`;
-  return { url: urls[0] as string, urls, ...(warning === undefined ? {} : { warning }), stop: () => server.dispose() };
+  const stop = async (): Promise<void> => {
+    proxy.closeAllConnections();
+    await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    await files.dispose();
+  };
+  return { url: urls[0] as string, urls, ...(warning === undefined ? {} : { warning }), stop };
 }

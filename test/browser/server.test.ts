@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,24 @@ describe('the playground server', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(server.warning).toBeUndefined();
     await server.stop();
+  });
+
+  it('sends the cross-origin isolation headers with every answer (esbuild\'s server behind a proxy)', async () => {
+    writeFileSync(join(folder, 'index.html'), '<!doctype html><title>isolated</title>');
+    const server = await servePlayground(folder);
+    try {
+      const page = await fetch(server.url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>isolated</title>');
+      const missing = await fetch(`${server.url}no-such-file.js`);
+      expect(missing.status).toBe(404);
+      for (const answer of [page, missing]) {
+        expect(answer.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+        expect(answer.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      }
+    } finally {
+      await server.stop();
+    }
   });
 
   it('says in one line that a port is in use or a host is not an address', async () => {
