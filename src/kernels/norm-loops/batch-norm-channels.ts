@@ -6,8 +6,8 @@
  * on its own: a RangeLoop, so on webasm with a helper thread each runs half
  * of the channels there (split-loop.ts, helper-loops.ts).
  */
-import { bitsOf, clampBits, maskBits } from '../elementwise-loops.js';
-import type { FusedBackwardTask, FusedForwardTask } from './channel-task.js';
+import { bitsOf } from '../elementwise-loops.js';
+import { clampOutputRun, gradientOfNorm, maskChannelGradient, type FusedBackwardTask, type FusedForwardTask } from './channel-task.js';
 
 /** BatchNorm's forward task: channelStatistics holds, per channel c at 4c … 4c+3, m, s = 1/√(v + ε), μ_B, σ²_B. */
 export type BatchNormForwardTask = FusedForwardTask & { eps: number };
@@ -76,9 +76,7 @@ export function batchNormForwardChannels(task: BatchNormForwardTask, first: numb
         out[i + 3] = gamma * (((input[i + 3] as number) - center) * invStd) + beta;
       }
       for (; i < end; i++) out[i] = gamma * (((input[i] as number) - center) * invStd) + beta;
-      if (!task.relu) continue;
-      // max(y, 0), on the float's bits (the relu op's rule, elementwise-loops.ts)
-      clampBits(outBits, outBits, start, end);
+      clampOutputRun(task, outBits, start, end);
     }
   }
 }
@@ -90,21 +88,14 @@ export function batchNormForwardChannels(task: BatchNormForwardTask, first: numb
  * (split-loop.ts, helper-loops.ts).
  */
 export function batchNormBackwardChannels(task: BatchNormBackwardTask, first: number, end: number): void {
-  const { input, out, gradOut, gradX, channelInputs, channelStatistics, parameterGradients, runs, runLength, runStride, perChannel: M } = task;
-  const g = task.relu ? gradX : gradOut;
-  const outBits = bitsOf(out);
-  const gradOutBits = bitsOf(gradOut);
-  const gradXBits = bitsOf(gradX);
+  const { input, gradX, channelInputs, channelStatistics, parameterGradients, runs, runLength, runStride, perChannel: M } = task;
+  const g = gradientOfNorm(task);
   for (let c = first; c < end; c++) {
     const gamma = channelInputs[4 * c + 2] as number;
     const center = channelStatistics[4 * c] as number; // m
     const s = channelStatistics[4 * c + 1] as number; // 1/√(v + ε)
     const batchMean = channelStatistics[4 * c + 2] as number; // μ_B
-    for (let run = 0; run < runs && task.relu; run++) {
-      const start = run * runStride + c * runLength;
-      // ∂L/∂z = ∂L/∂y where y = max(z, 0) > 0, else +0 (the relu op's rule on bits, elementwise-loops.ts)
-      maskBits(outBits, gradOutBits, gradXBits, start, start + runLength);
-    }
+    maskChannelGradient(task, c);
     if (task.frozen) {
       // ∂L/∂x = γ · g · s (+ 0 keeps the result bit-identical to the full
       // formula's, whose ∂L/∂m and ∂L/∂v terms are +0 here)

@@ -6,8 +6,8 @@
  * on its own: a RangeLoop, so on webasm with a helper thread each runs half
  * of the channels there (split-loop.ts, helper-loops.ts).
  */
-import { bitsOf, clampBits, maskBits } from '../elementwise-loops.js';
-import type { FusedBackwardTask, FusedForwardTask } from './channel-task.js';
+import { bitsOf } from '../elementwise-loops.js';
+import { clampOutputRun, gradientOfNorm, maskChannelGradient, type FusedBackwardTask, type FusedForwardTask } from './channel-task.js';
 
 /** RobustNorm's forward task: channelStatistics holds, per channel c at 6c … 6c+5, m, r, d = r^p + ε, max, min, μ_B. */
 export type RobustNormForwardTask = FusedForwardTask & { power: number; eps: number };
@@ -79,9 +79,7 @@ export function robustNormForwardChannels(task: RobustNormForwardTask, first: nu
         out[i + 3] = gamma * (((input[i + 3] as number) - center) / divisor) + beta;
       }
       for (; i < end; i++) out[i] = gamma * (((input[i] as number) - center) / divisor) + beta;
-      if (!task.relu) continue;
-      // max(y, 0), on the float's bits (the relu op's rule, elementwise-loops.ts)
-      clampBits(outBits, outBits, start, end);
+      clampOutputRun(task, outBits, start, end);
     }
   }
 }
@@ -92,11 +90,8 @@ export function robustNormForwardChannels(task: RobustNormForwardTask, first: nu
  * op does). A RangeLoop (split-loop.ts, helper-loops.ts).
  */
 export function robustNormBackwardChannels(task: RobustNormBackwardTask, first: number, end: number): void {
-  const { input, out, gradOut, gradX, channelInputs, channelStatistics, parameterGradients, runs, runLength, runStride, perChannel: M } = task;
-  const g = task.relu ? gradX : gradOut;
-  const outBits = bitsOf(out);
-  const gradOutBits = bitsOf(gradOut);
-  const gradXBits = bitsOf(gradX);
+  const { input, gradX, channelInputs, channelStatistics, parameterGradients, runs, runLength, runStride, perChannel: M } = task;
+  const g = gradientOfNorm(task);
   for (let c = first; c < end; c++) {
     const gamma = channelInputs[4 * c + 2] as number;
     const at = 6 * c; // CHANNEL_STATISTICS per channel
@@ -105,11 +100,7 @@ export function robustNormBackwardChannels(task: RobustNormBackwardTask, first: 
     const d = channelStatistics[at + 2] as number; // r^p + ε
     const batchMax = channelStatistics[at + 3] as number;
     const batchMin = channelStatistics[at + 4] as number;
-    for (let run = 0; run < runs && task.relu; run++) {
-      const start = run * runStride + c * runLength;
-      // ∂L/∂z = ∂L/∂y where y = max(z, 0) > 0, else +0 (the relu op's rule on bits, elementwise-loops.ts)
-      maskBits(outBits, gradOutBits, gradXBits, start, start + runLength);
-    }
+    maskChannelGradient(task, c);
     if (task.frozen) {
       // ∂L/∂x = γ · g / d (+ 0 keeps the result bit-identical to (★), whose
       // mean and range terms add +0 and ±0 here)
