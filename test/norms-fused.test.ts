@@ -9,6 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import { BatchNorm2d, batchNorm2d, RobustNorm2d, robustNorm2d, Tensor, type NormStatistics } from '../src/index.js';
 import { normRelu } from '../src/internals.js';
+import { chain } from '../src/nn/fused-relu.js';
+import { Conv2d, ReLU } from '../src/nn/layers.js';
+import { Random } from '../src/random.js';
 import { batchNorm2dFused } from '../src/fast/batch-norm-fused.js';
 import { robustNorm2dFused } from '../src/fast/robust-norm-fused.js';
 import { randomTensor } from './helpers.js';
@@ -129,3 +132,23 @@ describe.each([
     expect(y.some((value) => value === 0) && y.some((value) => value > 0)).toBe(true);
   });
 });
+
+describe('chain, as the models list their layers', () => {
+  it('folds a ReLU after a norm (the norm\'s forwardRelu runs) and computes what the layers one by one compute, bit for bit', () => {
+    const random = new Random(3);
+    const conv = new Conv2d(3, 4, 3, { padding: 1, random });
+    const conv2 = new Conv2d(4, 2, 3, { padding: 1, random });
+    const norm = new BatchNorm2d(4);
+    const relu = new ReLU();
+    const x = input([2, 3, 5, 4], 1);
+    let folded = 0;
+    const forwardRelu = norm.forwardRelu.bind(norm);
+    norm.forwardRelu = (value: Tensor) => (folded++, forwardRelu(value));
+    const chained = chain(x, conv, norm, relu, conv2);
+    expect(folded).toBe(1);
+    const plain = new BatchNorm2d(4);
+    const oneByOne = conv2.forward(relu.forward(plain.forward(conv.forward(x))));
+    expect(bits(chained)).toEqual(bits(oneByOne));
+  });
+});
+

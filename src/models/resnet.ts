@@ -8,12 +8,15 @@
  * layer2.0.shortcut.0 (the 1×1 conv), layer2.0.shortcut.1 (its norm), linear.
  * The "bn" names are kept whatever the norm is, as in that code.
  */
-import { Conv2d, GlobalAvgPool2d, Linear, NormalizeInput, Sequential } from '../nn/layers.js';
+import { Conv2d, GlobalAvgPool2d, Linear, NormalizeInput, ReLU, Sequential } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
-import { normRelu } from '../nn/fused-relu.js';
+import { chain } from '../nn/fused-relu.js';
 import { makeNorm, type NormConfig } from '../nn/norm-factory.js';
 import type { Random } from '../random.js';
 import type { Tensor } from '../tensor/tensor.js';
+
+/** The ReLU between layers (it has no parameters: one serves every place). */
+const relu = new ReLU();
 
 /** Options of {@link BasicBlock}: stride of its first conv (default 1), its norm layers, the generator for its weights. */
 export interface BasicBlockOptions {
@@ -48,7 +51,8 @@ export class BasicBlock extends Module {
 
   /** relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)). */
   forward(x: Tensor): Tensor {
-    const residual = this.bn2.forward(this.conv2.forward(normRelu(this.bn1, this.conv1.forward(x))));
+    const residual = chain(x, this.conv1, this.bn1, relu, this.conv2, this.bn2);
+    // relu(residual + shortcut), in one pass each way (Tensor.addRelu)
     return residual.addRelu(this.shortcut ? this.shortcut.forward(x) : x);
   }
 }
@@ -100,7 +104,7 @@ export class ResNet extends Module {
   /** Logits [N, classes] for images [N, C, H, W]. */
   forward(x: Tensor): Tensor {
     const input = this.normalize ? this.normalize.forward(x) : x;
-    const stem = normRelu(this.bn1, this.conv1.forward(input));
+    const stem = chain(input, this.conv1, this.bn1, relu);
     const features = this.layer3.forward(this.layer2.forward(this.layer1.forward(stem)));
     return this.linear.forward(this.pool.forward(features));
   }

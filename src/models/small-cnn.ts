@@ -3,12 +3,15 @@
  * 16→32 stride 2, 32→64 stride 2: 28 → 14 → 7), each followed by a norm and
  * ReLU, then flatten and a linear layer 64·7·7 → 10.
  */
-import { Conv2d, Linear, NormalizeInput } from '../nn/layers.js';
+import { Conv2d, Linear, NormalizeInput, ReLU } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
-import { normRelu } from '../nn/fused-relu.js';
+import { chain } from '../nn/fused-relu.js';
 import { makeNorm, type NormConfig } from '../nn/norm-factory.js';
 import type { Random } from '../random.js';
 import type { Tensor } from '../tensor/tensor.js';
+
+/** The ReLU between layers (it has no parameters: one serves every place). */
+const relu = new ReLU();
 
 /** Options of {@link SmallCnn}. */
 export interface SmallCnnOptions {
@@ -48,9 +51,7 @@ export class SmallCnn extends Module {
   /** Logits [N, classes] for images [N, 1, 28, 28]. */
   forward(x: Tensor): Tensor {
     const input = this.normalize ? this.normalize.forward(x) : x;
-    const h1 = normRelu(this.bn1, this.conv1.forward(input));
-    const h2 = normRelu(this.bn2, this.conv2.forward(h1));
-    const h3 = normRelu(this.bn3, this.conv3.forward(h2));
-    return this.linear.forward(h3.flatten(1));
+    const features = chain(input, this.conv1, this.bn1, relu, this.conv2, this.bn2, relu, this.conv3, this.bn3, relu);
+    return this.linear.forward(features.flatten(1));
   }
 }

@@ -14,6 +14,7 @@
  * passes over memory and its two arrays the size of the activation.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import { ReLU } from './layers.js';
 import type { Module } from './module.js';
 
 /** A norm layer that can apply a ReLU to its output in its own loops. */
@@ -30,3 +31,26 @@ function fusesRelu(module: Module): module is Module & FusesRelu {
 export function normRelu(norm: Module, x: Tensor): Tensor {
   return fusesRelu(norm) ? norm.forwardRelu(x) : norm.forward(x).relu();
 }
+
+/**
+ * x through `layers` in order, as a model lists them:
+ * `chain(x, conv1, bn1, relu, conv2, bn2)` is bn2(conv2(relu(bn1(conv1(x))))).
+ * Where a ReLU layer follows a norm that can fold it into its own loops
+ * (BatchNorm, RobustNorm), the two run as one ({@link normRelu}; on the
+ * readable path, `setBackend('reference')`, as two layers again). So a model
+ * says which layers it uses, and this function decides how they run.
+ */
+export function chain(x: Tensor, ...layers: Module[]): Tensor {
+  let out = x;
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i] as Module;
+    if (layers[i + 1] instanceof ReLU) {
+      out = normRelu(layer, out);
+      i++;
+    } else {
+      out = layer.forward(out);
+    }
+  }
+  return out;
+}
+
