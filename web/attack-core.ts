@@ -37,9 +37,11 @@ export interface SettingResult {
  * Attacks the batch that starts at test digit `index` (or holds `drawn` in its
  * place) against each setting. A test digit is attacked against its true
  * label; a drawing against `drawnLabel`, the digit the visitor says it is, or,
- * when they did not say, against each setting's clean prediction.
+ * when they did not say, against each setting's clean prediction. The clean
+ * predictions come first, all three (`onClean`), then each setting's attack
+ * (`onSetting`, with the settings done so far and the result).
  */
-export function attackDigit(index: number, attack: AttackName, epsPaper: number, drawn: Float32Array | null = null, seed = 0, drawnLabel: number | null = null, onSetting?: (done: number) => void): SettingResult[] {
+export function attackDigit(index: number, attack: AttackName, epsPaper: number, drawn: Float32Array | null = null, seed = 0, drawnLabel: number | null = null, onSetting?: (done: number, result: SettingResult) => void, onClean?: (clean: number[][]) => void): SettingResult[] {
   const test = digits().test;
   if (!Number.isInteger(index) || index < 0 || index >= test.count) throw new Error(`the test digit index must be a whole number from 0 to ${test.count - 1}, got ${index}`);
   if (!(epsPaper > 0)) throw new Error(`ε must be above 0 to attack, got ${epsPaper}`);
@@ -47,16 +49,21 @@ export function attackDigit(index: number, attack: AttackName, epsPaper: number,
   const { images, labels } = batchOf(test, indices);
   if (drawn !== null) (images.data as Float32Array).set(drawn, 0);
   const config = paperAttackSettings(epsPaper);
-  return SETTINGS.map((setting) => {
+  const cleans = SETTINGS.map((setting) => firstImageProbabilities(modelIn(setting.slot).model, images, setting.statistics));
+  onClean?.(cleans);
+  return SETTINGS.map((setting, k) => {
     const { model } = modelIn(setting.slot);
-    const clean = firstImageProbabilities(model, images, setting.statistics); // leaves the model in eval mode with these statistics
+    const clean = cleans[k] as number[];
     const attackedAs = drawn === null ? (labels[0] as number) : (drawnLabel ?? argmaxOf(clean, 0, 10));
     const targets = Uint8Array.from(labels);
     targets[0] = attackedAs;
+    model.eval();
+    model.setNormStatistics(setting.statistics);
     const adversarial: Tensor = runAttack(attack, model, images, targets, config, new Random(seed));
     const attacked = firstImageProbabilities(model, adversarial, setting.statistics);
-    onSetting?.(SETTINGS.indexOf(setting) + 1);
-    return { label: setting.label, clean, adversarial: attacked, adversarialImage: Float32Array.from((adversarial.data as Float32Array).subarray(0, 784)), attackedAs };
+    const result = { label: setting.label, clean, adversarial: attacked, adversarialImage: Float32Array.from((adversarial.data as Float32Array).subarray(0, 784)), attackedAs };
+    onSetting?.(k + 1, result);
+    return result;
   });
 }
 
@@ -67,28 +74,47 @@ export function verdict(before: number, after: number, truth: number | null): { 
   return after === truth ? { text: 'correct → still correct', good: true } : { text: `correct → fooled (now ${after})`, good: false };
 }
 
-/** One point of the headline chart: a setting's accuracy on the first test digits under FGSM at ε (paper units). */
+/** One point of the headline chart: a setting's accuracy on the first test digits under an attack at ε (paper units). */
 export interface CurvePoint {
   setting: string;
   eps: number;
   accuracy: number;
 }
 
-/** The ε values of the headline chart (the paper's MNIST ε is 0.2). */
+/** The ε values the headline chart always shows (the paper's MNIST ε is 0.2); the slider's ε is added to them. */
 export const CURVE_EPS = [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3];
 
-/** Accuracy against ε for the three settings on the first `count` test digits (batches of 128, each setting attacked with its own statistics). */
-export function accuracyCurve(count: number, attack: AttackName = 'fgsm', onPoint?: (done: number, total: number) => void): CurvePoint[] {
+/** The attacks the headline chart offers: FGSM (one step, fast) and the paper's PGD (20 steps, ≈20× slower). */
+export const CURVE_ATTACKS = ['fgsm', 'pgd'] as const;
+export type CurveAttack = (typeof CURVE_ATTACKS)[number];
+
+/**
+ * The three settings' accuracies on the first `count` test digits at each ε
+ * of `epsList` (paper units), in that order, under `attack` (batches of 128,
+ * each setting attacked with its own statistics, seed 0; ε = 0 is the clean
+ * accuracy). `onPoint` gets each point as it is computed, `onBatch` each batch.
+ */
+export function accuracyCurve(count: number, attack: CurveAttack, epsList: readonly number[], onPoint?: (point: CurvePoint, done: number, total: number) => void, onBatch?: (done: number, total: number) => void): CurvePoint[] {
+  if (!(CURVE_ATTACKS as readonly string[]).includes(attack)) throw new Error(`the chart's attack must be one of ${CURVE_ATTACKS.join(', ')}, got "${attack}"`);
+  for (const eps of epsList) if (!(eps >= 0 && eps <= 1)) throw new Error(`the chart's ε must be from 0 to 1 (paper units), got ${eps}`);
   const test = digits().test;
   const data = { name: 'mnist/test', images: test.images.subarray(0, count * 784), labels: test.labels.subarray(0, count), count, channels: 1, height: 28, width: 28 };
+  const batchesPerRun = Math.ceil(count / ATTACK_BATCH);
+  const total = SETTINGS.length * epsList.length;
   const points: CurvePoint[] = [];
-  const total = SETTINGS.length * CURVE_EPS.length;
-  for (const setting of SETTINGS) {
-    const { model } = modelIn(setting.slot);
-    for (const eps of CURVE_EPS) {
-      const result = evaluateRobustness(model, data, { ...paperAttackSettings(Math.max(eps, 1e-6)), attacks: eps === 0 ? [] : [attack], batchSize: ATTACK_BATCH, statistics: setting.statistics, seed: 0 });
-      points.push({ setting: setting.label, eps, accuracy: eps === 0 ? result.cleanAccuracy : (result.attacks[0] as { accuracy: number }).accuracy });
-      onPoint?.(points.length, total);
+  for (const eps of epsList) {
+    for (const setting of SETTINGS) {
+      const { model } = modelIn(setting.slot);
+      const before = points.length * batchesPerRun;
+      const result = evaluateRobustness(model, data, {
+        ...paperAttackSettings(Math.max(eps, 1e-6)), attacks: eps === 0 ? [] : [attack], batchSize: ATTACK_BATCH, statistics: setting.statistics, seed: 0,
+        onBatch: (done, _, name) => {
+          if (name !== 'clean' || eps === 0) onBatch?.(before + done + (eps === 0 ? 1 : 0), total * batchesPerRun);
+        },
+      });
+      const point = { setting: setting.label, eps, accuracy: eps === 0 ? result.cleanAccuracy : (result.attacks[0] as { accuracy: number }).accuracy };
+      points.push(point);
+      onPoint?.(point, points.length, total);
     }
   }
   return points;

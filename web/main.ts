@@ -1,8 +1,14 @@
 /**
- * The playground page: picks the backend (auto: WebGL2 on a hardware GPU,
- * WebAssembly otherwise; `?backend=webgl|webasm|reference` forces one), says
- * which runs on what, loads the digits and mounts the panels. `window.playground`
- * exposes the panels' functions to the browser tests and to the console.
+ * The playground page: loads the digits and the pretrained models (while the
+ * attack worker, started by index.html, compiles its kernels), mounts the
+ * panels and runs the first screen's attack in that worker; then picks the
+ * page's own backend for training and the kernel panels (auto: WebGL2 on a
+ * hardware GPU where a timed step shows it faster, WebAssembly otherwise;
+ * `?backend=webgl|webasm|reference|measure` forces one), says which runs on
+ * what, and starts the headline chart. The order is the first screen's: its
+ * verdicts wait for no WebGL2 probe and share the cores with no chart.
+ * `window.playground` exposes the panels' functions to the browser tests and
+ * to the console.
  */
 import { batchOf, buildModel, decodeCheckpoint, getBackend, modelConfig, SGD, trainStep, resolveAuto, setBackend, type AttackName, type BackendName } from '../src/browser.js';
 import { glRenderer } from '../src/internals.js';
@@ -11,10 +17,16 @@ import { mountBackwardPanel, robustNormPaths } from './backward-panel.js';
 import { kernelCheck, kernelSpeed, mountBenchPanel } from './bench-panel.js';
 import { decodeDigits } from './digits.js';
 import { measureShift, mountShiftPanel } from './shift-panel.js';
-import { adopt, digits, el, logitsOf, modelIn, state, type Slot } from './state.js';
+import { adopt, digits, el, logitsOf, mark, modelIn, state, type Slot } from './state.js';
 import { mountTrainPanel, trainingLog, stepModel } from './train-panel.js';
+import { curveLog } from './curve-panel.js';
+import { startAttackWorker } from './worker-client.js';
 
-const api = { get lastAttack() { return attackLog.last; }, attackDigit, kernelCheck, kernelSpeed, measureShift, robustNormPaths, stepModel, trainingLog, state, backend: () => getBackend().name,
+// the attack worker first (index.html started it; adopted here): its script loads and its kernels compile while the page fetches digits and models
+mark('page: script');
+startAttackWorker();
+
+const api = { get lastAttack() { return attackLog.last; }, attackDigit, curveLog, kernelCheck, kernelSpeed, measureShift, robustNormPaths, stepModel, trainingLog, state, backend: () => getBackend().name,
   /** Logits of test digits `indices` from the model in `slot`, in inference mode with population statistics. */
   logits: (slot: 'bn' | 'rn', indices: number[]) => Array.from(logitsOf(modelIn(slot).model, batchOf(digits().test, indices).images, 'population')) };
 declare global {
@@ -24,19 +36,36 @@ declare global {
 }
 window.playground = api;
 
-/** The backend to use, and a line on why (with the WebGL2 renderer string), which the page folds into a details element. */
+/**
+ * The backend to use, and a line on why, which the page folds into a details
+ * element. A forced backend probes no WebGL2 context: the renderer string is
+ * read when the details are opened (creating a context takes the page's
+ * thread for up to a second where the renderer is software).
+ */
 function chooseBackend(): { name: string; why: string; measure: boolean } {
   const forced = new URLSearchParams(location.search).get('backend');
-  const renderer = glRenderer();
-  if (forced === 'measure') return { name: 'measured', why: `measured at ?backend=measure${renderer ? `; WebGL2 renderer: ${renderer}` : ''}`, measure: true };
+  if (forced === 'measure') return { name: 'measured', why: 'measured at ?backend=measure', measure: true };
   if (forced !== null && forced !== 'auto') {
     setBackend(forced as BackendName);
-    return { name: forced, why: `chosen by ?backend=${forced}${renderer ? `; this browser's WebGL2 renderer: ${renderer}` : ''}`, measure: false };
+    return { name: forced, why: `chosen by ?backend=${forced}`, measure: false };
   }
+  // auto probes WebGL2 (its reason names the renderer when there is one)
   const { name, reason } = resolveAuto();
   setBackend(name);
   // a hardware GPU is not always faster: gpu.js reads every kernel's result back, and small MNIST models may run faster on WebAssembly; measure
-  return { name, why: `${reason}${renderer && name !== 'webgl' ? `; WebGL2 renderer: ${renderer}` : ''}`, measure: name === 'webgl' };
+  return { name, why: reason, measure: name === 'webgl' };
+}
+
+/** The details line: why this backend, this browser's WebGL2 renderer (read when first opened), and whether the page is cross-origin isolated. */
+function detailsLine(why: string): HTMLDetailsElement {
+  const renderer = el('span', { class: 'renderer' }, '; this browser\'s WebGL2 renderer: shown when opened');
+  const details = el('details', {}, el('summary', {}, 'why this backend, the renderer, cross-origin isolation'), `${why}; ${isolation()}`, renderer);
+  details.addEventListener('toggle', () => {
+    if (!details.open || renderer.dataset.read !== undefined) return;
+    renderer.dataset.read = 'true';
+    renderer.textContent = `; this browser's WebGL2 renderer: ${glRenderer() ?? 'none (no WebGL2 context)'}`;
+  });
+  return details;
 }
 
 /** Milliseconds of one small-cnn training step (batch 64) on `name`, after one step that compiles its kernels. */
@@ -73,13 +102,25 @@ async function loadPretrained(): Promise<{ index: number; attack: AttackName; ep
   const manifest = await fetch('pretrained/manifest.json');
   if (!manifest.ok) return null;
   const { firstScreen, files } = (await manifest.json()) as { firstScreen: { index: number; attack: AttackName; eps: number }; files: Record<Slot, { file: string }> };
-  for (const slot of ['bn', 'rn'] as const) {
+  const slots = ['bn', 'rn'] as const;
+  // both files at once
+  const bytes = await Promise.all(slots.map(async (slot) => {
     const response = await fetch(`pretrained/${files[slot].file}`);
     if (!response.ok) throw new Error(`pretrained/${files[slot].file}: HTTP ${response.status}`);
-    const { model, metadata } = decodeCheckpoint(await response.arrayBuffer(), files[slot].file);
+    return response.arrayBuffer();
+  }));
+  slots.forEach((slot, k) => {
+    const { model, metadata } = decodeCheckpoint(bytes[k] as ArrayBuffer, files[slot].file);
     state.models.set(slot, { ...adopt(model, metadata.model, `pretrained (${files[slot].file}, 2 epochs on 4096 digits by the CLI)`), pretrained: true });
-  }
+  });
   return firstScreen;
+}
+
+/** Whether the page is cross-origin isolated (its server sent COOP and COEP headers, as `npm run playground` does), in words. */
+function isolation(): string {
+  return self.crossOriginIsolated === true
+    ? 'this page is cross-origin isolated (SharedArrayBuffer is available; the attack workers still use one core each)'
+    : 'this page is not cross-origin isolated (its server sent no Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers), so SharedArrayBuffer is unavailable';
 }
 
 /** digits.bin, fetched gzipped (a static server sends no Content-Encoding) and unpacked here; uncompressed where the browser cannot unpack. */
@@ -98,9 +139,32 @@ async function start(): Promise<void> {
   const status = document.getElementById('backend') as HTMLElement;
   const section = (id: string): HTMLElement => document.querySelector(`#${id} .body`) as HTMLElement;
   try {
+    status.textContent = 'loading digits and the pretrained models…';
+    mark('page: start');
+    // the checkpoints load while the digits do
+    const pretrained = loadPretrained();
+    pretrained.catch(() => undefined); // awaited below; a failure while the digits load is reported there, not as an unhandled rejection
+    const digitBytes = await fetchDigits();
+    mark('page: digits fetched');
+    state.digits = decodeDigits(digitBytes);
+    mark('page: digits decoded');
+    const firstScreen = await pretrained;
+    mark('page: models loaded');
+    const attackPanel = mountAttackPanel(section('attack'));
+    mountTrainPanel(section('train'), () => undefined);
+    mountShiftPanel(section('shift'));
+    mountBackwardPanel(section('backward'));
+    mountBenchPanel(section('bench'));
+    section('attack').dispatchEvent(new Event('digits-ready'));
+    mark('page: panels mounted');
+    const counts = `${state.digits.train.count} training and ${state.digits.test.count} test digits, two pretrained models`;
+    if (firstScreen !== null) {
+      // the first screen's attack runs in the attack worker (always WebAssembly), so the page's own backend can wait for it:
+      // choosing one probes WebGL2, which takes a second where the renderer is software
+      status.textContent = `${counts} · attacking the first digit in a worker…`;
+      await attackPanel.openOn(firstScreen.index, firstScreen.attack, firstScreen.eps);
+    }
     const backend = chooseBackend();
-    status.textContent = `backend ${backend.name} · loading digits and the pretrained models…`;
-    state.digits = decodeDigits(await fetchDigits());
     if (backend.measure) {
       status.textContent = 'timing a training step on WebGL2 and on WebAssembly…';
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -109,18 +173,12 @@ async function start(): Promise<void> {
       backend.why = `${measured.why}; ${backend.why}`;
       status.dataset.stepMs = JSON.stringify(measured.times);
     }
-    const firstScreen = await loadPretrained();
-    const attackPanel = mountAttackPanel(section('attack'));
-    mountTrainPanel(section('train'), () => undefined);
-    mountShiftPanel(section('shift'));
-    mountBackwardPanel(section('backward'));
-    mountBenchPanel(section('bench'));
-    section('attack').dispatchEvent(new Event('digits-ready'));
-    status.replaceChildren(`backend ${backend.name} · ${state.digits.train.count} training and ${state.digits.test.count} test digits, two pretrained models `,
-      el('details', {}, el('summary', {}, 'why this backend, and the renderer'), backend.why));
+    mark('page: backend chosen');
+    status.replaceChildren(`backend ${backend.name} · ${counts} `, detailsLine(backend.why));
     status.dataset.backend = getBackend().name;
+    status.dataset.crossOriginIsolated = String(self.crossOriginIsolated === true);
     status.dataset.ready = String(performance.now());
-    if (firstScreen !== null) attackPanel.openOn(firstScreen.index, firstScreen.attack, firstScreen.eps);
+    attackPanel.startChart();
   } catch (error) {
     status.textContent = `the playground could not start: ${(error as Error).message}`;
     console.error(error);

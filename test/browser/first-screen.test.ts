@@ -57,6 +57,11 @@ async function setEps(target: Page, value: string): Promise<void> {
   }, value);
 }
 
+/** The headline chart's computations so far: attack, the ε values it was to compute (the slider's first), and how each ended. */
+function curveRuns(target: Page): Promise<Array<{ attack: string; eps: number[]; outcome: string }>> {
+  return target.evaluate(() => window.playground.curveLog.runs.map(({ attack, eps, outcome }) => ({ attack, eps, outcome })));
+}
+
 describe('the first screen', () => {
   it('shows the pretrained models\' verdicts on the picked digit at load, with no training', async () => {
     const { firstScreen } = readManifest();
@@ -66,23 +71,96 @@ describe('the first screen', () => {
     await page.goto(server.url + '?backend=webasm');
     await page.waitForSelector('#attack-status[data-done]', { timeout: 60_000 });
     const seconds = (Date.now() - started) / 1000;
-    // the time is recorded, not asserted (the project's tests never assert a duration); the issue asks for under 3 s
+    // when the page set data-done (its clock is this machine's): waitForSelector notices a few hundred ms later, polling at up to 500 ms
+    const shown = (Number(await page.getAttribute('#attack-status', 'data-done')) - started) / 1000;
+    // the times are recorded, not asserted (the project's tests never assert a duration); the issue asks for about 2 s, at most 3 s
     writeFileSync(join(output, 'first-screen-seconds.txt'), `${seconds}\n`);
-    console.log(`first screen's verdicts ${seconds.toFixed(1)} s after navigation`);
+    writeFileSync(join(output, 'first-screen-shown-seconds.txt'), `${shown}\n`);
+    console.log(`first screen's verdicts ${seconds.toFixed(1)} s after navigation (noticed by the test; the page showed them after ${shown.toFixed(1)} s)`);
+    // where the time went: the page's and the attack worker's marks, and the files fetched (ms after navigation)
+    const timeline = await page.evaluate(() => [
+      ...performance.getEntriesByType('resource').map((entry) => ({ at: Math.round(entry.startTime), until: Math.round(entry.startTime + entry.duration), what: `fetch ${entry.name.replace(/^.*\//, '')}` })),
+      ...performance.getEntriesByType('mark').map((entry) => ({ at: Math.round(entry.startTime), what: entry.name })),
+    ].sort((a, b) => a.at - b.at));
+    writeFileSync(join(output, 'first-screen-timeline.json'), `${JSON.stringify(timeline, null, 1)}\n`);
+    console.log(`first screen's timeline (ms after navigation):\n${timeline.map((entry) => `${String(entry.at).padStart(6)}${'until' in entry ? `–${entry.until}` : ''}  ${entry.what}`).join('\n')}`);
+    expect(timeline.map((entry) => entry.what)).toEqual(expect.arrayContaining(['page: verdicts shown', 'worker: kernels warmed up', 'worker: clean predictions']));
+    // served by `npm run playground`'s server: cross-origin isolated, and the details line says so
+    expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
+    expect(await page.getAttribute('#backend', 'data-cross-origin-isolated')).toBe('true');
+    expect(await page.textContent('#backend details')).toMatch(/this page is cross-origin isolated/);
     expect(await page.inputValue('#attack-index')).toBe(String(firstScreen.index));
     const verdicts = await page.$$eval('#attack-results figure', (figures) => figures.map((figure) => (figure as HTMLElement).dataset.verdict));
     expect(verdicts[0]).toMatch(/^correct → fooled/);
     expect(verdicts.slice(1)).toEqual(['correct → still correct', 'correct → still correct']);
+    // each model's test accuracy follows the verdicts (measured in the worker); none is flagged untrained
+    await page.waitForSelector('#attack-status[data-accuracies]', { timeout: 60_000 });
+    const accuracies = await page.$$eval('#attack-results figure', (figures) => figures.map((figure) => Number((figure as HTMLElement).dataset.accuracy)));
+    expect(accuracies).toHaveLength(3);
+    for (const accuracy of accuracies) expect(accuracy).toBeGreaterThan(0.9);
     expect(await page.locator('.untrained').count()).toBe(0);
+    // beside the verdicts: experiment 9's finding, with the quick reproduction's numbers
+    expect(await page.textContent('#attack-batch-note')).toMatch(/only one digit in a batch of 128 clean ones was attacked.*BatchNorm B kept 0 of 16 such digits and RobustNorm 1 of 16/);
     expect(fetched.some((url) => url.endsWith('/digits.bin.gz')) && !fetched.some((url) => url.endsWith('/digits.bin'))).toBe(true);
     // the caption is read from the verdicts shown
-    expect(await page.textContent('#attack-caption')).toMatch(/^BatchNorm \(P\) was fooled; BatchNorm \(B\) and RobustNorm held\. This is the paper's effect/);
+    expect(await page.textContent('#attack-caption')).toMatch(/^BatchNorm \(P\) was fooled; BatchNorm \(B\) and RobustNorm held\. This is the paper's effect.*the note beside says what happens when only one is\.$/);
     expect(await page.textContent('#train-models')).toMatch(/BatchNorm: small-cnn, pretrained.*RobustNorm: small-cnn, pretrained/);
     // the headline chart: accuracy against ε for the three settings, computed in a worker
     await page.waitForSelector('#curve-status[data-done]', { timeout: 120_000 });
-    expect(await page.textContent('#curve-caption')).toMatch(/^At ε = 0\.20, BatchNorm \(P\) keeps \d+% of the digits, BatchNorm \(B\) \d+%, RobustNorm \d+%\./);
+    expect(await page.textContent('#curve-caption')).toMatch(/^At ε = 0\.20, BatchNorm \(P\) keeps \d+% of the digits, BatchNorm \(B\) \d+%, RobustNorm \d+% under FGSM\./);
+    // it computed the slider's ε first, then the rest of its grid, nearest first
+    expect(await curveRuns(page)).toEqual([{ attack: 'fgsm', eps: [0.2, 0.15, 0.25, 0.1, 0.3, 0.05, 0], outcome: 'done' }]);
     await page.screenshot({ path: join(output, 'first-screen.png') });
     await page.screenshot({ path: join(output, 'first-screen-full.png'), fullPage: true, clip: { x: 0, y: 0, width: 1200, height: 1700 } }); // the README's picture
+    expect(problems).toEqual([]);
+  });
+
+  it('the headline chart recomputes as the ε slider moves (debounced; a new value cancels the running computation), and runs PGD when chosen', async () => {
+    await openIfAlone();
+    await page.waitForSelector('#curve-status[data-done]', { timeout: 120_000 });
+    const before = (await curveRuns(page)).length;
+    const pointsBefore = Number(await page.getAttribute('#curve-chart', 'data-points'));
+    const settled = (count: number): Promise<unknown> => page.waitForFunction((n) => window.playground.curveLog.runs.length >= n && window.playground.curveLog.runs.at(-1)!.outcome === 'done', count, { timeout: 120_000 });
+    // the slider to 0.27: FGSM there (the grid is known already); the chart gains the three settings' points and its caption reads them
+    await setEps(page, '0.27');
+    await settled(before + 1);
+    expect((await curveRuns(page)).slice(before)).toEqual([{ attack: 'fgsm', eps: [0.27], outcome: 'done' }]);
+    expect(Number(await page.getAttribute('#curve-chart', 'data-points'))).toBe(pointsBefore + 3);
+    expect(await page.textContent('#curve-caption')).toMatch(/^At ε = 0\.27, BatchNorm \(P\) keeps \d+% .* under FGSM\./);
+    // two values in quick succession: only the last starts a computation
+    await page.$eval('#attack-eps', (input) => {
+      for (const value of ['0.12', '0.13']) {
+        (input as HTMLInputElement).value = value;
+        input.dispatchEvent(new Event('input'));
+      }
+    });
+    await settled(before + 2);
+    expect((await curveRuns(page)).slice(before + 1)).toEqual([{ attack: 'fgsm', eps: [0.13], outcome: 'done' }]);
+    // PGD on request, the slider's ε first; a new slider value cancels it and starts again there
+    const pgdFrom = (await curveRuns(page)).length;
+    await page.selectOption('#curve-attack', 'pgd');
+    await page.waitForFunction((n) => window.playground.curveLog.runs.length > n, pgdFrom, { timeout: 60_000 });
+    await setEps(page, '0.2');
+    await page.waitForFunction(() => /^At ε = 0\.20, .* under PGD-20\./.test(document.getElementById('curve-caption')?.textContent ?? ''), undefined, { timeout: 280_000 });
+    expect(await page.evaluate(() => window.playground.curveLog.points('pgd', 0.2).length)).toBe(3);
+    const pgdRuns = (await curveRuns(page)).slice(pgdFrom);
+    expect(pgdRuns.map((run) => [run.attack, run.eps[0], run.outcome])).toEqual([['pgd', 0.13, 'superseded'], ['pgd', 0.2, 'running']]);
+    expect(await page.textContent('#curve-status')).toMatch(/^PGD-20 on 256 digits, ε 0\.20 first, then \d+ more values of ε: batch \d+ of \d+/);
+    // PGD is the stronger attack: BatchNorm (P) keeps no more of the same digits under it than under FGSM
+    const [underPgd, underFgsm] = await page.evaluate(() => (['pgd', 'fgsm'] as const).map((attack) => window.playground.curveLog.points(attack, 0.2).find((point) => point.setting.endsWith('(P)'))!.accuracy));
+    console.log(`headline chart at ε 0.2, BatchNorm (P): FGSM ${underFgsm}, PGD-20 ${underPgd}`);
+    expect(underPgd).toBeLessThanOrEqual(underFgsm!);
+    // Cancel stops it; the points computed stay
+    await page.click('#curve-cancel');
+    await page.waitForFunction(() => window.playground.curveLog.runs.at(-1)!.outcome === 'cancelled');
+    expect(await page.textContent('#curve-status')).toMatch(/^cancelled/);
+    expect(await page.getAttribute('#curve-chart', 'data-attack')).toBe('pgd');
+    expect(Number(await page.getAttribute('#curve-chart', 'data-points'))).toBeGreaterThanOrEqual(3);
+    await page.locator('#curve').screenshot({ path: join(output, 'curve-pgd.png') });
+    // back to FGSM, all known: nothing to compute
+    await page.selectOption('#curve-attack', 'fgsm');
+    await page.waitForSelector('#curve-status[data-done]');
+    expect(await page.textContent('#curve-status')).toMatch(/every ε shown already computed/);
     expect(problems).toEqual([]);
   });
 
@@ -162,6 +240,7 @@ describe('no freezes', () => {
     // a fresh page: the pretrained small-cnns (the resnet20 test above left a resnet20 in the BatchNorm slot)
     await page.goto(server.url + '?backend=webasm');
     await page.waitForSelector('#attack-status[data-done]', { timeout: 60_000 });
+    await page.waitForSelector('#backend[data-ready]'); // the page has chosen its backend
     await page.fill('#attack-index', '5');
     await page.dispatchEvent('#attack-index', 'change');
     await page.selectOption('#attack-name', 'pgd');
