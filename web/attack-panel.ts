@@ -13,6 +13,7 @@ import { argmaxOf, wilsonInterval, PAPER_TABLE1 } from '../src/internals.js';
 import { ATTACK_NAMES, epsToPixel, type AttackName } from '../src/browser.js';
 import { ATTACK_BATCH, attackDigit, SETTINGS, verdict, type SettingResult } from './attack-core.js';
 import type { WorkerAnswer } from './attack-worker.js';
+import type { View } from 'vega';
 import { drawChart } from './charts.js';
 import { mountHeadline } from './curve-panel.js';
 import { ACCURACY_DIGITS, afterPaint, digits, drawDigit, el, mark, modelIn, nextFrame, testAccuracy, UNTRAINED_BELOW } from './state.js';
@@ -124,6 +125,7 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
   const results = el('div', { id: 'attack-results', class: 'panel-grid' });
   const caption = el('p', { id: 'attack-caption', 'aria-live': 'polite' });
   const chartBox = el('div', { id: 'attack-chart' });
+  let barChart: Promise<View> | undefined;
   const tableRun = el('button', { id: 'table1-run' }, 'Table 1 on 256 test digits (all five attacks)');
   const tableCancel = el('button', { id: 'table1-cancel', disabled: '' }, 'Cancel');
   tableCancel.addEventListener('click', () => tableWorker.cancel());
@@ -244,7 +246,7 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
     const refuse = (message: string, kind: string): void => {
       caption.textContent = '';
       results.replaceChildren();
-      chartBox.replaceChildren();
+      chartBox.hidden = true;
       status.textContent = message;
       status.dataset.error = kind;
     };
@@ -332,9 +334,10 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
         caption.textContent = explainAttack(verdicts, attackName, accuracies);
         status.dataset.accuracies = accuracies.map((accuracy) => accuracy.toFixed(3)).join(' ');
       }, (error: unknown) => console.error(error));
-      await drawChart(chartBox, {
+      // the view is built once; later attacks replace its data (building a vega view takes the page's thread for longer)
+      barChart ??= drawChart(chartBox, {
         width: 150, height: 120,
-        data: { values: outcome.flatMap((result) => result.clean.flatMap((p, digit) => [{ setting: result.label, digit, input: 'clean', probability: p }, { setting: result.label, digit, input: 'attacked', probability: result.adversarial[digit] }])) },
+        data: { name: 'probabilities' },
         mark: 'bar',
         encoding: {
           column: { field: 'setting', type: 'nominal', title: null, sort: SETTINGS.map((setting) => setting.label) },
@@ -344,6 +347,8 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
           color: { field: 'input', type: 'nominal', title: null },
         },
       });
+      chartBox.hidden = false;
+      await (await barChart).data('probabilities', outcome.flatMap((result) => result.clean.flatMap((p, digit) => [{ setting: result.label, digit, input: 'clean', probability: p }, { setting: result.label, digit, input: 'attacked', probability: result.adversarial[digit] }]))).runAsync();
     } catch (error) {
       run.disabled = false;
       cancel.disabled = true;

@@ -11,7 +11,7 @@ import type { View } from 'vega';
 import { CURVE_ATTACKS, CURVE_EPS, SETTINGS, type CurveAttack, type CurvePoint } from './attack-core.js';
 import { drawChart } from './charts.js';
 import { el } from './state.js';
-import { curveWorker, modelsKey } from './worker-client.js';
+import { attackWorker, curveWorker, modelsKey } from './worker-client.js';
 
 /** How many test digits the headline chart attacks at each ε. */
 export const CURVE_DIGITS = 256;
@@ -106,15 +106,35 @@ export function mountHeadline(root: HTMLElement, eps: HTMLInputElement): { start
     caption.textContent = `At ε = ${nearest.toFixed(2)}, BatchNorm (P) keeps ${pct(p)} of the digits, BatchNorm (B) ${pct(b)}, RobustNorm ${pct(r)} under ${name(chosen())}. ${reading}`;
   };
 
-  /** Redraws within 150 ms, once for however many points arrive meanwhile (each redraw builds a vega view on the page's thread). */
+  /**
+   * Redraws within 150 ms, once for however many points arrive meanwhile.
+   * While the attack panel's worker is busy, the chart keeps its points but
+   * holds its redraws and progress lines until the attack ends, so that the
+   * page's thread stays free for the attack's progress and Cancel.
+   */
   let redrawTimer: ReturnType<typeof setTimeout> | undefined;
+  let held: { redraw: boolean; line: string | null } = { redraw: false, line: null };
   const redrawSoon = (): void => {
+    if (attackWorker.busy) {
+      held.redraw = true;
+      return;
+    }
     if (redrawTimer !== undefined) return;
     redrawTimer = setTimeout(() => {
       redrawTimer = undefined;
       void draw();
     }, 150);
   };
+  const progressLine = (text: string): void => {
+    if (attackWorker.busy) held.line = text;
+    else status.textContent = text;
+  };
+  attackWorker.onIdle(() => {
+    const { redraw, line } = held;
+    held = { redraw: false, line: null };
+    if (line !== null && current !== null) status.textContent = line;
+    if (redraw) redrawSoon();
+  });
 
   /** The ε values still to compute for the current models and attack: the slider's first, then the grid, nearest the slider first. */
   const missing = (): number[] => {
@@ -158,14 +178,20 @@ export function mountHeadline(root: HTMLElement, eps: HTMLInputElement): { start
     status.textContent = `${plan}: starting the worker…`;
     let answer;
     try {
+      let said = 0;
       answer = await curveWorker.ask({ type: 'curve', count: CURVE_DIGITS, attack: which, eps: list }, (message) => {
         if (current !== run) return;
-        status.textContent = `${plan}: batch ${message.done} of ${message.total}… (Cancel stops it; the points computed so far stay)`;
+        // at most four times a second: an attack may be running beside, and each update takes the page's thread
+        if (performance.now() - said > 250 || message.done === message.total) {
+          said = performance.now();
+          progressLine(`${plan}: batch ${message.done} of ${message.total}… (Cancel stops it; the points computed so far stay)`);
+        }
         if (message.point !== undefined) {
           const points = cache.get(key) ?? [];
           points.push(message.point);
           cache.set(key, points);
-          redrawSoon();
+          // redrawn when all three settings are known at that ε (a redraw takes the page's thread; an attack may be running beside)
+          if (points.filter((point) => point.eps === message.point!.eps).length === SETTINGS.length) redrawSoon();
         }
       });
     } catch (error) {

@@ -20,10 +20,23 @@ export class AttackWorker {
   private digitsSent = false;
   private pending: { id: number; resolve(answer: WorkerAnswer | null): void; reject(error: Error): void; progress(message: Progress): void } | null = null;
   private nextId = 0;
+  private idleListeners: Array<() => void> = [];
 
   /** Whether a request is running. */
   get busy(): boolean {
     return this.pending !== null;
+  }
+
+  /** Calls `listener` each time a request ends (answered, failed or cancelled) and none follows at once. */
+  onIdle(listener: () => void): void {
+    this.idleListeners.push(listener);
+  }
+
+  private settled(): void {
+    // after the awaiting code has run (it may send the next request at once)
+    setTimeout(() => {
+      if (this.pending === null) for (const listener of this.idleListeners) listener();
+    }, 0);
   }
 
   /**
@@ -42,11 +55,13 @@ export class AttackWorker {
       this.pending = null;
       if (answer.type === 'error') pending.reject(new Error(answer.message));
       else pending.resolve(answer);
+      this.settled();
     };
     worker.onerror = (event) => {
       this.pending?.reject(new Error(`the attack worker failed: ${event.message}`));
       this.pending = null;
       this.worker = null;
+      this.settled();
     };
     this.worker = worker;
     this.digitsSent = false;
@@ -58,6 +73,7 @@ export class AttackWorker {
     this.worker = null;
     this.pending?.resolve(null);
     this.pending = null;
+    this.settled();
   }
 
   /** Sends `request` (with the page's current models) and resolves with the answer, or null when cancelled or replaced by a newer request. */
