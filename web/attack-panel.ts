@@ -348,7 +348,8 @@ export function mountAttackPanel(root: HTMLElement): AttackPanel {
         },
       });
       chartBox.hidden = false;
-      await (await barChart).data('probabilities', outcome.flatMap((result) => result.clean.flatMap((p, digit) => [{ setting: result.label, digit, input: 'clean', probability: p }, { setting: result.label, digit, input: 'attacked', probability: result.adversarial[digit] }]))).runAsync();
+      // resize(): the faceted view was laid out empty (0 × 0) and lays itself out again for the new data
+      await (await barChart).resize().data('probabilities', outcome.flatMap((result) => result.clean.flatMap((p, digit) => [{ setting: result.label, digit, input: 'clean', probability: p }, { setting: result.label, digit, input: 'attacked', probability: result.adversarial[digit] }]))).runAsync();
     } catch (error) {
       run.disabled = false;
       cancel.disabled = true;

@@ -79,7 +79,7 @@ export function mountHeadline(root: HTMLElement, eps: HTMLInputElement): { start
       width: 360, height: 180,
       layer: [
         { data: { name: 'points' }, mark: { type: 'line', point: true }, encoding: {
-          x: { field: 'eps', type: 'quantitative', title: 'ε (paper units)' },
+          x: { field: 'eps', type: 'quantitative', title: 'ε (paper units)', axis: { format: '.2f' } },
           y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { domain: [0, 1] } },
           color: { field: 'setting', type: 'nominal', title: null, sort: SETTINGS.map((setting) => setting.label), scale: { domain: SETTINGS.map((setting) => setting.label), range: ['#d95f02', '#7570b3', '#1b9e77'] }, legend: { labelLimit: 280 } },
         } },

@@ -99,6 +99,8 @@ describe('the first screen', () => {
     expect(accuracies).toHaveLength(3);
     for (const accuracy of accuracies) expect(accuracy).toBeGreaterThan(0.9);
     expect(await page.locator('.untrained').count()).toBe(0);
+    // the class probabilities, clean and attacked, drawn below the verdicts
+    await page.waitForFunction(() => ((document.querySelector('#attack-chart canvas') as HTMLCanvasElement | null)?.width ?? 0) > 0, undefined, { timeout: 60_000 });
     // beside the verdicts: experiment 9's finding, with the quick reproduction's numbers
     expect(await page.textContent('#attack-batch-note')).toMatch(/only one digit in a batch of 128 clean ones was attacked.*BatchNorm B kept 0 of 16 such digits and RobustNorm 1 of 16/);
     expect(fetched.some((url) => url.endsWith('/digits.bin.gz')) && !fetched.some((url) => url.endsWith('/digits.bin'))).toBe(true);
@@ -219,7 +221,8 @@ describe('the first screen', () => {
     writeFileSync(file, encodeCheckpoint(buildModel(config, 3), { model: config, seed: 3, training: {} }));
     await page.setInputFiles('#checkpoint-file', file);
     await page.waitForSelector('#train-status[data-loaded]');
-    await page.click('#train-start');
+    // clicked from inside the page: Train runs resnet20's first step (its kernels compiling) in the click, which a Playwright click would wait on
+    await page.$eval('#train-start', (button) => setTimeout(() => (button as HTMLButtonElement).click(), 0));
     await page.waitForFunction(() => Number(document.getElementById('train-status')?.dataset.steps ?? 0) >= 1, undefined, { timeout: 120_000 });
     await page.click('#train-pause');
     const entry = await page.evaluate(() => { const e = window.playground.state.models.get('bn')!; return { architecture: e.config.architecture, origin: e.origin }; });
