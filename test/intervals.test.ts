@@ -114,6 +114,21 @@ describe('the time estimate printed before a run', () => {
     expect(estimateRunSeconds(fashion, 60000, { ...steps, ln: 1.2 }) - estimateRunSeconds(fashion, 60000, steps)).toBeCloseTo((passes.ln * 0.6) / 192, 6);
   });
 
+  it('a resumed run does not count the epochs a model\'s checkpoint already holds', async () => {
+    const { estimateRunSeconds } = await import('../src/experiments/estimate.js');
+    const { trainingPasses } = await import('../src/experiments/run-progress.js');
+    const { presetSettings } = await import('../src/experiments/settings.js');
+    const fashion = presetSettings('fashion-mnist');
+    const steps = { bn: 0.3, rn: 0.3, ln: 0.6, none: 0.25 };
+    const full = estimateRunSeconds(fashion, 60000, steps);
+    // BatchNorm trained (10 of 10 epochs), RobustNorm 7 of 10: their epochs are not counted again
+    const resumed = estimateRunSeconds(fashion, 60000, steps, [fashion.experiments], [{ bn: 10, rn: 7 }]);
+    const epoch = trainingPasses({ ...fashion, epochs: 1 }, 60000, false);
+    expect(full - resumed).toBeCloseTo((10 * epoch * 0.3 + 7 * epoch * 0.3) / 192, 6);
+    // more epochs than the run trains count as none left, never as negative work
+    expect(estimateRunSeconds(fashion, 60000, steps, [fashion.experiments], [{ bn: 12 }])).toBeCloseTo(full - (10 * epoch * 0.3) / 192, 6);
+  });
+
   it('a resumed run counts only what its seeds have left', async () => {
     const { estimateLine, estimateRunSeconds } = await import('../src/experiments/estimate.js');
     const { estimatePasses } = await import('../src/experiments/run-progress.js');

@@ -65,16 +65,17 @@ export function measureRunStepSeconds(settings: ReproductionSettings, trainImage
  * times (one for every model, or one per norm): every seed's experiments, or
  * where `left` is given (one list per seed), only the experiments each seed
  * has not finished yet (a resumed run). A finished experiment's models are
- * still counted where an unfinished one needs them, though they load from
- * their checkpoints in seconds.
+ * still counted where an unfinished one needs them, less the epochs their
+ * checkpoints hold (`epochsDone`, one record per seed, by model key): a
+ * finished model loads in seconds, a half-trained one trains what is left.
  */
-export function estimateRunSeconds(settings: ReproductionSettings, trainImages: number, stepSeconds: number | StepSeconds, left?: ExperimentNumber[][]): number {
+export function estimateRunSeconds(settings: ReproductionSettings, trainImages: number, stepSeconds: number | StepSeconds, left?: ExperimentNumber[][], epochsDone?: ReadonlyArray<Readonly<Record<string, number>>>): number {
   const steps: StepSeconds = typeof stepSeconds === 'number' ? { bn: stepSeconds, rn: stepSeconds, ln: stepSeconds, none: stepSeconds } : stepSeconds;
   const perSeed = left ?? Array.from({ length: settings.seeds?.length ?? 1 }, () => settings.experiments);
   let seconds = 0;
-  for (const experiments of perSeed) {
+  for (const [seed, experiments] of perSeed.entries()) {
     if (experiments.length === 0) continue;
-    const passes = estimatePassesByNorm({ ...settings, experiments }, trainImages);
+    const passes = estimatePassesByNorm({ ...settings, experiments }, trainImages, epochsDone?.[seed]);
     // a training image is 1.5 passes (run-progress.ts), so a pass of one image takes stepSeconds / (1.5 · batch)
     for (const norm of PASS_NORMS) seconds += (passes[norm] * steps[norm]) / (1.5 * settings.batchSize);
   }
@@ -82,15 +83,15 @@ export function estimateRunSeconds(settings: ReproductionSettings, trainImages: 
 }
 
 /** The line printed before a run starts; `left`: each seed's unfinished experiments (see {@link estimateRunSeconds}). */
-export function estimateLine(settings: ReproductionSettings, trainImages: number, left?: ExperimentNumber[][]): string {
+export function estimateLine(settings: ReproductionSettings, trainImages: number, left?: ExperimentNumber[][], epochsDone?: ReadonlyArray<Readonly<Record<string, number>>>): string {
   const seeds = settings.seeds?.length ?? 1;
   const finishedSeeds = left?.filter((experiments) => experiments.length === 0).length ?? 0;
   if (left !== undefined && finishedSeeds === left.length) return 'nothing left to compute: every experiment is in results.json already; the report is rewritten from it.';
   const stepSeconds = measureRunStepSeconds(settings, trainImages);
-  const seconds = estimateRunSeconds(settings, trainImages, stepSeconds, left);
+  const seconds = estimateRunSeconds(settings, trainImages, stepSeconds, left, epochsDone);
   const hours = seconds >= 3600 ? ` (${(seconds / 3600).toFixed(1)} hours)` : '';
   const resumed = left !== undefined && left.some((experiments) => experiments.length < settings.experiments.length)
-    ? ` for what is left (${finishedSeeds > 0 ? `${finishedSeeds} of ${seeds} seeds finished, ` : ''}finished experiments not counted)`
+    ? ` for what is left (${finishedSeeds > 0 ? `${finishedSeeds} of ${seeds} seeds finished, ` : ''}finished experiments and trained epochs not counted)`
     : seeds > 1 ? ` for ${seeds} seeds` : '';
   const measured = PASS_NORMS.filter((norm) => stepSeconds[norm] > 0).map((norm) => `${NORM_NAMES[norm]} ${stepSeconds[norm].toFixed(2)} s`).join(', ');
   return `estimated time: about ${formatDuration(seconds)}${hours}${resumed}, from ${settings.model} training steps measured here (batch ${settings.batchSize}: ${measured}); rough, the machine's speed drifts. ` +

@@ -7,7 +7,7 @@
  * OUT/models/, and an experiment already in OUT/results.json (written after
  * each experiment, with the same settings) is not run again.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../checkpoint/atomic-write.js';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -185,12 +185,39 @@ function experimentsLeft(settings: ReproductionSettings, folder: string): Experi
   }
 }
 
+/** Where a seed's models live under OUT: models of other settings (another architecture, training set or seed) have their own folder. */
+function modelFolder(settings: ReproductionSettings, out: string, trainImages: number, seed: number): string {
+  return join(out, 'models', `${settings.model}-${settings.dataset}-${trainImages}-seed${seed}`);
+}
+
+/** The epochs each model's checkpoint in `folder` holds (the last epoch its metrics.jsonl records), by model key: what a resumed run does not train again. */
+function epochsTrained(folder: string): Record<string, number> {
+  const done: Record<string, number> = {};
+  if (!existsSync(folder)) return done;
+  for (const key of readdirSync(folder)) {
+    const metrics = join(folder, key, 'metrics.jsonl');
+    if (!existsSync(metrics)) continue;
+    for (const line of readFileSync(metrics, 'utf8').split('\n')) {
+      try {
+        const epoch = (JSON.parse(line) as { epoch?: unknown }).epoch;
+        if (typeof epoch === 'number') done[key] = Math.max(done[key] ?? 0, epoch);
+      } catch {
+        // a line cut short by a stopped run: not an epoch
+      }
+    }
+  }
+  return done;
+}
+
 async function reproduceUnlocked(settings: ReproductionSettings, options: ReproduceOptions): Promise<ReproductionResults> {
   const seeds = settings.seeds ?? [settings.seed];
   if (options.log) {
     const data = loadDataset(settings.dataset, settings.dataDir !== undefined ? { dataDir: settings.dataDir } : {});
-    const left = seeds.map((seed) => experimentsLeft(settings, seeds.length <= 1 ? options.out : join(options.out, `seed-${seed}`)));
-    options.log(estimateLine(settings, limitDataset(data.train, settings.trainLimit).count, left));
+    const trainImages = limitDataset(data.train, settings.trainLimit).count;
+    const folders = seeds.map((seed) => (seeds.length <= 1 ? options.out : join(options.out, `seed-${seed}`)));
+    const left = folders.map((folder) => experimentsLeft(settings, folder));
+    const trained = folders.map((folder, i) => epochsTrained(modelFolder(settings, folder, trainImages, seeds[i] as number)));
+    options.log(estimateLine(settings, trainImages, left, trained));
   }
   if (seeds.length <= 1) return runOneSeed({ ...settings, seed: seeds[0] ?? settings.seed }, options);
   const perSeed: ReproductionResults[] = [];
@@ -217,10 +244,8 @@ async function runOneSeed(settings: ReproductionSettings, options: ReproduceOpti
   const earlier = earlierResults(resultsFile, settings);
   const experiments = earlier.experiments;
   const models: ModelRecord[] = earlier.models;
-  // Models of other settings (another architecture, training set or seed) live in their own folder.
-  const modelFolder = `${settings.model}-${settings.dataset}-${train.count}-seed${settings.seed}`;
   const training = { ...(options.startProgress ? { startProgress: options.startProgress } : {}), ...(options.log ? { log: options.log } : {}) };
-  const store = new ModelStore(settings, join(options.out, 'models', modelFolder), training, (trained) => {
+  const store = new ModelStore(settings, modelFolder(settings, options.out, train.count, settings.seed), training, (trained) => {
     const record = modelRecord(trained);
     const known = models.findIndex((model) => model.key === record.key);
     if (known >= 0) models[known] = record;

@@ -18,25 +18,28 @@ export function evaluationPasses(images: number, attacks: readonly AttackName[])
   return images * (1 / 3 + attacks.reduce((sum, attack) => sum + ATTACK_PASSES[attack] + 1 / 3, 0));
 }
 
-export function trainingPasses(settings: ReproductionSettings, trainImages: number, adversarial: boolean): number {
-  return settings.epochs * trainImages * 1.5 * (adversarial ? 1 + settings.advIter : 1);
+/** Passes of training one model for the run's epochs, less `epochsDone` already in its checkpoint (a resumed run). */
+export function trainingPasses(settings: ReproductionSettings, trainImages: number, adversarial: boolean, epochsDone = 0): number {
+  return Math.max(0, settings.epochs - epochsDone) * trainImages * 1.5 * (adversarial ? 1 + settings.advIter : 1);
 }
 
 /** The norms whose models cost different amounts per pass (LayerNorm's is ≈2.5× BatchNorm's on resnet8). */
 export type PassNorm = 'bn' | 'rn' | 'ln' | 'none';
 
 /** The planned passes of the run's experiments (models counted once). */
-export function estimatePasses(settings: ReproductionSettings, trainImages: number): number {
-  const byNorm = estimatePassesByNorm(settings, trainImages);
+export function estimatePasses(settings: ReproductionSettings, trainImages: number, epochsDone: Readonly<Record<string, number>> = {}): number {
+  const byNorm = estimatePassesByNorm(settings, trainImages, epochsDone);
   return byNorm.bn + byNorm.rn + byNorm.ln + byNorm.none;
 }
 
 /**
  * The planned passes of the run's experiments, split by the norm of the model
  * each pass runs through, so an estimate can weigh each by its measured cost.
- * Every model is trained once; an evaluation counts against the model it attacks.
+ * Every model is trained once (less the epochs `epochsDone` says its
+ * checkpoint holds, by model key: `bn`, `rn`, `rn-p0.5`, `ln`, `none`,
+ * `bn-pgd`); an evaluation counts against the model it attacks.
  */
-export function estimatePassesByNorm(settings: ReproductionSettings, trainImages: number): Record<PassNorm, number> {
+export function estimatePassesByNorm(settings: ReproductionSettings, trainImages: number, epochsDone: Readonly<Record<string, number>> = {}): Record<PassNorm, number> {
   const run = new Set(settings.experiments);
   const { attacks, sweepLimit: sweep, testLimit: test } = settings;
   const linf = attacks.filter((attack) => attack !== 'cw');
@@ -52,7 +55,7 @@ export function estimatePassesByNorm(settings: ReproductionSettings, trainImages
   if (run.has(3)) (models.set('bn', 'bn'), models.set('rn', 'rn'), evaluations(evaluationPasses(test, attacks), 1, 2));
   if (run.has(4)) (models.set('bn', 'bn'), evaluations(evaluationPasses(test, ['pgd']), 1, 0));
   if (run.has(5)) (models.set('bn', 'bn'), models.set('rn', 'rn'), evaluations(settings.batchSizes.length * evaluationPasses(sweep, ['pgd']), 1, 2));
-  if (run.has(6)) (settings.powers.forEach((p) => models.set(`rn${p}`, 'rn')), evaluations(2 * settings.powers.length * evaluationPasses(sweep, attacks), 0, 1));
+  if (run.has(6)) (settings.powers.forEach((p) => models.set(p === 0.2 ? 'rn' : `rn-p${p}`, 'rn')), evaluations(2 * settings.powers.length * evaluationPasses(sweep, attacks), 0, 1));
   if (run.has(7)) (models.set('bn', 'bn'), models.set('rn', 'rn'), evaluations(settings.epsSweep.length * evaluationPasses(sweep, linf), 1, 2));
   if (run.has(8)) (models.set('bn', 'bn'), models.set('bn-pgd', 'bn'), evaluations(evaluationPasses(test, attacks), 4, 0));
   if (run.has(9) && settings.attackCheck !== undefined) {
@@ -67,7 +70,7 @@ export function estimatePassesByNorm(settings: ReproductionSettings, trainImages
     const robustNormRows = run.has(3) ? 2 : 0;
     evaluations(Math.min(strong.images, test) * (strong.binarySearchSteps * strong.maxIterations + 2 / 3), batchNormRows, robustNormRows);
   }
-  for (const [key, norm] of models) passes[norm] += trainingPasses(settings, trainImages, key === 'bn-pgd');
+  for (const [key, norm] of models) passes[norm] += trainingPasses(settings, trainImages, key === 'bn-pgd', epochsDone[key] ?? 0);
   return passes;
 }
 
