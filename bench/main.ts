@@ -15,8 +15,7 @@
  *   npm run bench -- --full-baseline       also time the slow rows on the baseline
  *   npm run bench -- --compare             adds PyTorch's time for each row (bench/compare-pytorch.py)
  *   npm run bench -- --stock-codegen       also times webasm (1 thread) compiled by stock gpu.js, without
- *                                          the improved code generator (src/kernels/wasm-codegen.ts)
- *   ROBUSTNORM_ALLOCATOR=default npm run bench   without the CLI's malloc settings (src/cli/allocator.ts)
+ *                                          the improved code generator (src/kernels/wasm-codegen/)
  *
  * Rows: matmul 512²/1024² and the three conv kernels (GFLOP/s), then for
  * smallCnn and resnet20 at batch 128: a train step, an eval forward pass and
@@ -29,7 +28,6 @@
 import { parseArgs } from 'node:util';
 import { availableBackends, BACKEND_NAMES, disposeBackends, resolveAuto, setBackend, type BackendName } from '../src/index.js';
 import { webasmThreads } from '../src/kernels/gpujs-backend.js';
-import { relaunchWithAllocatorSettings } from '../src/cli/allocator.js';
 import { kernelWorkloads } from './kernels.js';
 import { modelWorkloads } from './models.js';
 import { runPythonJson } from './python.js';
@@ -142,8 +140,6 @@ function label(config: Config): string {
 
 async function main(): Promise<void> {
   const flags = parseFlags();
-  // Measure what the `robustnorm` command runs: with its malloc settings (src/cli/allocator.ts).
-  await relaunchWithAllocatorSettings();
   const defaultThreads = process.env.ROBUSTNORM_THREADS === undefined ? webasmThreads() : Number(process.env.ROBUSTNORM_THREADS);
   const order: Config[] = [{ name: BASELINE, threads: 1 }];
   for (const name of flags.backends.filter((backend) => backend !== BASELINE)) {
@@ -215,7 +211,6 @@ async function main(): Promise<void> {
   console.log(`\nbest of ${flags.repeats} timed runs after warm-up (slow model rows: ${flags.slowRepeats}; baseline model rows: 1); times include upload and readback.`);
   console.log('new MB/run: array memory (typed arrays, array buffers) allocated per run after warm-up, counted in a separate process (bench/allocation.ts).');
   console.log(`auto picks ${auto.name} here: ${auto.reason}.`);
-  console.log(`malloc: ${process.env.ROBUSTNORM_ALLOCATOR === 'tuned' ? `glibc with MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_}, MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_} (src/cli/allocator.ts)` : 'default settings'}.`);
 }
 
 await main();

@@ -21,7 +21,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeSafetensors } from '../src/checkpoint/safetensors.js';
-import { relaunchWithAllocatorSettings } from '../src/cli/allocator.js';
 import { loadDataset } from '../src/data/datasets.js';
 import { buildModel, modelConfig } from '../src/models/build.js';
 import { SGD } from '../src/optim/sgd.js';
@@ -66,7 +65,6 @@ function standardDeviation(values: number[]): number {
 async function main(): Promise<void> {
   const { seeds, epochs } = parseFlags();
   requireTorch('paired-training');
-  await relaunchWithAllocatorSettings();
   const { train, test } = loadDataset('mnist');
   const folder = mkdtempSync(join(tmpdir(), 'robustnorm-paired-'));
   const ours: number[] = [];

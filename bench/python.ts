@@ -23,12 +23,9 @@ export function requireTorch(command: string): void {
 }
 
 /**
- * Runs bench/`script` with `args` and parses the JSON it prints. PyTorch runs
- * with glibc's default malloc settings, as its users run it (not the ones
- * src/cli/allocator.ts gives our processes).
+ * Runs bench/`script` with `args` and parses the JSON it prints.
  */
 export function runPythonJson(script: string, args: string[]): unknown {
   const file = fileURLToPath(new URL(`./${script}`, import.meta.url));
-  const { MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, ...env } = process.env;
-  return JSON.parse(execFileSync(systemPython(), [file, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env }));
+  return JSON.parse(execFileSync(systemPython(), [file, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 }

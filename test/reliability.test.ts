@@ -120,7 +120,7 @@ describe('issue 29, case 14: a run that fails in its first batch', () => {
 
 describe('issue 29, case 15: the orphan stop says what to run, and that command is accepted', () => {
   // ROBUSTNORM_PARENT_PID names a parent that is not this process's: it stops at its first step as an orphan would
-  const orphan = { ROBUSTNORM_ALLOCATOR: 'default', ROBUSTNORM_PARENT_PID: '999999' };
+  const orphan = { ROBUSTNORM_PARENT_PID: '999999' };
 
   it('stopped before anything was saved: the same command starts it', () => {
     const out = scratch('orphan-fresh');

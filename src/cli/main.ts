@@ -1,21 +1,16 @@
 #!/usr/bin/env node
 /**
- * The `robustnorm` command. It first re-runs itself with glibc's malloc
- * settings where that pays (allocator.ts explains why; not for --help), then loads the
- * program (program.ts). The heavy imports wait until then, so the short-lived
- * parent process loads nothing but this.
+ * The `robustnorm` command: works from the folder it was typed in, watches
+ * the process that started it (parent-watch.ts), then loads the program
+ * (program.ts).
  */
-import { isQuickInvocation, relaunchWithAllocatorSettings, rememberParent } from './allocator.js';
-
-if (!isQuickInvocation(process.argv.slice(2))) await relaunchWithAllocatorSettings();
+import { watchParents } from './parent-watch.js';
 
 // `npm run robustnorm -- …` (and `npm start`) run this in the package's
 // folder; npm records where the command was typed as INIT_CWD. Work from
 // there, so that `--checkpoint ../model.safetensors` or `--out runs/x` mean
-// what they say to the person who typed them. (After the relaunch: Node
-// resolves the child's loader flags, such as `--import tsx`, from the folder
-// it starts in.)
+// what they say to the person who typed them.
 const typedIn = process.env.INIT_CWD;
 if (typedIn !== undefined && typedIn !== '' && typedIn !== process.cwd()) process.chdir(typedIn);
-rememberParent();
+watchParents();
 await import('./program.js');

@@ -7,11 +7,11 @@
  * ESC[?7l): either, once turned off, has to be turned on again on every way
  * out, and Ctrl-C during synchronous work ends the process before any
  * handler could run. Each update also checks that the process that
- * started this one is still there (allocator.ts, `parentHasEnded`).
+ * started this one is still there (parent-watch.ts, `parentHasEnded`).
  */
 import cliProgress from 'cli-progress';
 import type { Progress, StartProgress } from '../training/progress.js';
-import { parentHasEnded } from './allocator.js';
+import { parentHasEnded } from './parent-watch.js';
 
 let stopAdvice = (): string => 'Run the same command again to resume.';
 
