@@ -3,18 +3,21 @@
  * attack worker, started by index.html, compiles its kernels), mounts the
  * panels and runs the first screen's attack in that worker; then picks the
  * page's own backend for training and the kernel panels (auto: WebGL2 on a
- * hardware GPU where a timed step shows it faster, WebAssembly otherwise;
+ * hardware GPU where a step timed in the bench worker shows it faster,
+ * WebAssembly otherwise;
  * `?backend=webgl|webasm|reference|measure` forces one), says which runs on
  * what, and starts the headline chart. The order is the first screen's: its
  * verdicts wait for no WebGL2 probe and share the cores with no chart.
  * `window.playground` exposes the panels' functions to the browser tests and
  * to the console.
  */
-import { batchOf, buildModel, decodeCheckpoint, getBackend, modelConfig, SGD, trainStep, resolveAuto, setBackend, type AttackName, type BackendName } from '../src/browser.js';
+import { batchOf, decodeCheckpoint, getBackend, resolveAuto, setBackend, type AttackName, type BackendName } from '../src/browser.js';
 import { glRenderer } from '../src/internals.js';
 import { attackDigit, attackLog, mountAttackPanel } from './attack-panel.js';
 import { mountBackwardPanel, robustNormPaths } from './backward-panel.js';
-import { kernelCheck, kernelSpeed, mountBenchPanel } from './bench-panel.js';
+import { BenchWorker } from './bench-client.js';
+import { kernelCheck, kernelSpeed } from './bench-core.js';
+import { mountBenchPanel } from './bench-panel.js';
 import { decodeDigits } from './digits.js';
 import { measureShift, mountShiftPanel } from './shift-panel.js';
 import { adopt, digits, el, logitsOf, mark, modelIn, state, type Slot } from './state.js';
@@ -68,33 +71,25 @@ function detailsLine(why: string): HTMLDetailsElement {
   return details;
 }
 
-/** Milliseconds of one small-cnn training step (batch 64) on `name`, after one step that compiles its kernels. */
-function timeOneStep(name: BackendName): number {
-  setBackend(name);
-  const config = modelConfig('small-cnn', 'bn');
-  const model = buildModel(config, 0);
-  const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 0 });
+/**
+ * Times a small-cnn training step (batch 64) on WebAssembly and on WebGL2 in
+ * the bench worker, where compiling the kernels blocks no page, and keeps the
+ * faster; returns its name and the reason, with both times. `onProgress` hears
+ * which backend is being timed.
+ */
+async function measureBackends(onProgress: (backend: BackendName) => void): Promise<{ name: BackendName; why: string; times: Record<string, number> }> {
   const { images, labels } = batchOf(digits().train, Array.from({ length: 64 }, (_, i) => i));
-  trainStep(model, optimizer, images, labels, { epoch: 0, step: 1 });
-  const started = performance.now();
-  trainStep(model, optimizer, images, labels, { epoch: 0, step: 2 });
-  return performance.now() - started;
-}
-
-/** Times a training step on WebGL2 and on WebAssembly and keeps the faster; returns its name and the reason, with both times. */
-function measureBackends(): { name: BackendName; why: string; times: Record<string, number> } {
-  const times: Record<string, number> = {};
-  for (const name of ['webasm', 'webgl'] as const) {
-    try {
-      times[name] = timeOneStep(name);
-    } catch (error) {
-      console.warn(`${name} could not train a step: ${(error as Error).message}`);
-    }
-  }
+  const worker = new BenchWorker();
+  const answer = await worker.ask({ type: 'step-times', names: ['webasm', 'webgl'], batch: { images: images.data as Float32Array, labels } }, (message) => {
+    if (message.type === 'progress') onProgress(message.backend);
+  });
+  worker.cancel(); // its work is done: the worker goes
+  const times: Record<string, number> = answer?.type === 'step-times' ? answer.times : {};
+  if (answer?.type === 'step-times') for (const failure of answer.failures) console.warn(failure);
   const ranked = Object.entries(times).sort((a, b) => a[1] - b[1]);
   const name = (ranked[0]?.[0] ?? 'webasm') as BackendName;
   setBackend(name);
-  return { name, times, why: `measured one small-cnn training step (batch 64): ${ranked.map(([backend, ms]) => `${backend} ${ms.toFixed(0)} ms`).join(', ')}; ${name} is faster here` };
+  return { name, times, why: `measured one small-cnn training step (batch 64): ${ranked.map(([backend, ms]) => `${backend} ${ms.toFixed(0)} ms`).join(', ')} (in a worker); ${name} is faster here` };
 }
 
 /** Loads the shipped pretrained models (web/pretrained/) into both slots; returns the first screen's digit, or null if they are missing. */
@@ -166,9 +161,10 @@ async function start(): Promise<void> {
     }
     const backend = chooseBackend();
     if (backend.measure) {
-      status.textContent = 'timing a training step on WebGL2 and on WebAssembly…';
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      const measured = measureBackends();
+      status.textContent = 'measuring: timing a training step on WebAssembly and on WebGL2 in a worker…';
+      const measured = await measureBackends((name) => {
+        status.textContent = `measuring: timing a training step on ${name === 'webgl' ? 'WebGL2' : 'WebAssembly'} in a worker (the page picks the faster)…`;
+      });
       backend.name = measured.name;
       backend.why = `${measured.why}; ${backend.why}`;
       status.dataset.stepMs = JSON.stringify(measured.times);

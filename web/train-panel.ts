@@ -8,7 +8,7 @@ import { batches, decodeCheckpoint, encodeCheckpoint, trainStep, type Batch } fr
 import { epochGenerators } from '../src/internals.js';
 import type { View } from 'vega';
 import { appendRows, drawChart } from './charts.js';
-import { adopt, describeEntry, digits, el, freshModel, modelIn, nextFrame, state, TRAINING, type ModelEntry, type Slot } from './state.js';
+import { adopt, afterPaint, describeEntry, digits, el, freshModel, modelIn, nextFrame, state, TRAINING, type ModelEntry, type Slot } from './state.js';
 
 /** One training step's numbers. */
 export interface StepRecord {
@@ -109,7 +109,9 @@ export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void):
 
   /** Said while the replacing model trains: "replaced small-cnn, pretrained (…) by a fresh small-cnn; ". */
   let replaced = '';
+  /** Trains one step a frame while running; the first waits until the click has returned and the page has drawn "compiling…" (that step compiles the kernels: seconds). */
   const loop = async (): Promise<void> => {
+    await afterPaint();
     const began = performance.now();
     let done = 0;
     let pending: StepRecord[] = [];
@@ -146,7 +148,7 @@ export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void):
       if (existing !== undefined && existing.config.architecture !== architecture.value) resetChart();
     }
     running = true;
-    status.textContent = `${replaced}training ${describeEntry(modelIn(slot()))}…`;
+    status.textContent = `${replaced}training ${describeEntry(modelIn(slot()))}: compiling the kernels for the first step…`;
     status.dataset.training = modelIn(slot()).config.architecture;
     describeModels();
     loop().catch((error: unknown) => {

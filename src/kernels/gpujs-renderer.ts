@@ -55,11 +55,17 @@ export function glRenderer(): string | null {
       return null;
     }
   }
-  const canvas = (globalThis as { document?: { createElement(tag: 'canvas'): HTMLCanvasElement } }).document?.createElement('canvas');
-  const context = canvas?.getContext('webgl2');
+  const context = probeCanvas()?.getContext('webgl2');
   if (!context) return null;
   const info = context.getExtension('WEBGL_debug_renderer_info');
   return String(context.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : context.RENDERER));
+}
+
+/** A canvas to read the renderer from: the page's, or an OffscreenCanvas in a worker (which has no document; gpu.js draws on one there). */
+function probeCanvas(): HTMLCanvasElement | OffscreenCanvas | undefined {
+  const document = (globalThis as { document?: { createElement(tag: 'canvas'): HTMLCanvasElement } }).document;
+  if (document !== undefined) return document.createElement('canvas');
+  return typeof OffscreenCanvas === 'undefined' ? undefined : new OffscreenCanvas(1, 1);
 }
 
 /** Maps the kernel object gpu.js actually ran to our backend names. */
