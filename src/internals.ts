@@ -29,7 +29,8 @@ export type { Labels, Reduction } from './ops/loss.js';
 
 // Kernels
 export { glRenderer } from './kernels/gpujs-backend.js';
-export { loopsStartedOnHelper } from './kernels/helper-thread.js';
+export { loopsStartedOnHelper, useHelperWorkerScript } from './kernels/helper-thread.js';
+export { helperThreadStarted } from './kernels/backend.js';
 export type { MatmulShape, Conv2dShape, FloatArray } from './kernels/shapes.js';
 
 // The norm layers' insides

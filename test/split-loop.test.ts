@@ -12,6 +12,7 @@ import { HelperThread, loopsStartedOnHelper } from '../src/kernels/helper-thread
 import { sharedFloat64, splitLoop } from '../src/kernels/split-loop.js';
 import { addValues } from '../src/kernels/elementwise-loops.js';
 import { HELPER_LOOPS } from '../src/kernels/helper-loops.js';
+import { ERROR_TEXT_BYTES, errorTextBuffer, readErrorText, writeErrorText } from '../src/kernels/helper-protocol.js';
 import { randomTensor } from './helpers.js';
 
 /** values[i] = i + offset for i in [first, end): a loop the helper does not have (it is not in helper-loops.ts). */
@@ -207,5 +208,16 @@ describe('convolutions: the helper prepares and finishes its own part of the bat
     expect(two.values).toEqual(twoInPlace.values);
     // y and ∂L/∂x do not depend on the split at all (∂L/∂w adds two half-batch sums)
     expect(two.values.slice(0, 2)).toEqual(oneThread.values.slice(0, 2));
+  });
+});
+
+describe("the helper's error text", () => {
+  it('goes through shared memory (a blocked thread receives no message), whole or cut to its size', () => {
+    const buffer = errorTextBuffer();
+    expect(readErrorText(buffer)).toBeUndefined();
+    writeErrorText(buffer, 'Error: naïve ∂L/∂x');
+    expect(readErrorText(buffer)).toBe('Error: naïve ∂L/∂x');
+    writeErrorText(buffer, 'x'.repeat(ERROR_TEXT_BYTES + 10));
+    expect(readErrorText(buffer)).toBe('x'.repeat(ERROR_TEXT_BYTES));
   });
 });

@@ -4,15 +4,20 @@
  * answering clicks (and Cancel) while PGD takes seconds. It gets the test
  * digits once, and each request the two models as checkpoint bytes (the
  * page's current ones); it answers with progress, then the results. Always on
- * WebAssembly: gpu.js's WebGL2 needs a document, which a worker has not.
+ * WebAssembly (on a software renderer WebGL2 is far slower; the kernel
+ * benchmark's worker, bench-worker.ts, shows by how much).
  *
  * As it starts (the page starts it before its own data have loaded) it warms
  * up: one FGSM step on a blank batch of 128 through a small-cnn compiles the
  * WebAssembly kernels of the shapes the first screen's attack uses, while the
  * page is still fetching digits and models.
+ *
+ * Where the page is cross-origin isolated, it uses both cores as the Node
+ * command does: a helper thread (helper-worker.js) runs half of each big
+ * kernel and loop, over shared memory, while this worker blocks on it.
  */
 import { buildModel, decodeCheckpoint, fgsm, modelConfig, setBackend, Tensor, type AttackName } from '../src/browser.js';
-import { paperAttackSettings } from '../src/internals.js';
+import { helperThreadStarted, loopsStartedOnHelper, paperAttackSettings, useHelperWorkerScript } from '../src/internals.js';
 import { accuracyCurve, ATTACK_BATCH, attackDigit, SETTINGS, tableOne, type CurveAttack, type CurvePoint, type SettingResult, type TableRow } from './attack-core.js';
 import { absoluteNow, adopt, state, testAccuracy, type Slot } from './state.js';
 import type { Dataset } from '../src/index.js';
@@ -36,11 +41,14 @@ export type WorkerAnswer =
   | { type: 'table'; id: number; rows: TableRow[] }
   | { type: 'error'; id: number; message: string };
 
-const scope = globalThis as unknown as { onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null; postMessage(message: WorkerAnswer): void };
+const scope = globalThis as unknown as { onmessage: ((event: MessageEvent<WorkerRequest>) => Promise<void>) | null; postMessage(message: WorkerAnswer): void };
 const loaded = new Map<Slot, string>();
 /** Moments of the worker's work (absolute times), sent with the next attack result for the page's timeline. */
 let marks: Array<[string, number]> = [['worker: started', absoluteNow()]];
 const mark = (name: string): void => void marks.push([name, absoluteNow()]);
+// both cores where the page is cross-origin isolated: a helper thread runs half of each big kernel (as in Node);
+// the page's ?threads=1 (passed on in this script's URL) keeps one, as ROBUSTNORM_THREADS=1 does in Node
+if (new URL(import.meta.url).searchParams.get('threads') !== '1') useHelperWorkerScript(new URL('helper-worker.js', import.meta.url).href);
 setBackend('webasm');
 
 /** Compiles the kernels of a small-cnn's forward and input-gradient passes at batch 128 (one FGSM step on a blank batch). */
@@ -51,15 +59,24 @@ function warmUp(): void {
   const blank = new Tensor(new Float32Array(ATTACK_BATCH * 784), [ATTACK_BATCH, 1, 28, 28]);
   fgsm(model, blank, new Uint8Array(ATTACK_BATCH), paperAttackSettings(0.2)); // a forward and an input-gradient pass: every kernel a classification uses too
 }
-try {
-  warmUp();
-  mark('worker: kernels warmed up');
-} catch (error) {
-  // only a head start: the first request compiles what it needs
-  console.warn(`the attack worker could not warm up: ${(error as Error).message}`);
-}
+/**
+ * The warm-up, once the helper thread has started (a browser starts a
+ * nested worker only while this thread is free; up to 1 s, then on one
+ * thread): both threads then compile their halves' kernels at once.
+ */
+const warmedUp = helperThreadStarted(1000).then((started) => {
+  mark(`worker: helper thread ${started ? 'started' : 'not started'}`);
+  try {
+    warmUp();
+    mark('worker: kernels warmed up');
+  } catch (error) {
+    // only a head start: the first request compiles what it needs
+    console.warn(`the attack worker could not warm up: ${(error as Error).message}`);
+  }
+});
 
-scope.onmessage = (event) => {
+scope.onmessage = async (event) => {
+  await warmedUp; // requests wait for it, in the order they came
   const request = event.data;
   if (request.type === 'digits') {
     const empty: Dataset = { ...request.test, name: 'none', images: new Float32Array(0), labels: new Uint8Array(0), count: 0 };
@@ -104,6 +121,8 @@ scope.onmessage = (event) => {
           mark('worker: clean predictions');
           scope.postMessage({ type: 'progress', id: request.id, done: 0, total: SETTINGS.length, clean });
         });
+        // how many loops the helper thread has run so far (0 on one core, or where the page is not cross-origin isolated)
+        mark(`worker: helper thread loops ${loopsStartedOnHelper()}`);
         scope.postMessage({ type: 'result', id: request.id, results, marks });
         marks = [];
       }

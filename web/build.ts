@@ -2,6 +2,7 @@
  * Builds the browser playground into a static folder (default web/dist):
  *   main.js       the page's code and robustnorm's browser core, bundled by esbuild
  *   attack-worker.js  the attack panel's worker (attacks off the main thread)
+ *   helper-worker.js  the attack worker's helper thread (its second core, where the page is cross-origin isolated)
  *   bench-worker.js   the kernel benchmark's and the backend measurement's worker
  *   index.html    the page, style.css its look
  *   digits.bin    the embedded MNIST split (the same 8,000 / 2,000 digits as Node's `mnist`), and digits.bin.gz, which the page fetches
@@ -34,12 +35,14 @@ export function defaultOutDir(): string {
 export async function buildPlayground(outDir = defaultOutDir()): Promise<PlaygroundBuild> {
   mkdirSync(join(outDir, 'source'), { recursive: true });
   await build({
-    entryPoints: [join(webDir, 'main.ts'), join(webDir, 'attack-worker.ts'), join(webDir, 'bench-worker.ts')],
+    entryPoints: [join(webDir, 'main.ts'), join(webDir, 'attack-worker.ts'), join(webDir, 'helper-worker.ts'), join(webDir, 'bench-worker.ts')],
     bundle: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
     minify: true,
+    // function and class names kept: the helper thread runs loops by name (helper-loops.ts) and checks its kernel's class
+    keepNames: true,
     sourcemap: true,
     outdir: outDir,
     entryNames: '[name]',

@@ -46,7 +46,8 @@ export class AttackWorker {
    */
   start(early?: Worker): void {
     if (this.worker !== null || typeof Worker === 'undefined') return;
-    const worker = early ?? new Worker('attack-worker.js', { type: 'module' });
+    // the page's query goes along: ?threads=1 keeps the worker on one core
+    const worker = early ?? new Worker(`attack-worker.js${location.search}`, { type: 'module' });
     worker.onmessage = (event: MessageEvent<WorkerAnswer>) => {
       const answer = event.data;
       const pending = this.pending;

@@ -116,6 +116,16 @@ export function setBackend(choice: BackendChoice | string): KernelBackend {
   return active;
 }
 
+/**
+ * Resolves true once the active backend's helper thread listens for jobs
+ * (false: no helper, it failed, or `timeoutMs` passed). A browser worker
+ * awaits it before its first kernels: its nested helper starts only while
+ * the worker's thread is free, and then compiles its kernels alongside.
+ */
+export function helperThreadStarted(timeoutMs: number): Promise<boolean> {
+  return getBackend().helperStarted?.(timeoutMs) ?? Promise.resolve(false);
+}
+
 /** The float32 backend in use (chosen on first use). */
 export function getBackend(): KernelBackend {
   if (active === null) setBackend(parseChoice(environmentVariable('ROBUSTNORM_BACKEND') ?? 'auto', 'ROBUSTNORM_BACKEND'));

@@ -87,6 +87,10 @@ class GpuJsBackend implements KernelBackend, KernelRunner, SplitsLoops {
     return this.threads.hasHelper;
   }
 
+  helperStarted(timeoutMs: number): Promise<boolean> {
+    return this.threads.helperStarted(timeoutMs);
+  }
+
   /**
    * Runs a kernel job (compiling its source on first use) and returns its
    * output as one flat array of the output's cells × 4 values (every kernel

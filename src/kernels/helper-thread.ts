@@ -4,9 +4,9 @@
  * gpu.js spreads WebAssembly kernels over threads only under its asynchronous
  * contract, and our ops are synchronous (see backend.ts). So the backend
  * splits a convolution's batch in two and hands one half to this helper: a
- * worker thread (helper-worker.ts) with its own gpu.js that compiles the same
- * generated kernel source (for the half batch) and runs it, while the main
- * thread runs the other half. The main thread then blocks on `Atomics.wait`
+ * worker (helper-jobs.ts) with its own gpu.js that compiles the same
+ * generated kernel source (for the half batch) and runs it, while this
+ * thread runs the other half. This thread then blocks on `Atomics.wait`
  * until the helper's half is done: the call stays synchronous.
  *
  * It also runs half of a plain JavaScript loop over independent indices (the
@@ -14,18 +14,25 @@
  *
  * Data moves through SharedArrayBuffers, so nothing is copied between the
  * threads beyond the arguments gpu.js copies into its WebAssembly memory anyway.
- * The helper is unref'd: it never keeps the process alive.
+ *
+ * Where: in Node, a worker_threads worker (helper-worker.ts), unref'd so it
+ * never keeps the process alive. In a browser, only inside a worker (a
+ * page's own thread may not block on `Atomics.wait`) of a cross-origin
+ * isolated page (SharedArrayBuffer), and only once the page has named the
+ * helper's script (`useHelperWorkerScript`; the playground's attack worker
+ * does): a nested module Worker (helper-worker-browser.ts).
  */
-import type { MessagePort, Worker } from 'node:worker_threads';
-import { nodeBuiltin, type NodeBuiltins } from '../platform.js';
+import type { Worker as NodeWorker } from 'node:worker_threads';
+import { nodeBuiltin } from '../platform.js';
 import type { KernelJob, LoopCall } from './kernel-runner.js';
 import type { RangeLoop } from './kernel-backend.js';
-import { DONE, FAILED, type HelperWorkerData, type KernelMessage, type LoopMessage } from './helper-protocol.js';
+import { DONE, ERROR_TEXT_BYTES, errorTextBuffer, FAILED, readErrorText, type HelperWorkerData, type KernelMessage, type LoopMessage } from './helper-protocol.js';
 
 /**
- * Starts the worker module. Run from source (tsx, vitest), it is a .ts file,
- * so the worker first registers tsx's loader; built (dist/), it is plain
- * JavaScript. If the module fails to load, the worker says why and sets its
+ * Starts the Node worker module. Run from source (tsx, vitest), it is a .ts
+ * file, so the worker first registers tsx's loader; built (dist/), it is
+ * plain JavaScript. If the module fails to load, the worker writes why (as
+ * writeErrorText does: that module may be what failed to load) and sets its
  * ready word to FAILED: the backend then runs on one thread (isReady).
  */
 const BOOTSTRAP = `
@@ -34,7 +41,9 @@ const { workerData } = require('node:worker_threads');
   if (workerData.typescriptLoader !== null) (await import(workerData.typescriptLoader)).register();
   await import(workerData.moduleUrl);
 })().catch((error) => {
-  workerData.errors.postMessage(String((error && error.stack) || error));
+  const bytes = new TextEncoder().encode(String((error && error.stack) || error)).subarray(0, ${ERROR_TEXT_BYTES});
+  new Uint8Array(workerData.errorText, 4).set(bytes);
+  new Int32Array(workerData.errorText, 0, 1)[0] = bytes.length;
   const ready = new Int32Array(workerData.ready);
   Atomics.store(ready, 0, ${FAILED});
   Atomics.notify(ready, 0);
@@ -80,44 +89,62 @@ export function loopsStartedOnHelper(): number {
   return loopsStarted;
 }
 
+/** The helper's worker, in Node or in a browser: how to send it a job, and how to end it. */
+interface HelperWorker {
+  post(message: KernelMessage | LoopMessage): void;
+  terminate(): void;
+}
+
+/** The URL of the browser helper's script (null: no helper in a browser). */
+let browserScript: string | null = null;
+
+/**
+ * Names the script a browser worker starts its helper from (the bundle of
+ * helper-worker-browser.ts), or null for none. Call it before `setBackend`.
+ */
+export function useHelperWorkerScript(url: string | null): void {
+  browserScript = url;
+}
+
+/** Whether this is a browser worker that may start and block on a helper (cross-origin isolated, with a helper script named). */
+function browserWorkerCanHelp(): boolean {
+  const scope = globalThis as { WorkerGlobalScope?: new () => unknown; crossOriginIsolated?: boolean; Worker?: unknown };
+  return browserScript !== null && typeof scope.WorkerGlobalScope === 'function' && globalThis instanceof scope.WorkerGlobalScope && scope.crossOriginIsolated === true && typeof scope.Worker === 'function';
+}
+
 export class HelperThread {
-  private readonly worker: Worker;
-  /** Set to 1 by the helper once it listens for jobs. */
+  private readonly worker: HelperWorker;
+  /** Set to DONE by the helper once it listens for jobs (FAILED if it could not start). */
   private readonly readyFlag = new Int32Array(new SharedArrayBuffer(4));
-  private patience = FIRST_START_PATIENCE_MS;
+  /** Where the helper writes a failure's message (read after the wait). */
+  private readonly errorText = errorTextBuffer();
+  private patience: number;
   private failed = false;
   private readonly buffers = new Map<string, Float32Array>();
   private readonly sentSources = new Set<string>();
-  /** The helper reports a failure here; read synchronously after the wait. */
-  private readonly errors: MessagePort;
 
-  /** Whether there are worker threads here (Node; reached through platform.ts, so a page never loads them). */
+  /** Whether a helper can run here: Node's worker threads, or a browser worker that may (see the file header). */
   static available(): boolean {
-    return nodeBuiltin('node:worker_threads') !== null;
+    return nodeBuiltin('node:worker_threads') !== null || browserWorkerCanHelp();
   }
 
-  private readonly threads: NodeBuiltins['node:worker_threads'];
-
   /** `codegen`: which WebAssembly code generator the helper compiles with (see wasmCodegen in gpujs-patches.ts). Only where {@link HelperThread.available}. */
-  /** `module`: the worker module to run (helper-worker.ts beside this file; another only in tests). */
+  /** `module`: the Node worker module to run (helper-worker.ts beside this file; another only in tests). */
   constructor(codegen: 'improved' | 'stock', module = workerModule()) {
-    const threads = nodeBuiltin('node:worker_threads');
-    if (threads === null) throw new Error('HelperThread: worker threads are only available in Node');
-    this.threads = threads;
-    const { port1, port2 } = new threads.MessageChannel();
-    this.errors = port1;
-    // The worker inherits Node's flags, except --input-type (`node --input-type=module -e …`
-    // would make it read BOOTSTRAP, CommonJS, as a module).
-    const execArgv = withoutInputType(process.execArgv);
-    const workerData = { ...module, codegen, errors: port2, ready: this.readyFlag.buffer as SharedArrayBuffer } satisfies HelperWorkerData & ReturnType<typeof workerModule>;
-    this.worker = new threads.Worker(BOOTSTRAP, { eval: true, execArgv, workerData, transferList: [port2] });
-    // A helper that dies (it could not even load) is not used again: one thread from then on.
-    this.worker.on('error', (error) => {
-      if (!this.failed) console.warn(`robustnorm: the webasm helper thread stopped (${error.message}); running on one thread`);
+    const data: HelperWorkerData = { codegen, ready: this.readyFlag.buffer as SharedArrayBuffer, errorText: this.errorText };
+    const stopped = (why: string): void => {
+      if (!this.failed) console.warn(`robustnorm: the webasm helper thread stopped (${why}); running on one thread`);
       this.failed = true;
-    });
-    this.worker.unref();
-    port1.unref();
+    };
+    if (nodeBuiltin('node:worker_threads') !== null) {
+      this.worker = startNodeWorker(data, module, stopped);
+      this.patience = FIRST_START_PATIENCE_MS;
+    } else {
+      this.worker = startBrowserWorker(data, browserScript as string, stopped);
+      // Whether a nested worker can start while its parent blocks is the browser's to decide: never wait;
+      // kernels run on one thread until the helper says it is ready.
+      this.patience = 0;
+    }
   }
 
   /**
@@ -133,12 +160,24 @@ export class HelperThread {
     }
     const ready = Atomics.load(this.readyFlag, 0);
     if (ready === FAILED) {
-      const message = this.threads.receiveMessageOnPort(this.errors)?.message as string | undefined;
+      const message = readErrorText(this.errorText);
       console.warn(`robustnorm: the webasm helper thread could not start (${message?.split('\n')[0] ?? 'no message'}); running on one thread`);
       this.failed = true;
       return false;
     }
     return ready === DONE;
+  }
+
+  /**
+   * Resolves true once the helper listens for jobs, false if it failed or
+   * `timeoutMs` passed first. It waits without blocking, so that a browser
+   * worker's nested helper can start (a browser starts it only while its
+   * parent's thread is free).
+   */
+  async started(timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (Atomics.load(this.readyFlag, 0) === 0 && !this.failed && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    return Atomics.load(this.readyFlag, 0) !== 0 && this.isReady();
   }
 
   /** The shared array the helper writes `job`'s flat result into (kept per kernel, so a loop queued after the job can read it). */
@@ -172,7 +211,7 @@ export class HelperThread {
       kind: 'kernel', key: job.key, source, output: job.output, args, out: out.buffer as SharedArrayBuffer, status: status.buffer as SharedArrayBuffer,
       ...(finish === undefined ? {} : { finish: { loop: (finish.loop as RangeLoop<object>).name, task: finish.task, count: finish.count } }),
     };
-    this.worker.postMessage(message);
+    this.worker.post(message);
     return () => {
       this.wait(status, job.key);
       return out;
@@ -188,7 +227,7 @@ export class HelperThread {
     loopsStarted++;
     const status = new Int32Array(new SharedArrayBuffer(4));
     const message: LoopMessage = { kind: 'loop', loop: loop.name, task: task as object, first, end, status: status.buffer as SharedArrayBuffer };
-    this.worker.postMessage(message);
+    this.worker.post(message);
     return () => this.wait(status, `loop ${loop.name}`);
   }
 
@@ -196,13 +235,33 @@ export class HelperThread {
   private wait(status: Int32Array, what: string): void {
     Atomics.wait(status, 0, 0);
     if (Atomics.load(status, 0) !== DONE) {
-      const message = this.threads.receiveMessageOnPort(this.errors)?.message as string | undefined;
+      const message = readErrorText(this.errorText);
       throw new Error(`the webasm helper thread failed on ${what}: ${message ?? 'no message'}`);
     }
   }
 
   dispose(): void {
-    this.errors.close();
-    void this.worker.terminate();
+    this.worker.terminate();
   }
+}
+
+/** The helper as a Node worker thread running `module` through BOOTSTRAP. */
+function startNodeWorker(data: HelperWorkerData, module: ReturnType<typeof workerModule>, stopped: (why: string) => void): HelperWorker {
+  const threads = nodeBuiltin('node:worker_threads')!;
+  // The worker inherits Node's flags, except --input-type (`node --input-type=module -e …`
+  // would make it read BOOTSTRAP, CommonJS, as a module).
+  const execArgv = withoutInputType(process.execArgv);
+  const worker: NodeWorker = new threads.Worker(BOOTSTRAP, { eval: true, execArgv, workerData: { ...data, ...module } });
+  // A helper that dies (it could not even load) is not used again: one thread from then on.
+  worker.on('error', (error) => stopped(error.message));
+  worker.unref();
+  return { post: (message) => worker.postMessage(message), terminate: () => void worker.terminate() };
+}
+
+/** The helper as a nested module Worker in a browser; its data go as the first message. */
+function startBrowserWorker(data: HelperWorkerData, script: string, stopped: (why: string) => void): HelperWorker {
+  const worker = new Worker(script, { type: 'module', name: 'robustnorm webasm helper' });
+  worker.onerror = (event) => stopped(event.message || `${script} could not be loaded`);
+  worker.postMessage(data);
+  return { post: (message) => worker.postMessage(message), terminate: () => worker.terminate() };
 }

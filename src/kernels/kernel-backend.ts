@@ -30,6 +30,8 @@ export interface KernelBackend<T extends FloatArray = Float32Array> {
   conv2dGradWeight(x: T, gradOut: T, shape: Conv2dShape): T;
   /** Whether a helper thread works on this backend's arrays in shared memory (webasm on two threads; backend.ts then makes a step's buffers shared). */
   readonly usesHelperThread?: boolean;
+  /** Resolves true once the helper thread listens for jobs (false: none, failed, or not within `timeoutMs`); waits without blocking. */
+  helperStarted?(timeoutMs: number): Promise<boolean>;
   /** Frees compiled kernels and GPU contexts. */
   dispose(): void;
 }

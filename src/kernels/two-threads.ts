@@ -61,6 +61,11 @@ export class TwoThreads implements SplitsLoops {
     return this.helper !== null;
   }
 
+  /** Resolves true once the helper listens for jobs (see HelperThread.started); false at once without one. */
+  helperStarted(timeoutMs: number): Promise<boolean> {
+    return this.helper === null ? Promise.resolve(false) : this.helper.started(timeoutMs);
+  }
+
   /**
    * Runs a convolution kernel over the batch: in one piece, or as two halves
    * at once, images [0, half) on the helper and [half, N) here. `plan` makes

@@ -291,6 +291,24 @@ describe('no freezes', () => {
   });
 });
 
+describe('both cores in the attack worker', () => {
+  it('runs half of each big kernel and loop on a helper thread where the page is cross-origin isolated; ?threads=1 keeps one', async () => {
+    /** The helper thread's loops after an attack started once the first screen is shown (its helper has started by then). */
+    const helperLoopsAfterAnAttack = async (query: string): Promise<number> => {
+      await page.goto(`${server.url}?backend=webasm${query}`);
+      await page.waitForSelector('#attack-status[data-done]', { timeout: 60_000 });
+      await page.evaluate(() => delete document.getElementById('attack-status')!.dataset.done);
+      await page.click('#attack-run');
+      await page.waitForSelector('#attack-status[data-done]', { timeout: 120_000 });
+      const marks = await page.evaluate(() => performance.getEntriesByType('mark').map((entry) => entry.name));
+      return Number(marks.filter((name) => name.startsWith('worker: helper thread loops')).at(-1)?.split(' ').at(-1));
+    };
+    expect(await helperLoopsAfterAnAttack('')).toBeGreaterThan(0);
+    expect(await helperLoopsAfterAnAttack('&threads=1')).toBe(0);
+    expect(problems).toEqual([]);
+  });
+});
+
 describe('no freezes in the kernel benchmark and in Train', () => {
   it('runs the kernel benchmark in a worker: the main thread never blocks for more than 200 ms, and Cancel stops it', async () => {
     await page.goto(server.url + '?backend=webasm');
