@@ -110,16 +110,20 @@ export function mountTrainPanel(root: HTMLElement, onModelsChanged: () => void):
   /** Said while the replacing model trains: "replaced small-cnn, pretrained (…) by a fresh small-cnn; ". */
   let replaced = '';
   /** Trains one step a frame while running; the first waits until the click has returned and the page has drawn "compiling…" (that step compiles the kernels: seconds). */
+  /** Which loop is the current one: a loop paused and started again within one frame ends, and the new one goes on alone. */
+  let currentLoop = 0;
   const loop = async (): Promise<void> => {
+    const mine = ++currentLoop;
+    const going = (): boolean => running && currentLoop === mine;
     await afterPaint();
     const began = performance.now();
     let done = 0;
     let pending: StepRecord[] = [];
     let lastDraw = performance.now();
-    while (running) {
+    while (going()) {
       pending.push(stepModel(slot()));
       done++;
-      if (performance.now() - lastDraw > 250 || !running) {
+      if (performance.now() - lastDraw > 250 || !going()) {
         const last = pending[pending.length - 1] as StepRecord;
         const rate = done / ((performance.now() - began) / 1000);
         status.textContent = `${replaced}${slot() === 'bn' ? 'BatchNorm' : 'RobustNorm'} ${describeEntry(modelIn(slot()))} · step ${last.step}: loss ${last.loss.toFixed(3)}, batch accuracy ${(100 * last.accuracy).toFixed(1)}%, ${rate.toFixed(2)} steps/s (batch ${TRAINING.batchSize})`;
