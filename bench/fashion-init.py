@@ -11,7 +11,7 @@ the accuracy on all 10,000 test images and on the first 1,024.
   --init paper    convs ~ N(0, 2/(k*k*out)), as ours (src/nn/layers.ts); Linear and BN PyTorch's defaults
   --init pytorch  every layer PyTorch's default (conv kaiming_uniform(a=sqrt 5))
 
-  python3 bench/fashion-init.py --init paper --seed 0      # about 15-20 min alone on one core here
+  /usr/bin/python3 bench/fashion-init.py --init paper --seed 0   # Debian's Python, where python3-torch is
 
 Needs Debian's python3-torch and dataset-fashion-mnist; not used by the tests.
 Written 2026-12-06; what it found so far is in issue 33's notes.
