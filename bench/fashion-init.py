@@ -18,8 +18,10 @@ Written 2026-12-06; what it found so far is in issue 33's notes.
 """
 import argparse
 import gzip
+import importlib.util
 import json
 import math
+import os
 import time
 
 import numpy as np
@@ -38,44 +40,13 @@ def idx(path):
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
-class Normalize(nn.Module):
-    def forward(self, x):
-        return (x - 0.1307) / 0.3081
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1, self.bn1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout)
-        self.conv2, self.bn2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        return F.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
-
-
-class ResNet(nn.Module):
-    def __init__(self, n=1):
-        super().__init__()
-        self.normalize = Normalize()
-        self.conv1, self.bn1 = nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16)
-        layers, cin = [], 16
-        for cout, stride in ((16, 1), (32, 2), (64, 2)):
-            blocks = []
-            for i in range(n):
-                blocks.append(BasicBlock(cin, cout, stride if i == 0 else 1))
-                cin = cout
-            layers.append(nn.Sequential(*blocks))
-        self.layer1, self.layer2, self.layer3 = layers
-        self.linear = nn.Linear(64, 10)
-
-    def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(self.normalize(x))))
-        x = self.layer3(self.layer2(self.layer1(x)))
-        return self.linear(F.adaptive_avg_pool2d(x, 1).flatten(1))
+def load_compare_pytorch():
+    """bench/compare-pytorch.py's models (its ResNet20 with n = 1 is our resnet8); importing it sets 2 threads and seed 0, which main() then sets again."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'compare-pytorch.py')
+    spec = importlib.util.spec_from_file_location('compare_pytorch', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def evaluate(model, x, y, bs=1000):
@@ -99,6 +70,7 @@ def main():
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--no-channels-last', action='store_true', help='channels_last only changes memory layout (1.6x faster here)')
     a = p.parse_args()
+    models = load_compare_pytorch()  # first: importing it seeds torch with 0
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
 
@@ -107,7 +79,7 @@ def main():
     xte = torch.from_numpy(idx(f'{D}/t10k-images-idx3-ubyte.gz').astype(np.float32) / 255).unsqueeze(1)
     yte = torch.from_numpy(idx(f'{D}/t10k-labels-idx1-ubyte.gz').astype(np.int64))
 
-    model = ResNet(n=1)
+    model = models.ResNet20(n=1)
     if a.init == 'paper':
         for m in model.modules():
             if isinstance(m, nn.Conv2d):

@@ -9,6 +9,7 @@
 import { noProgress, type Progress, type StartProgress } from '../training/progress.js';
 import type { AttackName } from '../attacks/registry.js';
 import type { AttackCheckSettings, ReproductionSettings } from './settings.js';
+import { modelSpec } from './trained-models.js';
 
 /** Forward+backward passes per image of each attack at the paper's settings (CW: 3 rounds × 10 at most). */
 const ATTACK_PASSES: Record<AttackName, number> = { fgsm: 1, bim: 20, pgd: 20, mim: 20, cw: 30 };
@@ -55,7 +56,7 @@ export function estimatePassesByNorm(settings: ReproductionSettings, trainImages
   if (run.has(3)) (models.set('bn', 'bn'), models.set('rn', 'rn'), evaluations(evaluationPasses(test, attacks), 1, 2));
   if (run.has(4)) (models.set('bn', 'bn'), evaluations(evaluationPasses(test, ['pgd']), 1, 0));
   if (run.has(5)) (models.set('bn', 'bn'), models.set('rn', 'rn'), evaluations(settings.batchSizes.length * evaluationPasses(sweep, ['pgd']), 1, 2));
-  if (run.has(6)) (settings.powers.forEach((p) => models.set(p === 0.2 ? 'rn' : `rn-p${p}`, 'rn')), evaluations(2 * settings.powers.length * evaluationPasses(sweep, attacks), 0, 1));
+  if (run.has(6)) (settings.powers.forEach((power) => models.set(modelSpec(settings, 'rn', { power }).key, 'rn')), evaluations(2 * settings.powers.length * evaluationPasses(sweep, attacks), 0, 1));
   if (run.has(7)) (models.set('bn', 'bn'), models.set('rn', 'rn'), evaluations(settings.epsSweep.length * evaluationPasses(sweep, linf), 1, 2));
   if (run.has(8)) (models.set('bn', 'bn'), models.set('bn-pgd', 'bn'), evaluations(evaluationPasses(test, attacks), 4, 0));
   if (run.has(9) && settings.attackCheck !== undefined) {

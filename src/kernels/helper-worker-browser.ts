@@ -3,26 +3,20 @@
  * helper-thread.ts from inside another worker (only a worker may block on
  * `Atomics.wait`, so the page's own thread never has a helper). A browser
  * worker has no start-up data: the first message carries it; every later
- * one is a job for the handler (helper-jobs.ts).
+ * one is a job for the handler (helper-jobs.ts, which answers a gpu.js that
+ * cannot start on every kernel job). A script that cannot load is the
+ * starter's `onerror` (helper-thread.ts).
  *
  * The page bundles it as its own script (web/helper-worker.ts) and names
  * that script's URL with `useHelperWorkerScript` (helper-thread.ts).
  */
 import { helperJobs, markReady } from './helper-jobs.js';
-import { FAILED, writeErrorText, type HelperWorkerData, type KernelMessage, type LoopMessage } from './helper-protocol.js';
+import type { HelperWorkerData, KernelMessage, LoopMessage } from './helper-protocol.js';
 
 const scope = globalThis as unknown as { onmessage: ((event: MessageEvent) => void) | null };
 
 scope.onmessage = (first: MessageEvent<HelperWorkerData>) => {
-  const data = first.data;
-  try {
-    const handle = helperJobs(data);
-    scope.onmessage = (event: MessageEvent<KernelMessage | LoopMessage>) => handle(event.data);
-    markReady(data);
-  } catch (error) {
-    writeErrorText(data.errorText, String((error as Error | undefined)?.stack ?? error));
-    const ready = new Int32Array(data.ready);
-    Atomics.store(ready, 0, FAILED);
-    Atomics.notify(ready, 0);
-  }
+  const handle = helperJobs(first.data);
+  scope.onmessage = (event: MessageEvent<KernelMessage | LoopMessage>) => handle(event.data);
+  markReady(first.data);
 };
