@@ -151,14 +151,14 @@ export function selectOutput(output: string, sections: readonly string[], where 
 
 /** What may honestly differ between two runs, and what it is replaced by before comparing. */
 export const MASKS: ReadonlyArray<readonly [RegExp, string]> = [
+  // mkdtemp folders: /tmp/robustnorm-lesson10-AbC123 (first: a random name such as "2e1V2h" ends like a duration)
+  [/\S*?(robustnorm-[\w-]*?-)[A-Za-z0-9]{6}\b/g, '…/$1XXXXXX'],
   // durations: "2.1 s", "35 ms", "(30 s)", "1 min 5 s", "3.2 ms"
   [/\d+(?:\.\d+)?(\s?)(ms|s|min|h)\b/g, '#$1$2'],
   // throughputs
   [/\d+(?:\.\d+)?(\s?)(img\/s|images\/s|GFLOP\/s)/g, '#$1$2'],
   // a right-aligned column pads a masked number to its width ("   6.2 s" and "  18.5 s")
   [/ +#/g, ' #'],
-  // mkdtemp folders: /tmp/robustnorm-lesson10-AbC123
-  [/\S*?(robustnorm-[\w-]*?-)[A-Za-z0-9]{6}\b/g, '…/$1XXXXXX'],
   // a heading's rule of ─ is as long as its title leaves room for, and a masked time can change that
   [/^(── .*?) ─*$/gm, '$1 ─'],
   // which backend `auto` would pick depends on the machine's graphics

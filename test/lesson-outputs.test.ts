@@ -50,6 +50,7 @@ describe('lesson output blocks: parsing and masking', () => {
   it('masks durations, throughputs and temporary folders, and nothing else', () => {
     expect(masked('   (training: 2.1 s)  in 3.2 ms, 1 min 5 s, 363 img/s')).toBe('   (training: # s)  in # ms, # min # s, # img/s');
     expect(masked('What it wrote to /tmp/robustnorm-lesson10-vFiiVE (30 s)')).toBe('What it wrote to …/robustnorm-lesson10-XXXXXX (# s)');
+    expect(masked('--out /tmp/robustnorm-lesson10-2e1V2h --experiments 1')).toBe('--out …/robustnorm-lesson10-XXXXXX --experiments 1'); // a random name that ends like a duration (2h)
     // accuracies, step counts and sizes stay as they are: a changed one is a difference
     expect(masked('  P under PGD-40 (step 2.5·ε/40)   11.3%  10 steps  16 images')).toBe('  P under PGD-40 (step 2.5·ε/40)   11.3%  10 steps  16 images');
     expect(firstDifference('  P 16.0\n  (2.5 s)', '  P 16.0\n  (2.7 s)')).toBeNull();
