@@ -1,19 +1,20 @@
 /**
- * The fused float32 BatchNorm and RobustNorm (batchNorm2dFused,
- * robustNorm2dFused) compute exactly what the readable per-channel path
+ * The fused float32 BatchNorm, RobustNorm and LayerNorm (batchNorm2dFused,
+ * robustNorm2dFused, layerNormFused) compute exactly what the readable per-channel path
  * computes: the same output, the same three gradients and the same running
  * statistics, bit for bit, in every mode, on odd shapes, with tied extremes
  * and constant channels; and with a ReLU folded in (fused-relu.ts), exactly
  * what the relu op computes after the readable path.
  */
 import { describe, expect, it } from 'vitest';
-import { BatchNorm2d, batchNorm2d, RobustNorm2d, robustNorm2d, Tensor, type NormStatistics } from '../src/index.js';
+import { BatchNorm2d, batchNorm2d, LayerNorm, layerNorm, RobustNorm2d, robustNorm2d, Tensor, type NormStatistics } from '../src/index.js';
 import { normRelu } from '../src/internals.js';
 import { chain } from '../src/nn/fused-relu.js';
 import { Conv2d, ReLU } from '../src/nn/layers.js';
 import { Random } from '../src/random.js';
 import { batchNorm2dFused } from '../src/fast/batch-norm-fused.js';
 import { robustNorm2dFused } from '../src/fast/robust-norm-fused.js';
+import { layerNormFused } from '../src/fast/layer-norm-fused.js';
 import { randomTensor } from './helpers.js';
 
 const shapes: Array<[string, number[]]> = [
@@ -23,6 +24,8 @@ const shapes: Array<[string, number[]]> = [
   ['2-D [N, C]', [6, 3]],
 ];
 const modes: NormStatistics[] = ['population', 'batch', 'population-mean'];
+/** LayerNorm's group is a sample: with C = 1 every sample of input() is constant (σ² = 0). */
+const layerNormShapes: Array<[string, number[]]> = [...shapes, ['constant samples', [3, 1, 2, 2]]];
 
 /** float32 input with ties: values rounded to quarters, channel 0 constant. */
 function input(shape: number[], seed: number): Tensor {
@@ -82,6 +85,16 @@ describe.each([false, true])('ReLU folded in: %s', (relu) => {
     });
   });
 
+  describe('LayerNorm (each sample\'s own statistics, so no modes)', () => {
+    const layer: Layer = (x, w, b, fused) => {
+      if (fused) return { y: layerNormFused(x, w, b, 1e-5, relu), running: [] };
+      const y = layerNorm(x, w, b, 1e-5);
+      return { y: relu ? y.relu() : y, running: [] };
+    };
+    it.each(layerNormShapes)('%s', (_, shape) => compare(layer, shape));
+    it.each(layerNormShapes)('frozen γ and β, %s', (_, shape) => compare(layer, shape, true));
+  });
+
   describe.each(modes)('frozen γ and β, inference with %s statistics', (statistics) => {
     it.each(shapes)('BatchNorm, %s', (_, shape) => {
       compare((x, w, b, fused) => {
@@ -111,6 +124,7 @@ it('reports a γ of the wrong size on the fused path too', () => {
 describe.each([
   ['BatchNorm2d', () => new BatchNorm2d(3)],
   ['RobustNorm2d', () => new RobustNorm2d(3)],
+  ['LayerNorm', () => new LayerNorm(3)],
 ] as const)('normRelu on a %s layer', (_, makeLayer) => {
   it.each([true, false])('equals forward(x).relu() in training %s, gradients included, and counts one batch', (training) => {
     const x = input([4, 3, 3, 2], 1);
@@ -123,7 +137,8 @@ describe.each([
       const xl = x.clone().requireGrad();
       const y = fold ? normRelu(layer, xl) : layer.forward(xl).relu();
       y.backward(gradOut);
-      return [y, xl.grad, layer.weight.grad, layer.bias.grad, layer.runningMean, layer.numBatchesTracked].map((t) => bits(t ?? null));
+      const { runningMean, numBatchesTracked } = layer as Partial<BatchNorm2d>;
+      return [y, xl.grad, layer.weight.grad, layer.bias.grad, runningMean, numBatchesTracked].map((t) => bits(t ?? null));
     };
     const folded = run(true);
     expect(folded).toEqual(run(false));

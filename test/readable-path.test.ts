@@ -4,7 +4,7 @@
  * layer on the code its file shows; any other backend runs the fused float32
  * twins (src/fast/, relu's loops on the float's bits).
  *
- * 1. A few SGD steps of small-cnn, with BatchNorm and with RobustNorm, give
+ * 1. A few SGD steps of small-cnn, with BatchNorm, RobustNorm and LayerNorm, give
  *    the same losses and parameters on both paths within float32 tolerance
  *    (the conv kernels sum in another order, so not bit for bit).
  * 2. The readable path really runs nn/robust-norm.ts: a copy of src/ in which
@@ -30,7 +30,7 @@ const PARAMETER_TOLERANCE = 1e-3;
 const STEPS = 3;
 
 /** Losses of STEPS SGD steps of a seeded small-cnn on a seeded batch, and its parameters after them, on `backend`. */
-function train(lib: Library, backend: string, norm: 'bn' | 'rn', lr = 0.1): { losses: number[]; parameters: Float32Array } {
+function train(lib: Library, backend: string, norm: 'bn' | 'rn' | 'ln', lr = 0.1): { losses: number[]; parameters: Float32Array } {
   lib.setBackend(backend);
   const model = lib.buildModel({ architecture: 'small-cnn', norm: { kind: norm }, classes: 10, inputNormalization: null }, 3);
   const optimizer = new lib.SGD(model.parameters(), { lr, momentum: 0.9 });
@@ -50,7 +50,7 @@ function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number 
 
 afterAll(() => robustnorm.disposeBackends());
 
-describe.each([['bn', 'BatchNorm'], ['rn', 'RobustNorm']] as const)('small-cnn with %s (%s)', (norm, name) => {
+describe.each([['bn', 'BatchNorm'], ['rn', 'RobustNorm'], ['ln', 'LayerNorm']] as const)('small-cnn with %s (%s)', (norm, name) => {
   it(`trains the same on the readable path as on the fast one (${STEPS} steps; losses within ${LOSS_TOLERANCE}, parameters ${PARAMETER_TOLERANCE})`, () => {
     const fast = train(robustnorm, 'webasm', norm);
     const readable = train(robustnorm, 'reference', norm);

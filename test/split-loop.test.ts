@@ -6,7 +6,7 @@
  * this way) give the same numbers bit for bit as in one piece.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchNorm2d, conv2d, disposeBackends, reuseBuffers, RobustNorm2d, setBackend, Tensor, type Module, type NormStatistics } from '../src/index.js';
+import { BatchNorm2d, conv2d, LayerNorm, disposeBackends, reuseBuffers, RobustNorm2d, setBackend, Tensor, type Module, type NormStatistics } from '../src/index.js';
 import { addRelu, normRelu } from '../src/internals.js';
 import { HelperThread, loopsStartedOnHelper } from '../src/kernels/helper-thread.js';
 import { sharedFloat64, splitLoop } from '../src/kernels/split-loop.js';
@@ -144,6 +144,37 @@ describe.each([
     expect(loopsStartedOnHelper()).toBe(before + 2); // forward and backward
     const whole = run(false);
     expect(loopsStartedOnHelper()).toBe(before + 2);
+    expect(split).toEqual(whole);
+  });
+});
+
+describe('LayerNorm with half of its samples (and of its channels, for ∂L/∂γ, ∂L/∂β) on the helper', () => {
+  // forward: one loop; backward: the ReLU's mask, ∂L/∂γ and ∂L/∂β, ∂L/∂x (each only where needed)
+  const cases: Array<[string, boolean, boolean, number]> = [
+    ['training', false, false, 3],
+    ['ReLU folded in', true, false, 4],
+    ['frozen γ and β, ReLU (an attack)', true, true, 3],
+  ];
+  it.each(cases)('%s: the same output and gradients, bit for bit, as in one piece', (_, relu, frozen, loops) => {
+    const shape = [8, 5, 41, 41]; // 67,240 values: enough to split (MIN_VALUES_TO_SPLIT)
+    const x = randomTensor(shape, 1).to('float32');
+    const gradOut = randomTensor(shape, 2).to('float32');
+    const run = (shared: boolean): number[][] => {
+      const layer = new LayerNorm(5);
+      layer.weight.data.set([1.5, -0.5, 0.8, 1, 0.2]);
+      if (frozen) for (const parameter of layer.parameters()) parameter.requiresGrad = false;
+      return reuseBuffers(() => {
+        const input = placed(x, shared).requireGrad(true);
+        const y = relu ? normRelu(layer, input) : layer.forward(input);
+        y.backward(placed(gradOut, shared));
+        return [y, input.grad, ...layer.parameters().map((p) => p.grad)].map((t) => bits(t ?? null));
+      });
+    };
+    const before = loopsStartedOnHelper();
+    const split = run(true);
+    expect(loopsStartedOnHelper()).toBe(before + loops);
+    const whole = run(false);
+    expect(loopsStartedOnHelper()).toBe(before + loops);
     expect(split).toEqual(whole);
   });
 });

@@ -4,9 +4,10 @@
  * of one, measured here and now on a few training steps of the run's model
  * with that norm.
  *
- * Measured per norm because they differ: on resnet8, a LayerNorm step takes
- * ≈2× a BatchNorm one and a LayerNorm attack pass ≈2.5× (2026-12-06; with one
- * BatchNorm time for every model the fashion-mnist estimate ran low). The
+ * Measured per norm because they can differ: on resnet8 a LayerNorm step took
+ * ≈2× a BatchNorm one and a LayerNorm attack pass ≈2.5× (2026-12-06, before
+ * LayerNorm's fused twin; with one BatchNorm time for every model the
+ * fashion-mnist estimate ran low), a no-norm step ≈0.9×. The
  * progress bars' ETA, which follows the run as it goes, is the better guide
  * once it has started.
  */

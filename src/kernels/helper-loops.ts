@@ -22,6 +22,7 @@ import { copyFromPhaseLanes } from './conv2d-grad-input-phases.js';
 import { scatterImages } from './conv2d-grad-input.js';
 import { batchNormBackwardChannels, batchNormForwardChannels } from './norm-loops/batch-norm-channels.js';
 import { robustNormBackwardChannels, robustNormForwardChannels } from './norm-loops/robust-norm-channels.js';
+import { layerNormForwardSamples, layerNormInputSamples, layerNormMaskSamples, layerNormParameterChannels } from './norm-loops/layer-norm-samples.js';
 
 /** The loops, under their functions' own names. */
 export const HELPER_LOOPS: Readonly<Record<string, RangeLoop<never>>> = Object.fromEntries(
@@ -29,6 +30,7 @@ export const HELPER_LOOPS: Readonly<Record<string, RangeLoop<never>>> = Object.f
     addThenClamp, addValues, clampRun, maskRun,
     copyIntoPadding, copyFromImageLanes, copyToImageLanes, addShares, copyToChannelsLast, copyFromPhaseLanes, scatterImages,
     batchNormForwardChannels, batchNormBackwardChannels, robustNormForwardChannels, robustNormBackwardChannels,
+    layerNormForwardSamples, layerNormMaskSamples, layerNormParameterChannels, layerNormInputSamples,
   ].map((loop) => [loop.name, loop as RangeLoop<never>]),
 );
 

@@ -1,6 +1,6 @@
 /**
  * A ReLU folded into a norm layer's fused float32 loops (batchNorm2dFused,
- * robustNorm2dFused), for the `relu(norm(x))` of every model here:
+ * robustNorm2dFused, layerNormFused), for the `relu(norm(x))` of every model here:
  *
  *   y = max(z, 0),  z = the norm's output   ⇒   ∂L/∂z = ∂L/∂y where z > 0, else 0
  *
@@ -27,7 +27,7 @@ function fusesRelu(module: Module): module is Module & FusesRelu {
   return typeof (module as Partial<FusesRelu>).forwardRelu === 'function';
 }
 
-/** relu(norm(x)): folded into the norm's loops where the layer can (BatchNorm, RobustNorm), else as two ops. */
+/** relu(norm(x)): folded into the norm's loops where the layer can (BatchNorm, RobustNorm, LayerNorm), else as two ops. */
 export function normRelu(norm: Module, x: Tensor): Tensor {
   return fusesRelu(norm) ? norm.forwardRelu(x) : norm.forward(x).relu();
 }
@@ -36,7 +36,7 @@ export function normRelu(norm: Module, x: Tensor): Tensor {
  * x through `layers` in order, as a model lists them:
  * `chain(x, conv1, bn1, relu, conv2, bn2)` is bn2(conv2(relu(bn1(conv1(x))))).
  * Where a ReLU layer follows a norm that can fold it into its own loops
- * (BatchNorm, RobustNorm), the two run as one ({@link normRelu}; on the
+ * (BatchNorm, RobustNorm, LayerNorm), the two run as one ({@link normRelu}; on the
  * readable path, `setBackend('reference')`, as two layers again). So a model
  * says which layers it uses, and this function decides how they run.
  */

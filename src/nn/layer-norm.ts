@@ -14,6 +14,8 @@
  * always from the group. The affine part, per channel c:
  *   ∂L/∂β_c = Σ_{n,h,w} g,   ∂L/∂γ_c = Σ_{n,h,w} g · x̂,   ∂L/∂x̂ = γ_c · g.
  */
+import { fastPathFor } from '../kernels/backend.js';
+import { layerNormFused } from '../fast/layer-norm-fused.js';
 import { record } from '../tensor/autograd.js';
 import { formatShape } from '../tensor/shape.js';
 import { allocate, ones, Tensor, zeros, type DType } from '../tensor/tensor.js';
@@ -93,6 +95,18 @@ export class LayerNorm extends Module {
 
   /** Normalizes each sample of `x` [N, C, H, W] over its own values. */
   forward(x: Tensor): Tensor {
-    return layerNorm(x, this.weight, this.bias, this.eps);
+    return this.normalize(x, false);
+  }
+
+  /** relu(forward(x)); the fused twin folds the ReLU into its loops (fused-relu.ts). */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, relu: boolean): Tensor {
+    // float32 runs the fused twin (src/fast/layer-norm-fused.ts, the same numbers) unless setBackend('reference')
+    if (fastPathFor(x.dtype)) return layerNormFused(x, this.weight, this.bias, this.eps, relu);
+    const y = layerNorm(x, this.weight, this.bias, this.eps);
+    return relu ? y.relu() : y;
   }
 }
