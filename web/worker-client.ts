@@ -3,94 +3,40 @@
  * request at a time off the main thread, with progress; cancel() ends the
  * running one (the worker is terminated, and a fresh one starts with the next
  * request). Three of them — the attack panel's, the headline chart's and
- * Table 1's — so that the chart and an attack run side by side.
+ * Table 1's — so that the chart and an attack run side by side. The
+ * request-and-answer part is web/worker-channel.ts's.
  */
 import { encodeCheckpoint } from '../src/browser.js';
 import type { WorkerAnswer, WorkerRequest } from './attack-worker.js';
 import { digits, modelIn, type Slot } from './state.js';
+import { WorkerChannel, type Ask } from './worker-channel.js';
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A request as a panel writes it: the id and the models are the client's to add. */
-export type PanelRequest = DistributiveOmit<Exclude<WorkerRequest, { type: 'digits' }>, 'id' | 'models'>;
+export type PanelRequest = Ask<Exclude<WorkerRequest, { type: 'digits' }>, 'models'>;
 /** A progress message (with the partial result some requests send along). */
 export type Progress = Extract<WorkerAnswer, { type: 'progress' }>;
 
-export class AttackWorker {
-  private worker: Worker | null = null;
+export class AttackWorker extends WorkerChannel<WorkerAnswer> {
   private digitsSent = false;
-  private pending: { id: number; resolve(answer: WorkerAnswer | null): void; reject(error: Error): void; progress(message: Progress): void } | null = null;
-  private nextId = 0;
-  private idleListeners: Array<() => void> = [];
 
-  /** Whether a request is running. */
-  get busy(): boolean {
-    return this.pending !== null;
-  }
-
-  /** Calls `listener` each time a request ends (answered, failed or cancelled) and none follows at once. */
-  onIdle(listener: () => void): void {
-    this.idleListeners.push(listener);
-  }
-
-  private settled(): void {
-    // after the awaiting code has run (it may send the next request at once)
-    setTimeout(() => {
-      if (this.pending === null) for (const listener of this.idleListeners) listener();
-    }, 0);
-  }
-
-  /**
-   * Starts the worker now, so that its script loads and its kernels compile
-   * (it warms them up as it starts) while the page is still loading; the
-   * digits follow with the first request. No-op where there are no workers.
-   */
-  start(early?: Worker): void {
-    if (this.worker !== null || typeof Worker === 'undefined') return;
+  constructor() {
     // the page's query goes along: ?threads=1 keeps the worker on one core
-    const worker = early ?? new Worker(`attack-worker.js${location.search}`, { type: 'module' });
-    worker.onmessage = (event: MessageEvent<WorkerAnswer>) => {
-      const answer = event.data;
-      const pending = this.pending;
-      if (pending === null || answer.id !== pending.id) return;
-      if (answer.type === 'progress') return pending.progress(answer);
-      this.pending = null;
-      if (answer.type === 'error') pending.reject(new Error(answer.message));
-      else pending.resolve(answer);
-      this.settled();
-    };
-    worker.onerror = (event) => {
-      this.pending?.reject(new Error(`the attack worker failed: ${event.message}`));
-      this.pending = null;
-      this.worker = null;
-      this.settled();
-    };
-    this.worker = worker;
+    super('attack worker', () => new Worker(`attack-worker.js${location.search}`, { type: 'module' }), ['progress']);
+  }
+
+  protected override started(): void {
     this.digitsSent = false;
   }
 
-  /** Ends the running request (it resolves with null); the next request starts a fresh worker. */
-  cancel(): void {
-    this.worker?.terminate();
-    this.worker = null;
-    this.pending?.resolve(null);
-    this.pending = null;
-    this.settled();
-  }
-
-  /** Sends `request` (with the page's current models) and resolves with the answer, or null when cancelled or replaced by a newer request. */
+  /** Sends `request` (with the page's current models, and the test digits to a fresh worker) and resolves with the answer, or null when cancelled or replaced by a newer request. */
   ask(request: PanelRequest, progress: (message: Progress) => void = () => undefined): Promise<WorkerAnswer | null> {
     this.start();
     if (!this.digitsSent) {
-      this.worker!.postMessage({ type: 'digits', test: digits().test });
+      this.post({ type: 'digits', test: digits().test });
       this.digitsSent = true;
     }
-    this.pending?.resolve(null);
-    const id = ++this.nextId;
     const models = { bn: modelBytes('bn'), rn: modelBytes('rn') };
-    return new Promise((resolve, reject) => {
-      this.pending = { id, resolve, reject, progress };
-      this.worker!.postMessage({ ...request, id, models });
-    });
+    return this.send({ ...request, models }, progress as (answer: WorkerAnswer) => void);
   }
 }
 
