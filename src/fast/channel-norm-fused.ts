@@ -81,16 +81,21 @@ export function fusedChannelNorm<Constants extends object>(x: Tensor, weight: Te
       frozen: !needs[1] && !needs[2] && !meanFromBatch && !scaleFromBatch,
     };
     splitLoop(norm.backward, backward, C, x.size);
-    const gradWeight = allocate(x.dtype, C);
-    const gradBias = allocate(x.dtype, C);
-    for (let c = 0; c < C; c++) {
-      gradBias[c] = backward.parameterGradients[2 * c] as number;
-      gradWeight[c] = backward.parameterGradients[2 * c + 1] as number;
-    }
-    return [
-      needs[0] ? new Tensor(backward.gradX, x.shape) : null,
-      needs[1] ? new Tensor(gradWeight, weight.shape) : null,
-      needs[2] ? new Tensor(gradBias, bias.shape) : null,
-    ];
+    return fusedNormGradients(x, weight, bias, needs, backward);
   });
+}
+
+/** A fused norm's [∂L/∂x, ∂L/∂γ, ∂L/∂β] (null where not needed), from its ∂L/∂x buffer and its per-channel sums (∂L/∂β at 2c, ∂L/∂γ at 2c+1). */
+export function fusedNormGradients(x: Tensor, weight: Tensor, bias: Tensor, needs: readonly boolean[], sums: { gradX: Float32Array; parameterGradients: Float64Array }): Array<Tensor | null> {
+  const gradWeight = allocate(x.dtype, weight.size);
+  const gradBias = allocate(x.dtype, bias.size);
+  for (let c = 0; c < weight.size; c++) {
+    gradBias[c] = sums.parameterGradients[2 * c] as number;
+    gradWeight[c] = sums.parameterGradients[2 * c + 1] as number;
+  }
+  return [
+    needs[0] ? new Tensor(sums.gradX, x.shape) : null,
+    needs[1] ? new Tensor(gradWeight, weight.shape) : null,
+    needs[2] ? new Tensor(gradBias, bias.shape) : null,
+  ];
 }

@@ -17,9 +17,10 @@
  */
 import { record } from '../tensor/autograd.js';
 import { formatShape } from '../tensor/shape.js';
-import { allocate, allocateToOverwrite, Tensor } from '../tensor/tensor.js';
+import { allocateToOverwrite, Tensor } from '../tensor/tensor.js';
 import { nchw } from '../nn/channel-groups.js';
 import { sharedFloat64, splitLoop } from '../kernels/split-loop.js';
+import { fusedNormGradients } from './channel-norm-fused.js';
 import {
   layerNormForwardSamples, layerNormInputSamples, layerNormMaskSamples, layerNormParameterChannels,
   type LayerNormBackwardTask, type LayerNormTask,
@@ -56,16 +57,6 @@ export function layerNormFused(x: Tensor, weight: Tensor, bias: Tensor, eps: num
     if (relu) splitLoop(layerNormMaskSamples, backward, N, x.size);
     if (needs[1] || needs[2]) splitLoop(layerNormParameterChannels, backward, C, x.size);
     if (needs[0]) splitLoop(layerNormInputSamples, backward, N, x.size);
-    const gradWeight = allocate(x.dtype, C);
-    const gradBias = allocate(x.dtype, C);
-    for (let c = 0; c < C; c++) {
-      gradBias[c] = backward.parameterGradients[2 * c] as number;
-      gradWeight[c] = backward.parameterGradients[2 * c + 1] as number;
-    }
-    return [
-      needs[0] ? new Tensor(backward.gradX, x.shape) : null,
-      needs[1] ? new Tensor(gradWeight, weight.shape) : null,
-      needs[2] ? new Tensor(gradBias, bias.shape) : null,
-    ];
+    return fusedNormGradients(x, weight, bias, needs, backward);
   });
 }
