@@ -64,7 +64,11 @@ def main():
     p.add_argument('--init', choices=['paper', 'pytorch'], required=True)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--epochs', type=int, default=10)
-    p.add_argument('--milestone', type=int, default=7)
+    p.add_argument('--milestone', type=int, nargs='+', default=[7], help='epochs (0-based) from which lr is ÷10, as MultiStepLR')
+    p.add_argument('--flip', action='store_true', help='random horizontal flips, as the paper\'s code and the loader\'s `flip`')
+    p.add_argument('--weight-decay', type=float, default=1e-4)
+    p.add_argument('--batch', type=int, default=128)
+    p.add_argument('--depth', type=int, default=1, help='blocks per stage n: resnet(6n+2); 1 is resnet8, 3 is resnet20')
     p.add_argument('--limit', type=int, default=60000)
     p.add_argument('--steps', type=int, default=0, help='stop after this many steps (timing)')
     p.add_argument('--threads', type=int, default=1)
@@ -79,7 +83,7 @@ def main():
     xte = torch.from_numpy(idx(f'{D}/t10k-images-idx3-ubyte.gz').astype(np.float32) / 255).unsqueeze(1)
     yte = torch.from_numpy(idx(f'{D}/t10k-labels-idx1-ubyte.gz').astype(np.int64))
 
-    model = models.ResNet20(n=1)
+    model = models.ResNet20(n=a.depth)
     if a.init == 'paper':
         for m in model.modules():
             if isinstance(m, nn.Conv2d):
@@ -90,19 +94,22 @@ def main():
         model = model.to(memory_format=torch.channels_last)
         xtr = xtr.contiguous(memory_format=torch.channels_last)
         xte = xte.contiguous(memory_format=torch.channels_last)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[a.milestone], gamma=0.1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=a.weight_decay)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=a.milestone, gamma=0.1)
     g = torch.Generator().manual_seed(a.seed)
     start = time.time()
     step = 0
-    print(json.dumps({'init': a.init, 'seed': a.seed, 'train': len(ytr), 'epochs': a.epochs, 'milestone': a.milestone, 'channelsLast': cl, 'params': sum(q.numel() for q in model.parameters())}), flush=True)
+    print(json.dumps({'init': a.init, 'seed': a.seed, 'train': len(ytr), 'epochs': a.epochs, 'milestone': a.milestone, 'flip': a.flip, 'weightDecay': a.weight_decay, 'batch': a.batch, 'depth': a.depth, 'channelsLast': cl, 'params': sum(q.numel() for q in model.parameters())}), flush=True)
     for epoch in range(a.epochs):
         model.train()
         order = torch.randperm(len(ytr), generator=g)
         loss_sum, correct, t0 = 0.0, 0, time.time()
-        for s in range(0, len(ytr), 128):  # drop_last=False
-            b = order[s:s + 128]
+        for s in range(0, len(ytr), a.batch):  # drop_last=False
+            b = order[s:s + a.batch]
             xb, yb = xtr[b], ytr[b]
+            if a.flip:
+                mirrored = torch.rand(len(b), generator=g) < 0.5
+                xb = torch.where(mirrored[:, None, None, None], xb.flip(3), xb)
             if cl:
                 xb = xb.contiguous(memory_format=torch.channels_last)
             logits = model(xb)

@@ -121,12 +121,13 @@ describe('the time estimate printed before a run', () => {
     const fashion = presetSettings('fashion-mnist');
     const steps = { bn: 0.3, rn: 0.3, ln: 0.6, none: 0.25 };
     const full = estimateRunSeconds(fashion, 60000, steps);
-    // BatchNorm trained (10 of 10 epochs), RobustNorm 7 of 10: their epochs are not counted again
-    const resumed = estimateRunSeconds(fashion, 60000, steps, [fashion.experiments], [{ bn: 10, rn: 7 }]);
+    // BatchNorm trained (all E epochs), RobustNorm E − 1 of E: their epochs are not counted again
+    const E = fashion.epochs;
+    const resumed = estimateRunSeconds(fashion, 60000, steps, [fashion.experiments], [{ bn: E, rn: E - 1 }]);
     const epoch = trainingPasses({ ...fashion, epochs: 1 }, 60000, false);
-    expect(full - resumed).toBeCloseTo((10 * epoch * 0.3 + 7 * epoch * 0.3) / 192, 6);
+    expect(full - resumed).toBeCloseTo((E * epoch * 0.3 + (E - 1) * epoch * 0.3) / 192, 6);
     // more epochs than the run trains count as none left, never as negative work
-    expect(estimateRunSeconds(fashion, 60000, steps, [fashion.experiments], [{ bn: 12 }])).toBeCloseTo(full - (10 * epoch * 0.3) / 192, 6);
+    expect(estimateRunSeconds(fashion, 60000, steps, [fashion.experiments], [{ bn: E + 2 }])).toBeCloseTo(full - (E * epoch * 0.3) / 192, 6);
   });
 
   it('a resumed run counts only what its seeds have left', async () => {

@@ -169,9 +169,10 @@ export const ATTACK_CHECK_SIZES = { quick: quickCheck, compact: compactCheck, fu
  * `smoke`: a run of about a minute for CI and lesson 10; its numbers mean nothing.
  * `mnist`: ResNet8 on 20,000 training images, three seeds, Tables 1 and 3 and
  * Figures 2, 3 and 7 (about 3 hours for the three seeds on a 2-core machine).
- * `fashion-mnist`: ResNet8 on all 60,000 training images for 10 epochs, so that
- * BatchNorm reaches the paper's clean accuracy (issue 33), one seed, the same
- * experiments (about 2.5 hours; the run prints its estimate).
+ * `fashion-mnist`: ResNet14 on all 60,000 training images for 8 epochs, so that
+ * BatchNorm reaches the paper's clean accuracy (≥ 93%, issue 33), one seed,
+ * the same experiments (about 3.5 hours on a 2-core machine; the run prints
+ * its estimate).
  * `paper` / `paper-fashion-mnist`: the paper's full budget: ResNet20, 50 epochs,
  * the full training and test sets, every experiment (days on a CPU; the run
  * prints its estimate, and resumes where it stopped).
@@ -205,15 +206,16 @@ export const PRESETS: Record<string, ReproductionSettings> = {
     note: 'resnet8 on 20,000 of the 60,000 MNIST training digits for 3 epochs (lr ÷10 for the 3rd, no flips), three seeds, 1,024 test images (512 for the ε sweep).',
   },
   'fashion-mnist': {
-    preset: 'fashion-mnist', dataset: 'fashion-mnist', model: 'resnet8', epochs: 10, testLimit: 1024, sweepLimit: 256,
-    // Table 3 (LayerNorm, whose step takes twice BatchNorm's, and no norm) last: the paper's headline comes first
-    ...shortTraining, milestones: [7], eps: 0.06, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 3, 4, 7, 9, 2], attackCheck: compactCheck,
+    preset: 'fashion-mnist', dataset: 'fashion-mnist', model: 'resnet14', epochs: 8, testLimit: 1024, sweepLimit: 256,
+    // Table 3 (LayerNorm and no norm) last: the paper's headline comes first
+    ...shortTraining, milestones: [7], eps: 0.06, cwConst: 10, attacks: [...ATTACK_NAMES], experiments: [1, 3, 4, 7, 9, 2], attackCheck: quickCheck,
     ...fashionSweeps, advEps: 0.06, advIter: 10, seed: 0, seeds: [0],
     strongCw: { ...STRONG_CW, images: 256 },
-    note: 'resnet8 on all 60,000 Fashion-MNIST training images for 10 epochs (lr ÷10 from the 8th, no flips), one seed (`--seeds 0,1,2` for three), 1,024 test images (256 for the ε sweep). ' +
-      'The paper\'s effect needs its clean accuracy (BatchNorm 93.7%): at 20,000 images × 3 epochs BatchNorm reached 87.8% and showed no effect, and an independent PyTorch resnet8 agreed (88.7%); at 60,000 × 10 epochs with the lr drop from the 8th PyTorch reached 94.1% and the effect appeared (+29 points under PGD). ' +
-      'Measured here on 2026-12-06: 8 epochs with the drop from the 6th left BatchNorm at 92.4% on the 10,000 test images, under the 93% aimed at, so this preset trains PyTorch\'s 10 epochs. ' +
-      'To keep one seed near 2.5 hours on a 2-core machine, experiment 9 runs at its compact size (one batch of 128) and the ε sweep on 256 images; Table 3 (LayerNorm, whose step takes ≈2× BatchNorm\'s, and no norm) runs last.',
+    note: 'resnet14 on all 60,000 Fashion-MNIST training images for 8 epochs (lr ÷10 for the 8th, no flips), one seed (`--seeds 0,1,2` for three), 1,024 test images (256 for the ε sweep). ' +
+      'The paper\'s effect needs its clean accuracy (BatchNorm 93.7%); the issue asked for BatchNorm ≥ 93% with population statistics on all 10,000 test images. ' +
+      'Measured on 2026-12-06/07 (all 10,000 test images): resnet8 stays under it at every budget tried, here (92.4% at 8 and 92.5% at 10 epochs) and in a matched PyTorch resnet8 (bench/fashion-init.py: 92.6–93.0% at 10 epochs over two seeds and both inits, 92.8–93.0% at 15, 92.4–92.7% with random flips, 92.4–92.6% with weight decay 5e-4); ' +
+      'the matched PyTorch resnet14 reached 93.39% after 8 epochs with the lr drop for the 8th (93.38% after 10). A resnet14 step takes ≈2× a resnet8 one here, so this is the smallest budget measured to reach 93%. ' +
+      'To save time experiment 9 runs at its quick size (`--attack-check compact` for the larger one) and the ε sweep on 256 images; Table 3 runs last.',
   },
   paper: {
     preset: 'paper', dataset: 'mnist-full', model: 'resnet20', epochs: 50, testLimit: 10000, sweepLimit: 10000,
