@@ -69,7 +69,7 @@ export function maskChannelGradient(task: FusedBackwardTask, c: number): void {
 }
 
 /** What a backward loop reads as g: ∂L/∂y, or with `task.relu` the masked ∂L/∂z that maskChannelGradient writes into gradX. */
-export function gradientOfNorm(task: FusedBackwardTask): Float32Array {
+export function gradientOfNorm(task: Pick<FusedBackwardTask, 'relu' | 'gradX' | 'gradOut'>): Float32Array {
   return task.relu ? task.gradX : task.gradOut;
 }
 

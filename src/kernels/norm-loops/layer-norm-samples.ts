@@ -12,6 +12,7 @@
  * range there (split-loop.ts, helper-loops.ts).
  */
 import { bitsOf, clampBits, maskBits } from '../elementwise-loops.js';
+import { gradientOfNorm } from './channel-task.js';
 
 /** Where the values lie and what the loops share (one task per layer call, in shared memory when split). */
 export interface LayerNormTask {
@@ -71,11 +72,6 @@ export function layerNormForwardSamples(task: LayerNormTask, first: number, end:
 export function layerNormMaskSamples(task: LayerNormBackwardTask, first: number, end: number): void {
   const M = task.channels * task.plane;
   maskBits(bitsOf(task.out), bitsOf(task.gradOut), bitsOf(task.gradX), first * M, end * M);
-}
-
-/** What the backward loops read as g: ∂L/∂y, or with `relu` the masked ∂L/∂z in gradX. */
-function gradientOfNorm(task: LayerNormBackwardTask): Float32Array {
-  return task.relu ? task.gradX : task.gradOut;
 }
 
 /**
